@@ -1,0 +1,38 @@
+# make setup | make run | make test   (see README.md)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.setup-stamp
+PIP    := $(BIN)/pip --disable-pip-version-check --quiet
+
+.PHONY: setup run index test lint format clean
+
+setup: $(STAMP)
+
+# Re-runs only when the dependency pins change. torch first: the pin takes the CPU wheel from local disk.
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP) install torch==2.13.0
+	$(PIP) install -c requirements.lock -e '.[ui,dev]'
+	@touch $(STAMP)
+
+# Builds or refreshes the index from corpus/ (unchanged files are skipped by their sha256).
+index: setup
+	$(BIN)/policy-assistant ingest --prune corpus/
+
+run: index
+	$(BIN)/policy-assistant chat
+
+test: setup
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check assistant ui tests
+	$(BIN)/ruff format --check assistant ui tests
+
+format: setup
+	$(BIN)/ruff format assistant ui tests
+	$(BIN)/ruff check --fix assistant ui tests
+
+clean:
+	rm -rf $(VENV) index/chroma index/bm25 .pytest_cache

@@ -1,0 +1,214 @@
+"""Command line: `policy-assistant ingest|list|remove|search|ask|chat`, one clear line per problem."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import textwrap
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    help="Policy Assistant: answers from your policy documents, with cited passages. Offline.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+log = logging.getLogger("assistant")
+
+_state: dict = {"verbose": 0, "overrides": {}, "assistant": None}
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+@app.callback()
+def _global(
+    index: Annotated[Path | None, typer.Option("--index", help="Index directory (all state lives here).")] = None,
+    chroma_host: Annotated[
+        str | None, typer.Option("--chroma-host", help="Use a `chroma run` server at this host.")
+    ] = None,
+    chroma_port: Annotated[int | None, typer.Option("--chroma-port", help="Port of the Chroma server.")] = None,
+    embed_model: Annotated[
+        Path | None, typer.Option("--embed-model", help="sentence-transformers model directory.")
+    ] = None,
+    verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="More detail; -vv for debug.")] = 0,
+) -> None:
+    _state["verbose"] = verbose
+    _state["overrides"] = {
+        "index_dir": index,
+        "chroma_host": chroma_host,
+        "chroma_port": chroma_port,
+        "embed_model": embed_model,
+    }
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("assistant").setLevel(level)
+
+
+def _assistant():
+    if _state["assistant"] is None:
+        from .config import make_settings
+        from .core import Assistant
+
+        _state["assistant"] = Assistant(make_settings(**_state["overrides"]))
+    return _state["assistant"]
+
+
+def _echo_json(data) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[str], typer.Argument(help="Files, folders (recursive) or http(s) URLs.")],
+    prune: Annotated[bool, typer.Option(help="Remove documents whose files are gone from these folders.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add or update documents; unchanged ones are skipped. Exit code 1 when any input failed."""
+    report = _assistant().ingest(paths, prune=prune, progress=not as_json and sys.stderr.isatty())
+    if as_json:
+        _echo_json(report.to_dict())
+    else:
+        for path, reason in report.failed:
+            typer.echo(f"failed: {path}: {reason}", err=True)
+        typer.echo(report.summary())
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command("list")
+def list_documents(as_json: JsonOpt = False) -> None:
+    """Indexed documents: title, date, source, chunks."""
+    docs = _assistant().documents()
+    if as_json:
+        _echo_json([d.to_dict() for d in docs])
+        return
+    if not docs:
+        typer.echo("No documents indexed yet. Add some with: policy-assistant ingest PATH")
+        return
+    for d in docs:
+        typer.echo(f"{d.doc_id}\n    {d.title}\n    {d.date or 'no date'} | {d.source or 'no source'} | {d.chunks} chunks")
+    typer.echo(f"{len(docs)} documents, {sum(d.chunks for d in docs)} chunks")
+
+
+@app.command()
+def remove(doc_id: Annotated[str, typer.Argument(help="The doc_id shown by `list`.")]) -> None:
+    """Remove a document and its chunks from the index."""
+    if not _assistant().remove(doc_id):
+        typer.echo(f"error: no document with doc_id {doc_id!r}; see `policy-assistant list`", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"removed {doc_id}")
+
+
+def _filters(source: list[str] | None, date_from: str | None, date_to: str | None, doc: list[str] | None):
+    f = {"source": source, "date_from": date_from, "date_to": date_to, "doc_ids": doc}
+    return {k: v for k, v in f.items() if v}
+
+
+SourceOpt = Annotated[list[str] | None, typer.Option("--source", help="Only this source (repeatable).")]
+FromOpt = Annotated[str | None, typer.Option("--from", help="Only documents dated on/after YYYY-MM-DD.")]
+ToOpt = Annotated[str | None, typer.Option("--to", help="Only documents dated on/before YYYY-MM-DD.")]
+DocOpt = Annotated[list[str] | None, typer.Option("--doc", help="Only this doc_id (repeatable).")]
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for.")],
+    k: Annotated[int, typer.Option("-k", help="How many passages.")] = 5,
+    source: SourceOpt = None,
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    doc: DocOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Ranked passages for a query (hybrid BM25 + dense), without an answer."""
+    hits = _assistant().search(query, k=k, filters=_filters(source, date_from, date_to, doc))
+    if as_json:
+        _echo_json([{"rank": i} | h.to_dict() for i, h in enumerate(hits, 1)])
+        return
+    _print_hits(hits)
+
+
+def _print_hits(hits) -> None:
+    if not hits:
+        typer.echo("No passages found.")
+    for i, h in enumerate(hits, 1):
+        page = f", p. {h.page_start}" if h.page_start else ""
+        typer.echo(f"[{i}] {h.title} ({h.date or 'no date'}, {h.source or 'no source'}{page})  score {h.score:.4f}")
+        typer.echo(f"    {h.doc_id} [{h.start}:{h.end}]")
+        typer.echo(textwrap.fill(h.passage, width=100, initial_indent="    ", subsequent_indent="    "))
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="Your question.")],
+    k: Annotated[int, typer.Option("-k", help="How many passages.")] = 3,
+    source: SourceOpt = None,
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    doc: DocOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Answer a question from the corpus (for now: the passages that answer it best)."""
+    hits = _assistant().search(question, k=k, filters=_filters(source, date_from, date_to, doc))
+    if as_json:
+        _echo_json({"question": question, "passages": [h.to_dict() for h in hits]})
+        return
+    typer.echo("Closest passages in the corpus:")
+    _print_hits(hits)
+
+
+@app.command()
+def chat() -> None:
+    """Multi-turn questions in the terminal (empty line, 'exit' or Ctrl-D to leave)."""
+    from .models import AssistantError
+
+    a = _assistant()
+    typer.echo(f"Policy Assistant: {len(a.documents())} documents indexed. Ask a question; 'exit' to leave.")
+    while True:
+        try:
+            question = input("\nyou> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            typer.echo("")
+            return
+        if question.lower() in ("", "exit", "quit"):
+            return
+        try:
+            _print_hits(a.search(question, k=3))
+        except AssistantError as exc:
+            typer.echo(f"error: {exc}", err=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: runs the app and turns known failures into one line and an exit code."""
+    import click
+
+    from .models import AssistantError
+
+    try:
+        code = app(args=argv, standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        code = exc.exit_code
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        typer.echo("interrupted", err=True)
+        code = 130
+    except AssistantError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        code = 2
+    except Exception as exc:
+        if _state["verbose"]:
+            raise
+        if exc.__class__.__name__ == "ValidationError":  # pydantic: bad setting from env or flag
+            errs = getattr(exc, "errors", lambda: [])()
+            detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errs) or str(exc)
+            typer.echo(f"error: invalid setting: {detail}", err=True)
+        else:
+            typer.echo(f"error: {exc.__class__.__name__}: {exc} (run with -v for details)", err=True)
+        code = 2
+    sys.exit(code if isinstance(code, int) else 0)

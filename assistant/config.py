@@ -1,0 +1,63 @@
+"""Settings: defaults < environment (POLICY_ASSISTANT_*) < explicit arguments (CLI flags)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything a run can be configured with; one `index_dir` holds all state."""
+
+    model_config = SettingsConfigDict(env_prefix="POLICY_ASSISTANT_", extra="forbid")
+
+    index_dir: Path = Field(Path("index"), description="home of the Chroma data and the BM25 side index")
+    chroma_host: str | None = Field(None, description="Chroma server host; embedded Chroma when unset")
+    chroma_port: int = Field(8000, ge=1, le=65535)
+    collection: str = Field("policy_chunks", description="name of the Chroma collection of chunks")
+    embed_model: Path | None = Field(None, description="sentence-transformers model dir; bundled MiniLM if unset")
+    device: str | None = Field(None, description="torch device for embeddings (cpu, cuda); auto when unset")
+    batch_size: int = Field(64, ge=1, le=4096)
+    chunk_tokens: int = Field(180, ge=32, le=510, description="word pieces per chunk (model reads 256)")
+    overlap_sentences: int = Field(1, ge=0, le=5)
+    max_file_mb: float = Field(50.0, gt=0, description="files or downloads above this size are refused")
+    url_timeout: float = Field(20.0, gt=0, description="seconds before a URL download is abandoned")
+    candidates: int = Field(40, ge=1, le=1000, description="dense and BM25 candidates before fusion")
+    rrf_k: int = Field(60, ge=1, description="reciprocal-rank fusion constant")
+
+    @field_validator("chroma_host")
+    @classmethod
+    def _blank_host_is_none(cls, v: str | None) -> str | None:
+        return v or None
+
+    @model_validator(mode="after")
+    def _expand(self) -> Settings:
+        self.index_dir = Path(self.index_dir).expanduser()
+        if self.embed_model is not None:
+            self.embed_model = Path(self.embed_model).expanduser()
+        return self
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.index_dir / "chroma"
+
+    @property
+    def bm25_dir(self) -> Path:
+        return self.index_dir / "bm25"
+
+    def where(self) -> str:
+        """Human description of where the chunks live, for messages."""
+        if self.chroma_host:
+            return f"Chroma server at {self.chroma_host}:{self.chroma_port}"
+        return f"embedded Chroma in {self.chroma_dir}"
+
+
+def make_settings(**overrides) -> Settings:
+    """Build settings from the environment, then apply the non-None overrides (CLI flags)."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})

@@ -1,0 +1,96 @@
+"""The `Assistant` facade: one object that owns the store, the embedder and the indexes, shared by CLI and UI."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from pathlib import Path
+
+from .config import Settings, make_settings
+from .embeddings import Embedder, SentenceTransformerEmbedder
+from .ingest import Ingestor
+from .keyword import KeywordIndex
+from .models import AssistantError, DocumentInfo, Hit, IngestReport
+from .retrieval import HybridRetriever
+from .store import ChromaStore, Store
+
+log = logging.getLogger(__name__)
+
+MAX_QUERY_CHARS = 4000
+
+
+class Assistant:
+    """Ingest documents and search them; the model is loaded lazily, once, on the first embedding."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        index_dir: str | Path | None = None,
+        chroma_host: str | None = None,
+        chroma_port: int | None = None,
+        embedder: Embedder | None = None,
+        store: Store | None = None,
+        **overrides,
+    ):
+        if settings is not None and not isinstance(settings, Settings):
+            if isinstance(settings, str | Path):
+                index_dir, settings = settings, None
+            else:
+                raise TypeError(f"settings must be a Settings or an index path, got {type(settings).__name__}")
+        self.settings = settings or make_settings(
+            index_dir=index_dir, chroma_host=chroma_host, chroma_port=chroma_port, **overrides
+        )
+        s = self.settings
+        self.embedder = embedder or SentenceTransformerEmbedder(s.embed_model, s.batch_size, s.device)
+        self.store = store or ChromaStore(s)
+        self.keyword = KeywordIndex(self.store, s.bm25_dir)
+        self.retriever = HybridRetriever(self.store, self.keyword, self.embedder, s.candidates, s.rrf_k)
+        self._write_lock = threading.Lock()
+
+    def ingest(self, paths: list[str | Path] | str | Path, prune: bool = False, progress: bool = False):
+        """Add or update documents from files, folders and URLs; returns an IngestReport."""
+        if isinstance(paths, str | Path):
+            paths = [paths]
+        with self._write_lock:
+            ingestor = Ingestor(self.settings, self.store, self.embedder, self.keyword)
+            report: IngestReport = ingestor.run([str(p) for p in paths], prune=prune, progress=progress)
+        return report
+
+    def search(self, query: str, k: int = 10, filters: dict | None = None) -> list[Hit]:
+        """Ranked passages for a query (hybrid dense + BM25), no answer."""
+        return self.retriever.search(clean_query(query), k=k, filters=filters)
+
+    def documents(self) -> list[DocumentInfo]:
+        """Indexed documents, sorted by date (newest first) then title."""
+        docs = list(self.store.documents().values())
+        return sorted(docs, key=lambda d: (d.date or "0000", d.title), reverse=True)
+
+    def remove(self, doc_id: str) -> bool:
+        """Remove one document and its chunks; False when no such document is indexed."""
+        with self._write_lock:
+            removed = self.store.remove(doc_id)
+        if removed:
+            self.keyword.ensure(force=True)
+        return removed
+
+    def chunk_count(self) -> int:
+        return self.store.count()
+
+
+_WORDLIKE = re.compile(r"\w", re.UNICODE)
+
+
+def clean_query(query: str) -> str:
+    """Reject empty, punctuation-only and overlong questions with a message a user understands."""
+    if not isinstance(query, str):
+        raise AssistantError("the question must be text")
+    query = " ".join(query.split())
+    if not query:
+        raise AssistantError("the question is empty")
+    if not _WORDLIKE.search(query):
+        raise AssistantError("the question has no words, only punctuation")
+    if len(query) > MAX_QUERY_CHARS:
+        raise AssistantError(f"the question is {len(query)} characters long; the limit is {MAX_QUERY_CHARS}")
+    return query

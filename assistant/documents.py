@@ -1,0 +1,182 @@
+"""Loaders: paths, folders and URLs -> normalised Documents with title, date, source and a stable doc_id."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from .models import Document, InputError
+from .readers import READERS, Parsed, fetch_url, normalise
+
+log = logging.getLogger(__name__)
+
+SUPPORTED = tuple(sorted(READERS))
+_SKIPPED_NAMES = re.compile(r"^(readme|license|licence|changelog)(\.[a-z]+)?$", re.I)
+
+
+@dataclass
+class Source:
+    """One thing to ingest: a file path or a URL, with the doc_id it will be stored under."""
+
+    spec: str
+    doc_id: str
+    root: str = ""
+    is_url: bool = False
+
+
+def is_url(spec: str) -> bool:
+    return spec.lower().startswith(("http://", "https://"))
+
+
+def discover(inputs: list[str]) -> tuple[list[Source], list[tuple[str, str]], list[str]]:
+    """Expand files, folders (recursively) and URLs into sources; returns (sources, failures, folder roots)."""
+    sources: list[Source] = []
+    failed: list[tuple[str, str]] = []
+    roots: list[str] = []
+    for spec in inputs:
+        if is_url(spec):
+            sources.append(Source(spec=spec, doc_id=spec, is_url=True))
+            continue
+        path = Path(spec).expanduser()
+        if not path.exists():
+            failed.append((spec, "no such file or directory"))
+        elif path.is_dir():
+            root = path.resolve()
+            roots.append(str(root))
+            for file in sorted(p for p in root.rglob("*") if p.is_file()):
+                rel = file.relative_to(root)
+                if any(part.startswith(".") for part in rel.parts) or _SKIPPED_NAMES.match(file.name):
+                    continue
+                doc_id = f"{root.name}/{rel.as_posix()}" if root.name else rel.as_posix()
+                sources.append(Source(spec=str(file), doc_id=doc_id, root=str(root)))
+        else:
+            file = path.resolve()
+            doc_id = f"{file.parent.name}/{file.name}" if file.parent.name else file.name
+            sources.append(Source(spec=str(file), doc_id=doc_id))
+    return sources, failed, roots
+
+
+def extension(source: Source) -> str:
+    return Path(source.spec).suffix.lower()
+
+
+def read_bytes(source: Source, max_bytes: int, url_timeout: float) -> tuple[bytes, str]:
+    """Raw bytes and format extension of a source, refusing unsupported types and oversize inputs."""
+    if source.is_url:
+        return fetch_url(source.spec, timeout=url_timeout, max_bytes=max_bytes)
+    ext = extension(source)
+    if ext not in READERS:
+        shown = ext or "(no extension)"
+        raise InputError(f"unsupported file type {shown}; supported: {', '.join(SUPPORTED)}")
+    path = Path(source.spec)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InputError(f"file of {size / 1e6:.1f} MB is over the size cap of {max_bytes / 1e6:.1f} MB")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror or exc}") from None
+    if not data.strip():
+        raise InputError("empty file")
+    return data, ext
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def parse(source: Source, data: bytes, ext: str) -> Document:
+    """Turn raw bytes into a normalised Document; raises InputError with a one-line reason."""
+    parsed: Parsed = READERS[ext](data)
+    text = normalise(parsed.text)
+    title, date, src = parsed.title, parsed.date, parsed.source
+    if ext in (".txt", ".text", ".md", ".markdown"):
+        header, text = split_header(text)
+        title = title or header.get("title", "")
+        date = date or header.get("date", "")
+        src = src or header.get("source", "")
+    if not text.strip():
+        raise InputError("no text in document")
+    if not title:
+        title = _title_from_text(text) or Path(source.spec.rstrip("/")).stem.replace("_", " ").strip()
+    return Document(
+        doc_id=source.doc_id,
+        text=text,
+        title=normalise(title).replace("\n", " "),
+        date=normalise_date(date),
+        source=src or (_host(source.spec) if source.is_url else ""),
+        path=source.spec,
+        sha256=sha256(data),
+        root=source.root,
+        kind=ext.lstrip("."),
+        pages=parsed.pages,
+    )
+
+
+_LANGUAGE_LABEL = re.compile(r"^(chinese|english|中文|简体中文|繁體中文|english version|français|español)$", re.I)
+_HEADER_KEY = re.compile(r"^(topics|date|source|fontsize|title|author|published)\s*:\s*(.*)$", re.I)
+
+
+def split_header(text: str) -> tuple[dict[str, str], str]:
+    """Read the header of a scraped page (title, Date:, Source:) and drop its chrome; returns (meta, body)."""
+    lines = text.split("\n")
+    if not any(_HEADER_KEY.match(line.strip()) for line in lines[:15]):
+        return {}, text
+    meta: dict[str, str] = {}
+    body_at = 0
+    for i, raw in enumerate(lines[:20]):
+        line = raw.strip()
+        m = _HEADER_KEY.match(line)
+        if not line:
+            if {"date", "source"} & meta.keys():
+                body_at = i + 1
+                break
+        elif m:
+            key, value = m.group(1).lower(), m.group(2).strip()
+            if key in ("date", "published"):
+                meta["date"] = value
+            elif key in ("source", "title"):
+                meta[key] = value
+        elif _LANGUAGE_LABEL.match(line):
+            pass
+        elif len(line) <= 250 and "title" not in meta:
+            meta["title"] = line
+        else:
+            break
+        body_at = i + 1
+    return meta, "\n".join(lines[body_at:]).strip("\n")
+
+
+def _title_from_text(text: str) -> str:
+    first = text.split("\n", 1)[0].strip().lstrip("#").strip()
+    return first if 0 < len(first) <= 150 and not first.endswith((".", ";", ",")) else ""
+
+
+_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%Y年%m月%d日")
+
+
+def normalise_date(value: str) -> str:
+    """Dates in common written forms to YYYY-MM-DD; '' when not understood."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    m = re.match(r"^(\d{4})-(\d{1,2})-(\d{1,2})", value)
+    if m:
+        value = f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(value, fmt).date().isoformat()
+        except ValueError:
+            continue
+    log.debug("date %r not understood", value)
+    return ""
+
+
+def _host(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).hostname or ""

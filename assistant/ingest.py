@@ -1,0 +1,122 @@
+"""Ingest: discover inputs, skip unchanged content (sha256), chunk, embed in large batches, store, prune."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from dataclasses import dataclass
+
+from .chunking import Chunker
+from .config import Settings
+from .documents import Source, discover, parse, read_bytes, sha256
+from .embeddings import Embedder
+from .keyword import KeywordIndex
+from .models import Chunk, Document, IngestReport, InputError
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+FLUSH_CHUNKS = 256  # chunks embedded together; small documents share a batch
+
+
+@dataclass
+class _Pending:
+    doc: Document
+    chunks: list[Chunk]
+    is_update: bool
+
+
+def embedding_text(title: str, passage: str) -> str:
+    """What is embedded and keyword-indexed for a chunk: its document title gives it context."""
+    return f"{title}\n{passage}" if title else passage
+
+
+class Ingestor:
+    """Keeps the store in step with files and URLs; every good input is stored even when others fail."""
+
+    def __init__(self, settings: Settings, store: Store, embedder: Embedder, keyword: KeywordIndex):
+        self.settings, self.store, self.embedder, self.keyword = settings, store, embedder, keyword
+        self.chunker = Chunker(embedder.count_tokens, settings.chunk_tokens, settings.overlap_sentences)
+
+    def run(self, inputs: list[str], prune: bool = False, progress: bool = False) -> IngestReport:
+        started = time.perf_counter()
+        report = IngestReport()
+        sources, report.failed, roots = discover([str(i) for i in inputs])
+        self.store.sweep_orphans()
+        existing = self.store.documents()
+        seen: set[str] = set()
+        pending: list[_Pending] = []
+        bar = _progress(len(sources), progress)
+        for source in sources:
+            bar.set_postfix_str(source.doc_id[-40:], refresh=False)
+            if source.doc_id in seen:
+                bar.update(1)
+                continue
+            seen.add(source.doc_id)
+            item = self._prepare(source, existing, report)
+            if item is not None:
+                pending.append(item)
+                if sum(len(p.chunks) for p in pending) >= FLUSH_CHUNKS:
+                    self._flush(pending, report)
+                    pending = []
+            bar.update(1)
+        self._flush(pending, report)
+        bar.close()
+        if prune:
+            for doc_id, info in existing.items():
+                if info.root and info.root in roots and doc_id not in seen and self.store.remove(doc_id):
+                    report.removed.append(doc_id)
+        if report.added or report.updated or report.removed:
+            self.keyword.ensure(force=True)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _prepare(self, source: Source, existing: dict, report: IngestReport) -> _Pending | None:
+        """Read and chunk one source; None when it is unchanged or failed (the failure is recorded)."""
+        try:
+            data, ext = read_bytes(source, self.settings.max_file_bytes, self.settings.url_timeout)
+            old = existing.get(source.doc_id)
+            if old is not None and old.sha256 == sha256(data):
+                report.unchanged.append(source.doc_id)
+                return None
+            doc = parse(source, data, ext)
+            chunks = self.chunker.split(doc)
+            if not chunks:
+                raise InputError("no text in document")
+            return _Pending(doc, chunks, is_update=old is not None)
+        except InputError as exc:
+            reason = str(exc)
+        except Exception as exc:  # a reader library choking on odd input must not stop the other files
+            log.debug("failed to read %s", source.spec, exc_info=True)
+            reason = f"could not read it: {exc.__class__.__name__}: {exc}"
+        report.failed.append((source.spec, reason))
+        log.info("%s: %s", source.spec, reason)
+        return None
+
+    def _flush(self, pending: list[_Pending], report: IngestReport) -> None:
+        if not pending:
+            return
+        texts = [embedding_text(p.doc.title, c.text) for p in pending for c in p.chunks]
+        vectors = self.embedder.embed(texts)
+        offset = 0
+        for p in pending:
+            n = len(p.chunks)
+            self.store.put(p.doc, p.chunks, vectors[offset : offset + n])
+            offset += n
+            report.chunks_added += n
+            (report.updated if p.is_update else report.added).append(p.doc.doc_id)
+
+
+class _NoBar:
+    def set_postfix_str(self, *args, **kwargs): ...
+    def update(self, n): ...
+    def close(self): ...
+
+
+def _progress(total: int, enabled: bool):
+    if not enabled or total < 2:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="file", file=sys.stderr, dynamic_ncols=True, leave=False)

@@ -1,0 +1,120 @@
+"""Typed records that flow through the pipeline: documents, chunks, hits, reports."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+class AssistantError(Exception):
+    """A problem the user can act on; the CLI prints its message as one line."""
+
+
+class InputError(AssistantError):
+    """One input (file or URL) could not be read; the rest of the work goes on."""
+
+
+@dataclass
+class Document:
+    """A loaded, normalised document; citation offsets index into `text`."""
+
+    doc_id: str
+    text: str
+    title: str = ""
+    date: str = ""  # YYYY-MM-DD, or "" when unknown
+    source: str = ""  # host or publisher
+    path: str = ""  # file path or URL it was read from
+    sha256: str = ""  # of the raw bytes, decides whether a re-ingest is needed
+    root: str = ""  # absolute folder it was found under (for --prune), "" for single files and URLs
+    kind: str = ""  # txt, md, html, pdf, docx
+    pages: list[tuple[int, int]] = field(default_factory=list)  # (start offset, page number) for PDFs
+
+    def page_at(self, offset: int) -> int:
+        """Page number holding `offset` (0 when the document has no pages)."""
+        page = 0
+        for start, number in self.pages:
+            if start > offset:
+                break
+            page = number
+        return page
+
+
+@dataclass
+class Chunk:
+    """A passage of a document: `text == document.text[start:end]`."""
+
+    doc_id: str
+    index: int
+    text: str
+    start: int
+    end: int
+    page_start: int = 0
+    page_end: int = 0
+
+
+@dataclass
+class Hit:
+    """One ranked passage returned by search."""
+
+    doc_id: str
+    chunk_id: str
+    score: float
+    passage: str
+    start: int
+    end: int
+    title: str = ""
+    date: str = ""
+    source: str = ""
+    path: str = ""
+    page_start: int = 0
+    page_end: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class DocumentInfo:
+    """What `list` shows about an indexed document."""
+
+    doc_id: str
+    title: str
+    date: str
+    source: str
+    path: str
+    chunks: int
+    sha256: str
+    root: str = ""
+    kind: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class IngestReport:
+    """Outcome of one ingest: doc_ids per outcome, and (path, reason) for each failure."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    chunks_added: int = 0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def summary(self) -> str:
+        rate = f", {self.chunks_added / self.seconds:.0f} chunks/s" if self.chunks_added and self.seconds else ""
+        return (
+            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
+            f"{len(self.removed)} removed, {len(self.failed)} failed "
+            f"({self.chunks_added} chunks in {self.seconds:.1f}s{rate})"
+        )
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["failed"] = [{"path": p, "reason": r} for p, r in self.failed]
+        return d

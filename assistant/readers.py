@@ -1,0 +1,267 @@
+"""Format readers: raw bytes of one file or download -> plain text plus what the format says about it."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import urllib.error
+import urllib.parse
+import unicodedata
+import urllib.request
+from dataclasses import dataclass, field
+
+from .models import InputError
+
+log = logging.getLogger(__name__)
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]")
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]{2,}")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+
+
+@dataclass
+class Parsed:
+    """What a reader found: text, optional metadata and, for PDFs, where each page starts."""
+
+    text: str
+    title: str = ""
+    date: str = ""
+    source: str = ""
+    url: str = ""
+    pages: list[tuple[int, int]] = field(default_factory=list)
+
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+
+
+def normalise(text: str) -> str:
+    """NFKC (non-breaking spaces become spaces), Unix newlines, no trailing blanks, at most one empty line."""
+    text = unicodedata.normalize("NFKC", text.replace("\r\n", "\n").replace("\r", "\n")).translate(_INVISIBLE)
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip()
+
+
+def decode_text(data: bytes) -> str:
+    """Decode bytes of a text file: UTF-8/UTF-16 first, then GB18030 for Chinese, then cp1252."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
+    if b"\x00" in data[:8192]:
+        raise InputError("binary content, not text")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = _decode_legacy(data)
+    sample = text[:20000]
+    if sample and len(_CONTROL.findall(sample)) / len(sample) > 0.01:
+        raise InputError("binary content, not text")
+    return text
+
+
+def _decode_legacy(data: bytes) -> str:
+    """Pick between GB18030 and cp1252: Chinese text decodes to runs of CJK characters, Latin text does not."""
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None:
+        non_ascii = sum(1 for ch in text if ord(ch) > 127)
+        cjk_in_runs = sum(len(m) for m in _CJK_RUN.findall(text))
+        if non_ascii and cjk_in_runs / non_ascii >= 0.5:
+            return text
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def read_text(data: bytes) -> Parsed:
+    return Parsed(text=decode_text(data))
+
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
+
+
+def read_markdown(data: bytes) -> Parsed:
+    """Markdown with optional YAML front matter (title, date, source, url)."""
+    import yaml
+
+    text = decode_text(data)
+    m = _FRONT_MATTER.match(text)
+    if not m:
+        return Parsed(text=text)
+    try:
+        meta = yaml.safe_load(m.group(1)) or {}
+    except yaml.YAMLError as exc:
+        raise InputError(f"invalid YAML front matter: {str(exc).splitlines()[0]}") from None
+    if not isinstance(meta, dict):
+        meta = {}
+    return Parsed(
+        text=text[m.end() :],
+        title=str(meta.get("title") or ""),
+        date=str(meta.get("date") or ""),
+        source=str(meta.get("source") or ""),
+        url=str(meta.get("url") or ""),
+    )
+
+
+_BLOCK_TAGS = [
+    "p", "div", "section", "article", "main", "br", "li", "ul", "ol", "table", "tr", "h1", "h2", "h3",
+    "h4", "h5", "h6", "blockquote", "pre", "dd", "dt", "figcaption", "td", "th",
+]  # fmt: skip
+_CHROME_TAGS = ["script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "svg"]
+_TITLE_META = [("property", "og:title"), ("name", "title"), ("name", "dc.title"), ("name", "twitter:title")]
+_DATE_META = [
+    ("property", "article:published_time"), ("name", "date"), ("name", "pubdate"), ("name", "publishdate"),
+    ("name", "dc.date"), ("name", "dcterms.date"), ("name", "publication_date"), ("itemprop", "datepublished"),
+]  # fmt: skip
+_SOURCE_META = [("property", "og:site_name"), ("name", "publisher"), ("name", "dc.publisher")]
+
+
+def _meta(soup, keys) -> str:
+    for attr, value in keys:
+        tag = soup.find("meta", attrs={attr: re.compile(f"^{re.escape(value)}$", re.I)})
+        if tag and tag.get("content"):
+            return str(tag["content"]).strip()
+    return ""
+
+
+def read_html(data: bytes) -> Parsed:
+    """Main text of an HTML page (no scripts, navigation or footers); title and date from meta tags."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(decode_html(data), "html.parser")
+    title = _meta(soup, _TITLE_META) or (soup.title.get_text(" ", strip=True) if soup.title else "")
+    date, source = _meta(soup, _DATE_META), _meta(soup, _SOURCE_META)
+    for tag in soup.find_all(_CHROME_TAGS):
+        tag.decompose()
+    body = soup.find("article") or soup.find("main") or soup.body or soup
+    for tag in body.find_all(_BLOCK_TAGS):
+        tag.insert_after("\n\n")
+    lines = [" ".join(line.split()) for line in body.get_text("").splitlines()]
+    paragraphs, current = [], []
+    for line in lines + [""]:
+        if line:
+            current.append(line)
+        elif current:
+            paragraphs.append(" ".join(current))
+            current = []
+    return Parsed(text="\n\n".join(paragraphs), title=title, date=date, source=source)
+
+
+def decode_html(data: bytes) -> str:
+    """HTML bytes to text, honouring a declared charset before guessing."""
+    m = re.search(rb"<meta[^>]+charset=[\"']?([A-Za-z0-9_-]+)", data[:4096], re.I)
+    if m:
+        try:
+            return data.decode(m.group(1).decode("ascii"), errors="replace")
+        except LookupError:
+            pass
+    return decode_text(data)
+
+
+def read_pdf(data: bytes) -> Parsed:
+    """Text layer of a PDF, page by page; the page where each piece starts is kept."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise InputError("encrypted PDF: cannot read it without the password")
+        pieces, pages, offset = [], [], 0
+        for number, page in enumerate(reader.pages, start=1):
+            text = normalise(page.extract_text() or "")
+            if not text:
+                continue
+            if pieces:
+                offset += 2
+            pages.append((offset, number))
+            pieces.append(text)
+            offset += len(text)
+    except InputError:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as exc:
+        raise InputError(f"corrupt PDF: {exc.__class__.__name__}: {exc}") from None
+    if not pieces:
+        raise InputError("no extractable text: scanned PDF? OCR is not supported")
+    title = ""
+    try:
+        title = str((reader.metadata or {}).get("/Title") or "")
+    except PyPdfError:
+        pass
+    return Parsed(text="\n\n".join(pieces), title=title, pages=pages)
+
+
+def read_docx(data: bytes) -> Parsed:
+    """Paragraphs and table cells of a Word document; title and date from its core properties."""
+    import zipfile
+
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise InputError(f"not a valid DOCX file: {exc}") from None
+    parts = [p.text.strip() for p in document.paragraphs if p.text.strip()]
+    for table in document.tables:
+        for row in table.rows:
+            cells = [c.text.strip() for c in row.cells if c.text.strip()]
+            if cells:
+                parts.append(" | ".join(dict.fromkeys(cells)))
+    props = document.core_properties
+    date = props.created.date().isoformat() if props.created else ""
+    return Parsed(text="\n\n".join(parts), title=props.title or "", date=date)
+
+
+READERS = {
+    ".txt": read_text,
+    ".text": read_text,
+    ".md": read_markdown,
+    ".markdown": read_markdown,
+    ".html": read_html,
+    ".htm": read_html,
+    ".pdf": read_pdf,
+    ".docx": read_docx,
+}
+
+_CONTENT_TYPES = {
+    "text/html": ".html",
+    "application/xhtml+xml": ".html",
+    "application/pdf": ".pdf",
+    "text/plain": ".txt",
+    "text/markdown": ".md",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+}
+
+
+def fetch_url(url: str, timeout: float, max_bytes: int) -> tuple[bytes, str]:
+    """Download `url` (at most `max_bytes`); returns the bytes and the extension its content type implies."""
+    request = urllib.request.Request(url, headers={"User-Agent": "policy-assistant/0.1"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            length = response.headers.get("Content-Length")
+            if length and length.isdigit() and int(length) > max_bytes:
+                raise InputError(f"download of {int(length)} bytes is over the size cap of {max_bytes} bytes")
+            data = response.read(max_bytes + 1)
+            ctype = (response.headers.get_content_type() or "").lower()
+    except InputError:
+        raise
+    except urllib.error.HTTPError as exc:
+        raise InputError(f"unreachable URL: HTTP {exc.code} {exc.reason}") from None
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise InputError(f"unreachable URL: {reason}") from None
+    if len(data) > max_bytes:
+        raise InputError(f"download is over the size cap of {max_bytes} bytes")
+    ext = _CONTENT_TYPES.get(ctype)
+    if ext is None:
+        path = urllib.parse.urlsplit(url).path.lower()
+        ext = next((e for e in READERS if path.endswith(e)), ".html" if "html" in ctype else "")
+    if not ext:
+        raise InputError(f"unsupported content type {ctype or 'unknown'}")
+    return data, ext

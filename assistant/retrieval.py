@@ -1,0 +1,128 @@
+"""Hybrid retrieval: dense (Chroma) and BM25 candidates, reciprocal-rank fusion, and metadata filters."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+
+from .documents import normalise_date
+from .embeddings import Embedder
+from .keyword import KeywordIndex
+from .models import AssistantError, Hit
+from .store import Store, date_int
+
+log = logging.getLogger(__name__)
+
+FILTER_KEYS = ("source", "doc_ids", "date_from", "date_to")
+
+
+def check_filters(filters: dict | None) -> dict:
+    """Validate a filters dict; dates become YYYYMMDD ints and single values become lists."""
+    if not filters:
+        return {}
+    unknown = set(filters) - set(FILTER_KEYS)
+    if unknown:
+        raise AssistantError(f"unknown filter {sorted(unknown)}; valid filters: {', '.join(FILTER_KEYS)}")
+    out: dict = {}
+    for key in ("source", "doc_ids"):
+        value = filters.get(key)
+        if value:
+            out[key] = [value] if isinstance(value, str) else [str(v) for v in value]
+    for key in ("date_from", "date_to"):
+        value = filters.get(key)
+        if value:
+            day = normalise_date(str(value))
+            if not day:
+                raise AssistantError(f"filter {key}={value!r} is not a date; use YYYY-MM-DD")
+            out[key] = date_int(day)
+    return out
+
+
+def chroma_where(f: dict) -> dict | None:
+    """The same filters as a Chroma `where` clause."""
+    clauses: list[dict] = []
+    if "source" in f:
+        clauses.append({"source": {"$in": f["source"]}})
+    if "doc_ids" in f:
+        clauses.append({"doc_id": {"$in": f["doc_ids"]}})
+    if "date_from" in f:
+        clauses.append({"date_int": {"$gte": f["date_from"]}})
+    if "date_to" in f:
+        clauses.append({"date_int": {"$lte": f["date_to"]}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def metadata_filter(f: dict) -> Callable[[dict], bool] | None:
+    """The same filters as a predicate over chunk metadata, for BM25 results."""
+    if not f:
+        return None
+    sources, doc_ids = set(f.get("source", ())), set(f.get("doc_ids", ()))
+    lo, hi = f.get("date_from"), f.get("date_to")
+
+    def keep(meta: dict) -> bool:
+        day = meta.get("date_int", 0)
+        return (
+            (not sources or meta.get("source") in sources)
+            and (not doc_ids or meta.get("doc_id") in doc_ids)
+            and (lo is None or day >= lo)
+            and (hi is None or day <= hi)
+        )
+
+    return keep
+
+
+def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = 60) -> list[tuple[str, float]]:
+    """Fuse ranked id lists: score(id) = sum over lists of 1 / (k + rank), rank starting at 1."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+class HybridRetriever:
+    """Dense top-k and BM25 top-k over the same chunk ids, fused by reciprocal rank."""
+
+    def __init__(self, store: Store, keyword: KeywordIndex, embedder: Embedder, candidates: int = 40, rrf_k=60):
+        if candidates < 1:
+            raise ValueError(f"candidates must be at least 1, got {candidates}")
+        self.store, self.keyword, self.embedder = store, keyword, embedder
+        self.candidates, self.rrf_k = candidates, rrf_k
+
+    def search(self, query: str, k: int = 10, filters: dict | None = None) -> list[Hit]:
+        if k < 1:
+            raise AssistantError(f"k must be at least 1, got {k}")
+        f = check_filters(filters)
+        n = max(self.candidates, k)
+        vector = self.embedder.embed([query])[0]
+        dense = self.store.query(vector, n, chroma_where(f))
+        sparse = self.keyword.search(query, n, metadata_filter(f))
+        found = {cid: (text, meta) for cid, _dist, text, meta in dense}
+        sparse_ids = [self.keyword.ids[pos] for pos, _score in sparse]
+        fused = reciprocal_rank_fusion([[cid for cid, *_ in dense], sparse_ids], self.rrf_k)[:k]
+        missing = [cid for cid, _ in fused if cid not in found]
+        found.update(self.store.get(missing))
+        hits = []
+        for cid, score in fused:
+            if cid not in found:  # deleted between the BM25 snapshot and now
+                continue
+            text, meta = found[cid]
+            hits.append(
+                Hit(
+                    doc_id=meta.get("doc_id", ""),
+                    chunk_id=cid,
+                    score=round(score, 6),
+                    passage=text,
+                    start=int(meta.get("start", 0)),
+                    end=int(meta.get("end", 0)),
+                    title=meta.get("title", ""),
+                    date=meta.get("date", ""),
+                    source=meta.get("source", ""),
+                    path=meta.get("path", ""),
+                    page_start=int(meta.get("page_start", 0)),
+                    page_end=int(meta.get("page_end", 0)),
+                )
+            )
+        return hits

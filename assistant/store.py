@@ -1,0 +1,225 @@
+"""Chroma, the single source of truth: a collection of chunks and a small collection of document records.
+
+A document is written in three steps so a crash never leaves it half-indexed: its new chunks are added
+(ids carry the content hash), then its record is upserted (the commit point), then chunks of older
+versions are deleted. Chunks without a matching record are orphans and are swept on the next ingest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterator
+from typing import Protocol
+
+import numpy as np
+
+from .config import Settings
+from .models import AssistantError, Chunk, Document, DocumentInfo
+
+log = logging.getLogger(__name__)
+
+_PAGE = 5000
+
+
+class Store(Protocol):
+    """What the rest of the engine needs from the vector store."""
+
+    def documents(self) -> dict[str, DocumentInfo]: ...
+    def put(self, doc: Document, chunks: list[Chunk], vectors: np.ndarray) -> None: ...
+    def remove(self, doc_id: str) -> bool: ...
+    def query(self, vector: np.ndarray, k: int, where: dict | None) -> list[tuple[str, float, str, dict]]: ...
+    def iter_chunks(self) -> Iterator[tuple[list[str], list[str], list[dict]]]: ...
+    def get(self, ids: list[str]) -> dict[str, tuple[str, dict]]: ...
+    def count(self) -> int: ...
+    def fingerprint(self) -> str: ...
+    def sweep_orphans(self) -> int: ...
+
+
+def chunk_id(doc: Document, index: int) -> str:
+    return f"{doc.doc_id}::{doc.sha256[:12]}::{index}"
+
+
+def date_int(date: str) -> int:
+    """YYYY-MM-DD -> YYYYMMDD (Chroma range filters need numbers); 0 when unknown."""
+    digits = date.replace("-", "")
+    return int(digits) if len(digits) == 8 and digits.isdigit() else 0
+
+
+class ChromaStore:
+    """Embedded `PersistentClient` under the index dir, or `HttpClient` to a `chroma run` server."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._client = None
+        self._chunks = None
+        self._docs = None
+
+    def _connect(self) -> None:
+        if self._client is not None:
+            return
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        s = self.settings
+        try:
+            if s.chroma_host:
+                client = chromadb.HttpClient(host=s.chroma_host, port=s.chroma_port, settings=chroma_settings)
+            else:
+                s.chroma_dir.mkdir(parents=True, exist_ok=True)
+                client = chromadb.PersistentClient(path=str(s.chroma_dir), settings=chroma_settings)
+            # embedding_function=None: vectors always come from our embedder; Chroma's default would download one.
+            chunks = client.get_or_create_collection(
+                s.collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
+            )
+            docs = client.get_or_create_collection(f"{s.collection}_docs", embedding_function=None)
+        except PermissionError as exc:
+            raise AssistantError(f"cannot write the index at {s.chroma_dir}: {exc.strerror}") from None
+        except Exception as exc:
+            raise self._error(exc) from None
+        self._client, self._chunks, self._docs = client, chunks, docs
+
+    def _error(self, exc: Exception) -> AssistantError:
+        s = self.settings
+        if s.chroma_host:
+            return AssistantError(f"cannot reach Chroma at {s.chroma_host}:{s.chroma_port}: {_first_line(exc)}")
+        return AssistantError(f"Chroma failed on {s.chroma_dir}: {_first_line(exc)}")
+
+    def _call(self, fn, *args, **kwargs):
+        self._connect()
+        try:
+            return fn(*args, **kwargs)
+        except AssistantError:
+            raise
+        except Exception as exc:
+            raise self._error(exc) from None
+
+    def documents(self) -> dict[str, DocumentInfo]:
+        self._connect()
+        got = self._call(self._docs.get, include=["metadatas"])
+        out = {}
+        for doc_id, meta in zip(got["ids"], got["metadatas"], strict=True):
+            out[doc_id] = DocumentInfo(
+                doc_id=doc_id,
+                title=meta.get("title", ""),
+                date=meta.get("date", ""),
+                source=meta.get("source", ""),
+                path=meta.get("path", ""),
+                chunks=int(meta.get("chunks", 0)),
+                sha256=meta.get("sha256", ""),
+                root=meta.get("root", ""),
+                kind=meta.get("kind", ""),
+            )
+        return out
+
+    def put(self, doc: Document, chunks: list[Chunk], vectors: np.ndarray) -> None:
+        self._connect()
+        base = {
+            "doc_id": doc.doc_id,
+            "sha": doc.sha256[:12],
+            "title": doc.title,
+            "date": doc.date,
+            "date_int": date_int(doc.date),
+            "source": doc.source,
+            "path": doc.path,
+        }
+        ids = [chunk_id(doc, c.index) for c in chunks]
+        metas = [
+            base | {"start": c.start, "end": c.end, "page_start": c.page_start, "page_end": c.page_end}
+            for c in chunks
+        ]
+        step = min(_PAGE, self._call(self._client.get_max_batch_size))
+        for i in range(0, len(ids), step):
+            self._call(
+                self._chunks.upsert,
+                ids=ids[i : i + step],
+                embeddings=vectors[i : i + step],
+                documents=[c.text for c in chunks[i : i + step]],
+                metadatas=metas[i : i + step],
+            )
+        record = {k: base[k] for k in ("title", "date", "source", "path")} | {
+            "sha256": doc.sha256,
+            "chunks": len(chunks),
+            "root": doc.root,
+            "kind": doc.kind,
+        }
+        self._call(self._docs.upsert, ids=[doc.doc_id], embeddings=[[1.0]], metadatas=[record])
+        self._call(self._chunks.delete, where={"$and": [{"doc_id": doc.doc_id}, {"sha": {"$ne": base["sha"]}}]})
+
+    def remove(self, doc_id: str) -> bool:
+        self._connect()
+        if not self._call(self._docs.get, ids=[doc_id], include=[])["ids"]:
+            return False
+        self._call(self._docs.delete, ids=[doc_id])
+        self._call(self._chunks.delete, where={"doc_id": doc_id})
+        return True
+
+    def query(self, vector: np.ndarray, k: int, where: dict | None) -> list[tuple[str, float, str, dict]]:
+        self._connect()
+        n = self.count()
+        if not n:
+            return []
+        got = self._call(
+            self._chunks.query,
+            query_embeddings=[np.asarray(vector, dtype=np.float32)],
+            n_results=min(k, n),
+            where=where or None,
+            include=["documents", "metadatas", "distances"],
+        )
+        return list(zip(got["ids"][0], got["distances"][0], got["documents"][0], got["metadatas"][0], strict=True))
+
+    def get(self, ids: list[str]) -> dict[str, tuple[str, dict]]:
+        """Text and metadata of the given chunks, by id (ids no longer stored are left out)."""
+        if not ids:
+            return {}
+        self._connect()
+        got = self._call(self._chunks.get, ids=list(ids), include=["documents", "metadatas"])
+        return {i: (t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)}
+
+    def iter_chunks(self) -> Iterator[tuple[list[str], list[str], list[dict]]]:
+        """All chunks, a page at a time: (ids, texts, metadatas)."""
+        self._connect()
+        offset = 0
+        while True:
+            got = self._call(self._chunks.get, include=["documents", "metadatas"], limit=_PAGE, offset=offset)
+            if not got["ids"]:
+                return
+            yield got["ids"], got["documents"], got["metadatas"]
+            offset += len(got["ids"])
+
+    def count(self) -> int:
+        self._connect()
+        return self._call(self._chunks.count)
+
+    def fingerprint(self) -> str:
+        """Changes whenever a document is added, changed or removed, or the chunk count moves."""
+        docs = self.documents()
+        h = hashlib.sha256(str(self.count()).encode())
+        for doc_id in sorted(docs):
+            h.update(f"\0{doc_id}\0{docs[doc_id].sha256}\0{docs[doc_id].chunks}".encode())
+        return h.hexdigest()
+
+    def sweep_orphans(self) -> int:
+        """Delete chunks left by an interrupted write: no record, or a hash other than the record's."""
+        live = {doc_id: info.sha256[:12] for doc_id, info in self.documents().items()}
+        stale = []
+        offset = 0
+        while True:
+            got = self._call(self._chunks.get, include=["metadatas"], limit=_PAGE, offset=offset)
+            if not got["ids"]:
+                break
+            for cid, meta in zip(got["ids"], got["metadatas"], strict=True):
+                if live.get(meta.get("doc_id")) != meta.get("sha"):
+                    stale.append(cid)
+            offset += len(got["ids"])
+        for i in range(0, len(stale), _PAGE):
+            self._call(self._chunks.delete, ids=stale[i : i + _PAGE])
+        if stale:
+            log.warning("removed %d chunks left by an interrupted ingest", len(stale))
+        return len(stale)
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else exc.__class__.__name__
