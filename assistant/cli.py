@@ -26,15 +26,21 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JS
 
 @app.callback()
 def _global(
-    index: Annotated[Path | None, typer.Option("--index", help="Index directory (all state lives here).")] = None,
+    index: Annotated[
+        Path | None, typer.Option("--index", help="Index directory (all state lives here).")
+    ] = None,
     chroma_host: Annotated[
         str | None, typer.Option("--chroma-host", help="Use a `chroma run` server at this host.")
     ] = None,
-    chroma_port: Annotated[int | None, typer.Option("--chroma-port", help="Port of the Chroma server.")] = None,
+    chroma_port: Annotated[
+        int | None, typer.Option("--chroma-port", help="Port of the Chroma server.")
+    ] = None,
     embed_model: Annotated[
         Path | None, typer.Option("--embed-model", help="sentence-transformers model directory.")
     ] = None,
-    verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="More detail; -vv for debug.")] = 0,
+    verbose: Annotated[
+        int, typer.Option("-v", "--verbose", count=True, help="More detail; -vv for debug.")
+    ] = 0,
 ) -> None:
     _state["verbose"] = verbose
     _state["overrides"] = {
@@ -64,7 +70,9 @@ def _echo_json(data) -> None:
 @app.command()
 def ingest(
     paths: Annotated[list[str], typer.Argument(help="Files, folders (recursive) or http(s) URLs.")],
-    prune: Annotated[bool, typer.Option(help="Remove documents whose files are gone from these folders.")] = False,
+    prune: Annotated[
+        bool, typer.Option(help="Remove documents whose files are gone from these folders.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Add or update documents; unchanged ones are skipped. Exit code 1 when any input failed."""
@@ -90,7 +98,8 @@ def list_documents(as_json: JsonOpt = False) -> None:
         typer.echo("No documents indexed yet. Add some with: policy-assistant ingest PATH")
         return
     for d in docs:
-        typer.echo(f"{d.doc_id}\n    {d.title}\n    {d.date or 'no date'} | {d.source or 'no source'} | {d.chunks} chunks")
+        meta = f"{d.date or 'no date'} | {d.source or 'no source'} | {d.chunks} chunks"
+        typer.echo(f"{d.doc_id}\n    {d.title}\n    {meta}")
     typer.echo(f"{len(docs)} documents, {sum(d.chunks for d in docs)} chunks")
 
 
@@ -137,7 +146,9 @@ def _print_hits(hits) -> None:
         typer.echo("No passages found.")
     for i, h in enumerate(hits, 1):
         page = f", p. {h.page_start}" if h.page_start else ""
-        typer.echo(f"[{i}] {h.title} ({h.date or 'no date'}, {h.source or 'no source'}{page})  score {h.score:.4f}")
+        typer.echo(
+            f"[{i}] {h.title} ({h.date or 'no date'}, {h.source or 'no source'}{page})  score {h.score:.4f}"
+        )
         typer.echo(f"    {h.doc_id} [{h.start}:{h.end}]")
         typer.echo(textwrap.fill(h.passage, width=100, initial_indent="    ", subsequent_indent="    "))
 

@@ -17,7 +17,9 @@ class Settings(BaseSettings):
     chroma_host: str | None = Field(None, description="Chroma server host; embedded Chroma when unset")
     chroma_port: int = Field(8000, ge=1, le=65535)
     collection: str = Field("policy_chunks", description="name of the Chroma collection of chunks")
-    embed_model: Path | None = Field(None, description="sentence-transformers model dir; bundled MiniLM if unset")
+    embed_model: Path | None = Field(
+        None, description="sentence-transformers model dir; bundled MiniLM if unset"
+    )
     device: str | None = Field(None, description="torch device for embeddings (cpu, cuda); auto when unset")
     batch_size: int = Field(64, ge=1, le=4096)
     chunk_tokens: int = Field(180, ge=32, le=510, description="word pieces per chunk (model reads 256)")

@@ -1,4 +1,4 @@
-"""The `Assistant` facade: one object that owns the store, the embedder and the indexes, shared by CLI and UI."""
+"""The `Assistant` facade: owns the store, the embedder and the indexes; shared by CLI and UI."""
 
 from __future__ import annotations
 
@@ -38,7 +38,9 @@ class Assistant:
             if isinstance(settings, str | Path):
                 index_dir, settings = settings, None
             else:
-                raise TypeError(f"settings must be a Settings or an index path, got {type(settings).__name__}")
+                raise TypeError(
+                    f"settings must be a Settings or an index path, got {type(settings).__name__}"
+                )
         self.settings = settings or make_settings(
             index_dir=index_dir, chroma_host=chroma_host, chroma_port=chroma_port, **overrides
         )

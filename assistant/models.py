@@ -107,7 +107,9 @@ class IngestReport:
         return not self.failed
 
     def summary(self) -> str:
-        rate = f", {self.chunks_added / self.seconds:.0f} chunks/s" if self.chunks_added and self.seconds else ""
+        rate = (
+            f", {self.chunks_added / self.seconds:.0f} chunks/s" if self.chunks_added and self.seconds else ""
+        )
         return (
             f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
             f"{len(self.removed)} removed, {len(self.failed)} failed "

@@ -5,9 +5,9 @@ from __future__ import annotations
 import io
 import logging
 import re
+import unicodedata
 import urllib.error
 import urllib.parse
-import unicodedata
 import urllib.request
 from dataclasses import dataclass, field
 
@@ -62,7 +62,7 @@ def decode_text(data: bytes) -> str:
 
 
 def _decode_legacy(data: bytes) -> str:
-    """Pick between GB18030 and cp1252: Chinese text decodes to runs of CJK characters, Latin text does not."""
+    """Pick between GB18030 and cp1252: Chinese decodes to runs of CJK characters, Latin text does not."""
     try:
         text = data.decode("gb18030")
     except UnicodeDecodeError:
@@ -116,7 +116,8 @@ _CHROME_TAGS = ["script", "style", "noscript", "nav", "header", "footer", "aside
 _TITLE_META = [("property", "og:title"), ("name", "title"), ("name", "dc.title"), ("name", "twitter:title")]
 _DATE_META = [
     ("property", "article:published_time"), ("name", "date"), ("name", "pubdate"), ("name", "publishdate"),
-    ("name", "dc.date"), ("name", "dcterms.date"), ("name", "publication_date"), ("itemprop", "datepublished"),
+    ("name", "dc.date"), ("name", "dcterms.date"), ("name", "publication_date"),
+    ("itemprop", "datepublished"),
 ]  # fmt: skip
 _SOURCE_META = [("property", "og:site_name"), ("name", "publisher"), ("name", "dc.publisher")]
 

@@ -85,7 +85,9 @@ def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = 60) -> li
 class HybridRetriever:
     """Dense top-k and BM25 top-k over the same chunk ids, fused by reciprocal rank."""
 
-    def __init__(self, store: Store, keyword: KeywordIndex, embedder: Embedder, candidates: int = 40, rrf_k=60):
+    def __init__(
+        self, store: Store, keyword: KeywordIndex, embedder: Embedder, candidates: int = 40, rrf_k=60
+    ):
         if candidates < 1:
             raise ValueError(f"candidates must be at least 1, got {candidates}")
         self.store, self.keyword, self.embedder = store, keyword, embedder

@@ -69,7 +69,7 @@ class ChromaStore:
             else:
                 s.chroma_dir.mkdir(parents=True, exist_ok=True)
                 client = chromadb.PersistentClient(path=str(s.chroma_dir), settings=chroma_settings)
-            # embedding_function=None: vectors always come from our embedder; Chroma's default would download one.
+            # embedding_function=None: vectors come from our embedder; Chroma's default downloads a model.
             chunks = client.get_or_create_collection(
                 s.collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
             )
@@ -83,7 +83,9 @@ class ChromaStore:
     def _error(self, exc: Exception) -> AssistantError:
         s = self.settings
         if s.chroma_host:
-            return AssistantError(f"cannot reach Chroma at {s.chroma_host}:{s.chroma_port}: {_first_line(exc)}")
+            return AssistantError(
+                f"cannot reach Chroma at {s.chroma_host}:{s.chroma_port}: {_first_line(exc)}"
+            )
         return AssistantError(f"Chroma failed on {s.chroma_dir}: {_first_line(exc)}")
 
     def _call(self, fn, *args, **kwargs):
@@ -145,7 +147,9 @@ class ChromaStore:
             "kind": doc.kind,
         }
         self._call(self._docs.upsert, ids=[doc.doc_id], embeddings=[[1.0]], metadatas=[record])
-        self._call(self._chunks.delete, where={"$and": [{"doc_id": doc.doc_id}, {"sha": {"$ne": base["sha"]}}]})
+        self._call(
+            self._chunks.delete, where={"$and": [{"doc_id": doc.doc_id}, {"sha": {"$ne": base["sha"]}}]}
+        )
 
     def remove(self, doc_id: str) -> bool:
         self._connect()
@@ -167,7 +171,9 @@ class ChromaStore:
             where=where or None,
             include=["documents", "metadatas", "distances"],
         )
-        return list(zip(got["ids"][0], got["distances"][0], got["documents"][0], got["metadatas"][0], strict=True))
+        return list(
+            zip(got["ids"][0], got["distances"][0], got["documents"][0], got["metadatas"][0], strict=True)
+        )
 
     def get(self, ids: list[str]) -> dict[str, tuple[str, dict]]:
         """Text and metadata of the given chunks, by id (ids no longer stored are left out)."""

@@ -1,0 +1,184 @@
+"""Loaders: formats, header parsing, encodings, doc ids and one-line reasons for bad input."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+from functools import partial
+
+import pytest
+from conftest import DATA, SEED, free_port
+from helpers import make_docx, make_pdf
+
+from assistant.documents import Source, discover, normalise_date, parse, read_bytes, split_header
+from assistant.models import InputError
+from assistant.readers import decode_text, normalise
+
+CAP = 50 * 1024 * 1024
+
+
+def load(path, cap=CAP):
+    sources, failed, _ = discover([str(path)])
+    assert not failed, failed
+    data, ext = read_bytes(sources[0], cap, 5)
+    return parse(sources[0], data, ext)
+
+
+def reason(path, cap=CAP) -> str:
+    with pytest.raises(InputError) as err:
+        load(path, cap)
+    return str(err.value)
+
+
+def test_seed_header_is_parsed_and_chrome_dropped():
+    doc = load(SEED)
+    assert doc.title.startswith("Over 140 Groundbreaking Policies Implemented in Beijing")
+    assert doc.date == "2025-03-01"
+    assert doc.source == "www.chinanews.com"
+    assert doc.text.startswith("Beijing is among the first group of cities")
+    for chrome in ("fontSize", "Topics:", "Date:", "Source:", "\u00a0"):
+        assert chrome not in doc.text
+    assert "\nChinese\n" not in "\n" + doc.text
+    assert doc.doc_id == f"corpus/{SEED.name}"
+    assert len(doc.sha256) == 64
+
+
+def test_normalise_nfkc_and_spaces():
+    assert normalise("a\u00a0b\r\nc\u200b\uff11\n\n\n\nd  \n") == "a b\nc1\n\nd"
+
+
+def test_header_absent_leaves_text_alone():
+    meta, body = split_header("Plain first line of a memo that is a sentence.\nSecond line.")
+    assert meta == {} and body.startswith("Plain first line")
+
+
+def test_markdown_front_matter():
+    doc = load(DATA / "synthetic_zone_notice.md")
+    assert doc.title == "Synthetic Notice on Green Finance Pilots in Maple Bay"
+    assert doc.date == "2024-06-15" and doc.source == "synthetic.example"
+    assert "---" not in doc.text and "37 green bond pilots" in doc.text
+
+
+def test_html_main_text_and_meta():
+    doc = load(DATA / "synthetic_zone_page.html")
+    assert doc.title == "Synthetic Page: Orchard Valley Opens Its Data Centre Zone"
+    assert doc.date == "2024-09-03" and doc.source == "orchard.synthetic.example"
+    assert "admitted 18 operators in its first year" in doc.text
+    assert "40% renewable power." in doc.text
+    for junk in ("tracking", "color: red", "Navigation chrome", "Copyright footer"):
+        assert junk not in doc.text
+
+
+def test_gb18030_and_cp1252_are_decoded():
+    zh = load(DATA / "synthetic_gb18030_notice.txt")
+    assert "新设外商投资企业318家" in zh.text
+    memo = load(DATA / "synthetic_cp1252_memo.txt")
+    assert "council’s “fast track” issued 212 café licences in 2024 – a record." in memo.text
+
+
+def test_utf16_with_bom():
+    assert decode_text("Synthetic UTF-16 text".encode("utf-16")) == "Synthetic UTF-16 text"
+
+
+def test_pdf_pages_are_kept(tmp_path):
+    pdf = tmp_path / "synthetic.pdf"
+    pdf.write_bytes(
+        make_pdf(["Synthetic page one about Maple Bay.", "Synthetic page two: 44 permits issued."])
+    )
+    doc = load(pdf)
+    assert "Synthetic page one" in doc.text and "44 permits issued" in doc.text
+    assert doc.page_at(0) == 1
+    assert doc.page_at(doc.text.index("44 permits")) == 2
+
+
+def test_docx(tmp_path):
+    path = make_docx(
+        tmp_path / "synthetic.docx", "Synthetic Word Memo", ["Synthetic memo.", "It lists 9 zones."]
+    )
+    doc = load(path)
+    assert doc.title == "Synthetic Word Memo" and "It lists 9 zones." in doc.text
+
+
+@pytest.mark.parametrize(
+    "name, content, expected",
+    [
+        ("empty.txt", b"", "empty file"),
+        ("blank.md", b"  \n\n ", "empty file"),
+        ("binary.txt", bytes(range(256)) * 8, "binary content"),
+        ("corrupt.pdf", b"%PDF-1.4\nthis is not really a pdf\n", "corrupt PDF"),
+        ("scanned.pdf", make_pdf([""]), "no extractable text: scanned PDF? OCR is not supported"),
+        ("notes.xyz", b"synthetic", "unsupported file type .xyz"),
+        ("fake.docx", b"synthetic, not a zip", "not a valid DOCX file"),
+    ],
+)
+def test_bad_inputs_give_one_line_reasons(tmp_path, name, content, expected):
+    path = tmp_path / name
+    path.write_bytes(content)
+    message = reason(path)
+    assert expected in message and "\n" not in message
+
+
+def test_size_cap(tmp_path):
+    path = tmp_path / "big.txt"
+    path.write_text("Synthetic filler sentence. " * 100)
+    assert "over the size cap" in reason(path, cap=1000)
+
+
+def test_missing_path_is_a_failure():
+    sources, failed, _ = discover(["/no/such/place.txt"])
+    assert sources == [] and failed == [("/no/such/place.txt", "no such file or directory")]
+
+
+def test_folder_discovery_and_doc_ids(tmp_path):
+    root = tmp_path / "policies"
+    (root / "sub").mkdir(parents=True)
+    (root / "a.txt").write_text("Synthetic A.")
+    (root / "sub" / "b.md").write_text("Synthetic B.")
+    (root / ".hidden.txt").write_text("Synthetic hidden.")
+    (root / "README.md").write_text("About this folder.")
+    sources, failed, roots = discover([str(root), str(root / "a.txt")])
+    assert [s.doc_id for s in sources] == ["policies/a.txt", "policies/sub/b.md", "policies/a.txt"]
+    assert roots == [str(root.resolve())] and not failed
+
+
+@pytest.mark.parametrize(
+    "raw, iso",
+    [("2025-03-01", "2025-03-01"), ("2024/11/5", "2024-11-05"), ("March 1, 2025", "2025-03-01"),
+     ("2024-09-03T08:00:00+08:00", "2024-09-03"), ("1 March 2025", "2025-03-01"), ("soon", "")],
+)  # fmt: skip
+def test_dates(raw, iso):
+    assert normalise_date(raw) == iso
+
+
+@pytest.fixture
+def http_root(tmp_path):
+    """A local http.server on 127.0.0.1 serving tmp_path."""
+    (tmp_path / "page.html").write_bytes((DATA / "synthetic_zone_page.html").read_bytes())
+    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    handler.log_message = lambda *a, **k: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_url_is_loaded(http_root):
+    url = f"{http_root}/page.html"
+    source = Source(spec=url, doc_id=url, is_url=True)
+    data, ext = read_bytes(source, CAP, 5)
+    doc = parse(source, data, ext)
+    assert ext == ".html" and doc.doc_id == url and "18 operators" in doc.text
+
+
+@pytest.mark.parametrize("path", ["/missing.html", None])
+def test_unreachable_url(http_root, path):
+    url = f"{http_root}{path}" if path else f"http://127.0.0.1:{free_port()}/nothing"
+    source = Source(spec=url, doc_id=url, is_url=True)
+    with pytest.raises(InputError, match="unreachable URL"):
+        read_bytes(source, CAP, 5)
+
+
+def test_url_size_cap(http_root):
+    url = f"{http_root}/page.html"
+    with pytest.raises(InputError, match="size cap"):
+        read_bytes(Source(spec=url, doc_id=url, is_url=True), 100, 5)
