@@ -193,6 +193,23 @@ def chat() -> None:
             typer.echo(f"error: {exc}", err=True)
 
 
+@app.command()
+def bench(
+    docs: Annotated[int, typer.Option("--docs", help="SciFact abstracts to ingest.")] = 1000,
+    data: Annotated[Path | None, typer.Option("--data", help="Folder holding SciFact corpus.jsonl.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Also write the table to this file.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Ingest throughput: the whole pipeline beside SentenceTransformer.encode alone, same chunks."""
+    from . import bench as b
+
+    result = b.ingest_throughput(docs, data or b.DEFAULT_DATA)
+    table = b.format_throughput(result)
+    if out:
+        out.write_text(table + "\n", encoding="utf-8")
+    typer.echo(json.dumps(result, indent=2) if as_json else table)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: runs the app and turns known failures into one line and an exit code."""
     import click

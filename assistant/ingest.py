@@ -17,7 +17,7 @@ from .store import Store
 
 log = logging.getLogger(__name__)
 
-FLUSH_CHUNKS = 256  # chunks embedded together; small documents share a batch
+FLUSH_CHUNKS = 1024  # chunks embedded and stored together; small documents share a batch
 
 
 @dataclass
@@ -99,12 +99,18 @@ class Ingestor:
             return
         texts = [embedding_text(p.doc.title, c.text) for p in pending for c in p.chunks]
         vectors = self.embedder.embed(texts)
-        offset = 0
+        items, offset = [], 0
         for p in pending:
-            n = len(p.chunks)
-            self.store.put(p.doc, p.chunks, vectors[offset : offset + n])
-            offset += n
-            report.chunks_added += n
+            items.append((p.doc, p.chunks, vectors[offset : offset + len(p.chunks)]))
+            offset += len(p.chunks)
+        updates = [item for item, p in zip(items, pending, strict=True) if p.is_update]
+        fresh = [item for item, p in zip(items, pending, strict=True) if not p.is_update]
+        if fresh:
+            self.store.put_many(fresh, replace=False)
+        if updates:
+            self.store.put_many(updates, replace=True)
+        for p in pending:
+            report.chunks_added += len(p.chunks)
             (report.updated if p.is_update else report.added).append(p.doc.doc_id)
 
 

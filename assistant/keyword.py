@@ -110,6 +110,7 @@ class KeywordIndex:
     def _rebuild(self, fingerprint: str) -> None:
         import bm25s
 
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
         started = time.perf_counter()
         ids, texts, metas = [], [], []
         for page_ids, page_texts, page_metas in self.store.iter_chunks():

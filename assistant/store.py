@@ -26,7 +26,9 @@ class Store(Protocol):
     """What the rest of the engine needs from the vector store."""
 
     def documents(self) -> dict[str, DocumentInfo]: ...
-    def put(self, doc: Document, chunks: list[Chunk], vectors: np.ndarray) -> None: ...
+    def put_many(
+        self, items: list[tuple[Document, list[Chunk], np.ndarray]], replace: bool = True
+    ) -> None: ...
     def remove(self, doc_id: str) -> bool: ...
     def query(self, vector: np.ndarray, k: int, where: dict | None) -> list[tuple[str, float, str, dict]]: ...
     def iter_chunks(self) -> Iterator[tuple[list[str], list[str], list[dict]]]: ...
@@ -116,40 +118,57 @@ class ChromaStore:
         return out
 
     def put(self, doc: Document, chunks: list[Chunk], vectors: np.ndarray) -> None:
+        self.put_many([(doc, chunks, vectors)], replace=True)
+
+    def put_many(self, items: list[tuple[Document, list[Chunk], np.ndarray]], replace: bool = True) -> None:
+        """Store several documents: all chunks, then all records (the commit point), then stale chunks go.
+
+        `replace=False` skips the stale-chunk delete for documents that had no earlier version.
+        """
         self._connect()
-        base = {
-            "doc_id": doc.doc_id,
-            "sha": doc.sha256[:12],
-            "title": doc.title,
-            "date": doc.date,
-            "date_int": date_int(doc.date),
-            "source": doc.source,
-            "path": doc.path,
-        }
-        ids = [chunk_id(doc, c.index) for c in chunks]
-        metas = [
-            base | {"start": c.start, "end": c.end, "page_start": c.page_start, "page_end": c.page_end}
-            for c in chunks
-        ]
+        ids, vecs, texts, metas, records = [], [], [], [], []
+        for doc, chunks, vectors in items:
+            base = {
+                "doc_id": doc.doc_id,
+                "sha": doc.sha256[:12],
+                "title": doc.title,
+                "date": doc.date,
+                "date_int": date_int(doc.date),
+                "source": doc.source,
+                "path": doc.path,
+            }
+            ids.extend(chunk_id(doc, c.index) for c in chunks)
+            vecs.extend(vectors)
+            texts.extend(c.text for c in chunks)
+            metas.extend(
+                base | {"start": c.start, "end": c.end, "page_start": c.page_start, "page_end": c.page_end}
+                for c in chunks
+            )
+            records.append(
+                {k: base[k] for k in ("title", "date", "source", "path")}
+                | {"sha256": doc.sha256, "chunks": len(chunks), "root": doc.root, "kind": doc.kind}
+            )
         step = min(_PAGE, self._call(self._client.get_max_batch_size))
         for i in range(0, len(ids), step):
             self._call(
                 self._chunks.upsert,
                 ids=ids[i : i + step],
-                embeddings=vectors[i : i + step],
-                documents=[c.text for c in chunks[i : i + step]],
+                embeddings=np.asarray(vecs[i : i + step], dtype=np.float32),
+                documents=texts[i : i + step],
                 metadatas=metas[i : i + step],
             )
-        record = {k: base[k] for k in ("title", "date", "source", "path")} | {
-            "sha256": doc.sha256,
-            "chunks": len(chunks),
-            "root": doc.root,
-            "kind": doc.kind,
-        }
-        self._call(self._docs.upsert, ids=[doc.doc_id], embeddings=[[1.0]], metadatas=[record])
-        self._call(
-            self._chunks.delete, where={"$and": [{"doc_id": doc.doc_id}, {"sha": {"$ne": base["sha"]}}]}
-        )
+        doc_ids = [doc.doc_id for doc, _, _ in items]
+        for i in range(0, len(doc_ids), step):
+            self._call(
+                self._docs.upsert,
+                ids=doc_ids[i : i + step],
+                embeddings=[[1.0]] * len(doc_ids[i : i + step]),
+                metadatas=records[i : i + step],
+            )
+        if replace:
+            for doc, _, _ in items:
+                where = {"$and": [{"doc_id": doc.doc_id}, {"sha": {"$ne": doc.sha256[:12]}}]}
+                self._call(self._chunks.delete, where=where)
 
     def remove(self, doc_id: str) -> bool:
         self._connect()
