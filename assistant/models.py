@@ -108,7 +108,7 @@ class IngestReport:
 
     def summary(self) -> str:
         rate = (
-            f", {self.chunks_added / self.seconds:.0f} chunks/s" if self.chunks_added and self.seconds else ""
+            f", {self.chunks_added / self.seconds:.1f} chunks/s" if self.chunks_added and self.seconds else ""
         )
         return (
             f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
