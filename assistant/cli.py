@@ -156,29 +156,45 @@ def _print_hits(hits) -> None:
 @app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="Your question.")],
-    k: Annotated[int, typer.Option("-k", help="How many passages.")] = 3,
     source: SourceOpt = None,
     date_from: FromOpt = None,
     date_to: ToOpt = None,
     doc: DocOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Answer a question from the corpus (for now: the passages that answer it best)."""
-    hits = _assistant().search(question, k=k, filters=_filters(source, date_from, date_to, doc))
+    """Answer from the corpus with cited sentences, or say that the corpus does not answer it."""
+    answer = _assistant().ask(question, filters=_filters(source, date_from, date_to, doc))
     if as_json:
-        _echo_json({"question": question, "passages": [h.to_dict() for h in hits]})
+        _echo_json(answer.to_dict())
+    else:
+        _print_answer(answer)
+
+
+def _print_answer(answer) -> None:
+    if answer.rewritten_question:
+        typer.echo(f"(understood as: {answer.rewritten_question})")
+    typer.echo(answer.text)
+    if answer.abstained:
+        if answer.related:
+            typer.echo("\nRelated, not an answer:")
+            _print_hits(answer.related)
         return
-    typer.echo("Closest passages in the corpus:")
-    _print_hits(hits)
+    typer.echo("\nSources:")
+    for c in answer.citations:
+        page = f", p. {c.page}" if c.page else ""
+        typer.echo(f"[{c.n}] {c.title} ({c.date or 'no date'}, {c.source or 'no source'}{page})")
+        typer.echo(f"    {c.doc_id} [{c.quote_start}:{c.quote_end}]")
+        typer.echo(textwrap.fill(f"“{c.quote}”", width=100, initial_indent="    ", subsequent_indent="    "))
 
 
 @app.command()
 def chat() -> None:
-    """Multi-turn questions in the terminal (empty line, 'exit' or Ctrl-D to leave)."""
+    """Multi-turn questions in the terminal; follow-ups use the earlier turns ('exit' or Ctrl-D to leave)."""
     from .models import AssistantError
 
     a = _assistant()
     typer.echo(f"Policy Assistant: {len(a.documents())} documents indexed. Ask a question; 'exit' to leave.")
+    history: list[tuple[str, str]] = []
     while True:
         try:
             question = input("\nyou> ").strip()
@@ -188,9 +204,36 @@ def chat() -> None:
         if question.lower() in ("", "exit", "quit"):
             return
         try:
-            _print_hits(a.search(question, k=3))
+            answer = a.ask(question, history=history)
         except AssistantError as exc:
             typer.echo(f"error: {exc}", err=True)
+            continue
+        _print_answer(answer)
+        history.append((answer.rewritten_question or question, answer.text))
+
+
+@app.command("eval")
+def evaluate(
+    file: Annotated[Path, typer.Argument(help="Questions file (JSON lines: question, answerable, ...).")],
+    ingest_paths: Annotated[
+        list[str] | None, typer.Option("--ingest", help="Ingest these paths first (repeatable).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Answer quality: citation hit@1/@3, correctness, abstention, faithfulness, latency."""
+    from .evaluation import evaluate_questions, format_report, load_jsonl
+
+    a = _assistant()
+    if ingest_paths:
+        report = a.ingest(ingest_paths)
+        if report.failed:
+            for path, reason in report.failed:
+                typer.echo(f"failed: {path}: {reason}", err=True)
+    result = evaluate_questions(a, load_jsonl(file))
+    if as_json:
+        _echo_json(result)
+    else:
+        typer.echo(format_report(result))
 
 
 @app.command()

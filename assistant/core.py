@@ -11,7 +11,7 @@ from .config import Settings, make_settings
 from .embeddings import Embedder, SentenceTransformerEmbedder
 from .ingest import Ingestor
 from .keyword import KeywordIndex
-from .models import AssistantError, DocumentInfo, Hit, IngestReport
+from .models import Answer, AssistantError, DocumentInfo, Hit, IngestReport
 from .retrieval import HybridRetriever
 from .store import ChromaStore, Store
 
@@ -49,6 +49,9 @@ class Assistant:
         self.store = store or ChromaStore(s)
         self.keyword = KeywordIndex(self.store, s.bm25_dir)
         self.retriever = HybridRetriever(self.store, self.keyword, self.embedder, s.candidates, s.rrf_k)
+        from .answer import Answerer
+
+        self.answerer = Answerer(self.keyword)
         self._write_lock = threading.Lock()
 
     def ingest(self, paths: list[str | Path] | str | Path, prune: bool = False, progress: bool = False):
@@ -63,6 +66,20 @@ class Assistant:
     def search(self, query: str, k: int = 10, filters: dict | None = None) -> list[Hit]:
         """Ranked passages for a query (hybrid dense + BM25), no answer."""
         return self.retriever.search(clean_query(query), k=k, filters=filters)
+
+    def ask(
+        self, question: str, history: list[tuple[str, str]] | None = None, filters: dict | None = None
+    ) -> Answer:
+        """Answer with cited sentences, or abstain; follow-ups are rewritten using `history`."""
+        from .questions import rewrite
+
+        question = clean_query(question)
+        rewritten = rewrite(question, [(str(q), str(a)) for q, a in (history or [])])
+        hits = self.retriever.search(rewritten, k=10, filters=filters)
+        answer = self.answerer.answer(rewritten, hits)
+        answer.question = question
+        answer.rewritten_question = rewritten if rewritten != question else ""
+        return answer
 
     def documents(self) -> list[DocumentInfo]:
         """Indexed documents, sorted by date (newest first) then title."""

@@ -149,6 +149,22 @@ class KeywordIndex:
         except OSError as exc:
             log.warning("could not save the BM25 side index to %s: %s", self.directory, exc)
 
+    def idf(self, tokens: list[str]) -> list[float]:
+        """BM25-style inverse document frequency; a token the corpus never uses gets the highest weight."""
+        import math
+
+        self.ensure()
+        n = len(self.ids)
+        if self._retriever is None or not n:
+            return [1.0] * len(tokens)
+        vocab, indptr = self._retriever.vocab_dict, self._retriever.scores["indptr"]
+        out = []
+        for tok in tokens:
+            tid = vocab.get(tok)
+            df = int(indptr[tid + 1] - indptr[tid]) if tid is not None and tid + 1 < len(indptr) else 0
+            out.append(math.log(1 + (n - df + 0.5) / (df + 0.5)))
+        return out
+
     @property
     def fingerprint(self) -> str:
         return self._fingerprint

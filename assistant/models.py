@@ -120,3 +120,43 @@ class IngestReport:
         d = asdict(self)
         d["failed"] = [{"path": p, "reason": r} for p, r in self.failed]
         return d
+
+
+@dataclass
+class Citation:
+    """Where an answer sentence comes from: `passage == document.text[start:end]`, `quote` is inside it."""
+
+    n: int
+    doc_id: str
+    chunk_id: str
+    title: str
+    date: str
+    source: str
+    passage: str
+    start: int
+    end: int
+    quote: str
+    quote_start: int  # offsets of the quote in the document text
+    quote_end: int
+    page: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    """An extractive answer: text with [n] markers, or an abstention with related passages."""
+
+    question: str
+    text: str
+    abstained: bool
+    citations: list[Citation] = field(default_factory=list)
+    related: list[Hit] = field(default_factory=list)  # shown as "related, not an answer" when abstaining
+    rewritten_question: str = ""
+    kind: str = ""
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["related"] = [h.to_dict() for h in self.related]
+        return d

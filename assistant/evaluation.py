@@ -1,0 +1,113 @@
+"""`eval`: answer quality on a questions file (format of shared/eval/README.md) with reproducible figures."""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+import time
+from pathlib import Path
+
+from .models import AssistantError
+
+_FIGURE = re.compile(r"\d(?:[\d,.]*\d)?")
+
+
+def _squash(text: str) -> str:
+    from .readers import normalise
+
+    return " ".join(normalise(text).split())
+
+
+def lead(answer_text: str) -> str:
+    """The quoted part of an answer, without the '(As of DATE, per TITLE)' line from citation metadata."""
+    return answer_text.split("\n\n(As of ", 1)[0]
+
+
+def faithful(answer) -> bool:
+    """Every figure in the answer's lead appears verbatim in one of its cited quotes."""
+    quotes = " ".join(c.quote for c in answer.citations)
+    return all(fig in quotes for fig in _FIGURE.findall(re.sub(r"\[\d+\]", "", lead(answer.text))))
+
+
+def load_jsonl(path: Path) -> list[dict]:
+    rows = []
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip():
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise AssistantError(f"{path}:{n}: not JSON ({exc.msg})") from None
+    return rows
+
+
+def evaluate_questions(assistant, rows: list[dict]) -> dict:
+    """Run every question; return per-question results and the summary metrics."""
+    results, latencies = [], []
+    assistant.search("warm up the model and the indexes", k=1)  # latency is measured warm
+    for row in rows:
+        if "question" not in row:
+            raise AssistantError(f"question row {row.get('id', '?')} has no 'question' field")
+        started = time.perf_counter()
+        ans = assistant.ask(row["question"])
+        latencies.append(time.perf_counter() - started)
+        passages = [c.passage for c in ans.citations]
+        passages += [h.passage for h in assistant.search(ans.rewritten_question or row["question"], k=3)]
+        passages = list(dict.fromkeys(passages))
+        evidence = _squash(row.get("evidence") or "")
+        hits = [bool(evidence) and evidence in _squash(p) for p in passages[:3]]
+        answerable = bool(row.get("answerable", True))
+        correct = (
+            answerable and not ans.abstained and all(m in ans.text for m in row.get("must_contain", []))
+        ) or (not answerable and ans.abstained)
+        results.append(
+            {
+                "id": row.get("id", ""),
+                "answerable": answerable,
+                "abstained": ans.abstained,
+                "correct": correct,
+                "hit@1": bool(hits[:1] and hits[0]),
+                "hit@3": any(hits),
+                "faithful": None if ans.abstained else faithful(ans),
+                "answer": ans.text,
+            }
+        )
+    answerable = [r for r in results if r["answerable"]]
+    abstained = [r for r in results if r["abstained"]]
+    unanswerable = [r for r in results if not r["answerable"]]
+    answered = [r for r in results if r["faithful"] is not None]
+    ms = sorted(1000 * t for t in latencies)
+
+    def share(part, whole):
+        return round(len(part) / len(whole), 3) if whole else None
+
+    summary = {
+        "questions": len(results),
+        "answerable_correct": sum(r["correct"] for r in answerable),
+        "answerable": len(answerable),
+        "correct_with_evidence_top3": sum(r["correct"] and r["hit@3"] for r in answerable),
+        "hit@1": share([r for r in answerable if r["hit@1"]], answerable),
+        "hit@3": share([r for r in answerable if r["hit@3"]], answerable),
+        "abstention_precision": share([r for r in abstained if not r["answerable"]], abstained),
+        "abstention_recall": share([r for r in unanswerable if r["abstained"]], unanswerable),
+        "faithfulness": share([r for r in answered if r["faithful"]], answered),
+        "latency_ms_median": round(statistics.median(ms), 1) if ms else None,
+        "latency_ms_p95": round(ms[min(len(ms) - 1, int(0.95 * len(ms)))], 1) if ms else None,
+    }
+    return {"summary": summary, "results": results}
+
+
+def format_report(report: dict) -> str:
+    s = report["summary"]
+    lines = [
+        "| id | answerable | abstained | correct | hit@1 | hit@3 | faithful |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in report["results"]:
+        lines.append(
+            f"| {r['id']} | {r['answerable']} | {r['abstained']} | {r['correct']} | {r['hit@1']} | {r['hit@3']} "  # noqa: E501
+            f"| {'' if r['faithful'] is None else r['faithful']} |"
+        )
+    lines += ["", "| metric | value |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in s.items()]
+    return "\n".join(lines)

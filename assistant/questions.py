@@ -1,0 +1,108 @@
+"""Reading a question: what kind of answer it wants, its key terms and entities, and follow-up rewriting."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+QUESTION_WORDS = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "is", "are", "was",
+                  "were", "do", "does", "did", "can", "could", "may", "must", "should", "has", "have", "and",
+                  "the", "a", "an", "in", "on", "for", "by", "of", "to", "tell", "give", "list", "show"}  # fmt: skip  # noqa: E501
+
+_KINDS = [
+    ("share", re.compile(r"\b(what|which) (share|percentage|proportion|portion|fraction|percent)\b|\bby how much\b|"  # noqa: E501
+                         r"\b(growth|increase|decrease) rate\b|\bhow fast\b|\bpercentage\b", re.I)),
+    ("count", re.compile(r"\bhow (many|much)\b|\bnumber of\b|\bhow large\b|\btotal\b", re.I)),
+    ("when", re.compile(r"^\W*when\b|\bwhat (year|date|month|day)\b|\bin which (year|month)\b|\bsince when\b", re.I)),  # noqa: E501
+    ("who", re.compile(r"^\W*who\b|\bwhich (person|official|organi[sz]ation|authority|authorities|agency)\b", re.I)),  # noqa: E501
+    ("eligibility", re.compile(r"\b(eligib\w*|qualif\w*|requirements?|conditions?|criteria|allowed|permitted)\b|"  # noqa: E501
+                               r"^\W*(can|may|must)\b|\bwhat must\b|\bneed to\b", re.I)),
+]  # fmt: skip
+
+_YEAR = re.compile(r"\b(19|20)\d{2}\b")
+_CAPITAL_WORD = re.compile(r"\b[A-Z][\w.'-]*[\w]|\b\d+\.\d+\b")
+
+
+@dataclass
+class Question:
+    """What the answerer needs to know about a question."""
+
+    text: str
+    kind: str  # share | count | when | who | eligibility | what
+    entities: list[str] = field(default_factory=list)  # capitalised names, years, version numbers
+
+
+def question_kind(text: str) -> str:
+    for kind, pattern in _KINDS:
+        if pattern.search(text):
+            return kind
+    return "what"
+
+
+def entities(text: str) -> list[str]:
+    """Names (capitalised words, a leading question word excepted), years, version numbers like 2.0."""
+    found: list[str] = []
+    for i, m in enumerate(_CAPITAL_WORD.finditer(text)):
+        word = m.group(0)
+        if m.start() == len(text) - len(text.lstrip()) and word.lower() in QUESTION_WORDS:
+            continue
+        if i == 0 and m.start() == 0 and word.lower() in QUESTION_WORDS:
+            continue
+        found.append(word)
+    found.extend(m.group(0) for m in _YEAR.finditer(text))
+    return list(dict.fromkeys(found))
+
+
+def analyse(text: str) -> Question:
+    return Question(text=text, kind=question_kind(text), entities=entities(text))
+
+
+# ---- follow-up questions -------------------------------------------------------------------------------
+
+_FOLLOW_UP = re.compile(
+    r"^\W*(and|what about|how about|and what about|and how about|what of|same for|also)\b", re.I
+)
+_PRONOUN = re.compile(r"\b(it|they|them|this|that|these|those|its|their|there)\b", re.I)
+_LEAD = re.compile(
+    r"^\W*(and|what about|how about|and what about|and how about|what of|same for|also)\W*", re.I
+)
+_PLACE_PREP = re.compile(r"^(in|at|for|from|of|about|on)\s+", re.I)
+
+
+def is_follow_up(text: str) -> bool:
+    """Elliptical or pronoun-led questions that only make sense with the previous turn."""
+    words = re.findall(r"\w+", text)
+    if _FOLLOW_UP.match(text):
+        return True
+    return len(words) <= 6 and bool(_PRONOUN.search(text)) and not entities(text)
+
+
+def rewrite(text: str, history: list[tuple[str, str]] | None) -> str:
+    """Make a follow-up self-contained using the last question: swap the entity, add the focus, or
+    replace the pronoun. Questions that stand on their own are returned unchanged."""
+    if not history or not is_follow_up(text):
+        return text
+    previous = history[-1][0].strip()
+    fragment = _LEAD.sub("", text).strip().rstrip("?").strip()
+    fragment = _PLACE_PREP.sub("", fragment)
+    new_entities = entities(fragment)
+    old_entities = entities(previous)
+    if new_entities and not _PRONOUN.search(fragment):
+        new_years = [e for e in new_entities if _YEAR.fullmatch(e)]
+        old_years = [e for e in old_entities if _YEAR.fullmatch(e)]
+        old_names = [e for e in old_entities if not _YEAR.fullmatch(e)]
+        if new_years and old_years and len(new_entities) == len(new_years):
+            return previous.replace(old_years[0], new_years[0])
+        if old_names:
+            # Swap the run of capitalised words holding the first old name: "Beijing" -> "Harbor City".
+            run = re.search(rf"\b{re.escape(old_names[0])}(?:\s+[A-Z][\w'-]*)*", previous)
+            target = run.group(0) if run else old_names[0]
+            return previous.replace(target, fragment, 1)
+        return f"{previous.rstrip('?')} in {fragment}?"
+    topic = re.sub(
+        r"^\W*(how many|how much|what|which|who|when|where|is|are|was|were)\b\s*", "", previous, flags=re.I
+    )
+    topic = topic.rstrip("?").strip()
+    if _PRONOUN.search(fragment) and not _FOLLOW_UP.match(text):
+        return _PRONOUN.sub(lambda m: f"({topic})", text, count=1)
+    return f"What about {fragment}, for: {topic}?"
