@@ -160,10 +160,14 @@ def ask(
     date_from: FromOpt = None,
     date_to: ToOpt = None,
     doc: DocOpt = None,
+    after: Annotated[
+        list[str] | None, typer.Option("--after", help="An earlier question (repeatable).")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Answer from the corpus with cited sentences, or say that the corpus does not answer it."""
-    answer = _assistant().ask(question, filters=_filters(source, date_from, date_to, doc))
+    history = [(q, "") for q in after or []]
+    answer = _assistant().ask(question, history=history, filters=_filters(source, date_from, date_to, doc))
     if as_json:
         _echo_json(answer.to_dict())
     else:
