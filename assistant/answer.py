@@ -30,12 +30,25 @@ _WHO = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+\b|\b(Director|Minister|Mayo
                   r"Commission|Committee|Office|Department|Authority|Bank|Exchange)\b")  # fmt: skip
 _ELIGIBILITY = re.compile(r"\b(must|at least|no less than|not less than|no fewer than|required?|eligible|"
                           r"qualify|may hold|may be|up to|minimum|shall|only if|if the)\b", re.I)  # fmt: skip
-_NOISE = {"how", "mani", "much", "number", "whether", "total", "is", "doe"}
+_NOISE = {"how", "mani", "much", "number", "whether", "total", "is", "doe", "dure", "last", "ago", "recent",
+          "current", "far", "up"}  # fmt: skip
+# Words a question and a policy text use for the same thing (Snowball stems); one group counts as one term.
+_SYNONYM_GROUPS = [
+    {"enterpris", "compani", "firm", "busi", "entiti"},
+    {"establish", "set", "found", "regist", "creat", "incorpor"},
+    {"fund", "invest"},
+    {"grow", "growth", "increas", "rise", "rose"},
+    {"approv", "author", "permit", "licens"},
+    {"nation", "nationwid", "countri"},
+    {"replic", "copi", "extend"},
+]
+_CANONICAL = {stem: sorted(group)[0] for group in _SYNONYM_GROUPS for stem in group}
+_GROUP_MEMBERS = {sorted(group)[0]: sorted(group) for group in _SYNONYM_GROUPS}
 # Words that name the kind of fact asked for; the kind check covers them, so term coverage ignores them.
 _KIND_WORDS = {
     "share": {"grow", "growth", "increas", "rise", "rose", "chang", "compar", "rate", "percentag", "share",
               "proport", "declin", "decreas", "fall", "fell", "much"},
-    "count": {"total", "amount", "minimum", "maximum"},
+    "count": {"total", "amount", "minimum", "maximum", "long", "take"},
     "when": {"date", "year", "time", "month"},
 }  # fmt: skip
 _SUBJECT = re.compile(r"\b(?:how many|number of|how much)\s+((?:[\w-]+\s*){1,3})", re.I)
@@ -107,20 +120,25 @@ class Answerer:
     def _candidates(self, q: Question, hits: list[Hit]) -> list[_Candidate]:
         tokenize = self.keyword.tokenize
         ignore = _NOISE | _KIND_WORDS.get(q.kind, set())
-        terms = [t for t in dict.fromkeys(tokenize(q.text)) if t not in ignore]
+        raw = [t for t in dict.fromkeys(tokenize(q.text)) if t not in ignore]
         subject = _count_subject(q, tokenize)
-        weights = dict(zip(terms, self.keyword.idf(terms), strict=True))
+        weights: dict[str, float] = {}
+        for term, weight in zip(raw, self.keyword.idf(raw), strict=True):
+            group = _CANONICAL.get(term, term)
+            if group in _GROUP_MEMBERS:  # a group is as common as its most common member
+                weight = min(self.keyword.idf(_GROUP_MEMBERS[group]))
+            weights[group] = weight
         total = sum(weights.values()) or 1.0
         out = []
         for rank, hit in enumerate(hits):
             context = f"{hit.title}\n{hit.passage}"
             if not _names_present(q.entities, context):
                 continue
-            passage_terms = set(tokenize(context))
+            passage_terms = _canonical(tokenize(context))
             passage_cover = sum(w for t, w in weights.items() if t in passage_terms) / total
             for a, b in sentence_spans(hit.passage):
                 sentence = hit.passage[a:b]
-                sentence_terms = set(tokenize(sentence))
+                sentence_terms = _canonical(tokenize(sentence))
                 cover = sum(w for t, w in weights.items() if t in sentence_terms) / total
                 kind_ok = has_kind(sentence, q.kind)
                 about = bool(subject) and _counts_subject(sentence, subject, tokenize)
@@ -190,3 +208,7 @@ def _with_antecedent(passage: str, start: int) -> int:
         return start
     previous = [a for a, b in sentence_spans(passage, 0, start) if b <= start]
     return previous[-1] if previous else start
+
+
+def _canonical(tokens: list[str]) -> set[str]:
+    return {_CANONICAL.get(t, t) for t in tokens}

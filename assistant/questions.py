@@ -9,15 +9,31 @@ QUESTION_WORDS = {"what", "which", "who", "whom", "whose", "when", "where", "why
                   "were", "do", "does", "did", "can", "could", "may", "must", "should", "has", "have", "and",
                   "the", "a", "an", "in", "on", "for", "by", "of", "to", "tell", "give", "list", "show"}  # fmt: skip  # noqa: E501
 
-_KINDS = [
-    ("share", re.compile(r"\b(what|which) (share|percentage|proportion|portion|fraction|percent)\b|\bby how much\b|"  # noqa: E501
-                         r"\b(growth|increase|decrease) rate\b|\bhow fast\b|\bpercentage\b", re.I)),
-    ("count", re.compile(r"\bhow (many|much)\b|\bnumber of\b|\bhow large\b|\btotal\b", re.I)),
-    ("when", re.compile(r"^\W*when\b|\bwhat (year|date|month|day)\b|\bin which (year|month)\b|\bsince when\b", re.I)),  # noqa: E501
-    ("who", re.compile(r"^\W*who\b|\bwhich (person|official|organi[sz]ation|authority|authorities|agency)\b", re.I)),  # noqa: E501
-    ("eligibility", re.compile(r"\b(eligib\w*|qualif\w*|requirements?|conditions?|criteria|allowed|permitted)\b|"  # noqa: E501
-                               r"^\W*(can|may|must)\b|\bwhat must\b|\bneed to\b", re.I)),
-]  # fmt: skip
+_KIND_CUES = {  # first match wins, in this order
+    "share": [
+        r"\b(what|which) (share|percentage|proportion|portion|fraction|percent)\b",
+        r"\bby how much\b",
+        r"\b(growth|increase|decrease) rate\b",
+        r"\bhow fast\b",
+        r"\bpercentage\b",
+        r"\bwhat (was|is|were) the [\w\s-]*\b(growth|increase|decrease|rise|decline)\b",
+    ],
+    "count": [r"\bhow (many|much|long)\b", r"\bnumber of\b", r"\bhow large\b", r"\btotal\b"],
+    "when": [
+        r"^\W*when\b",
+        r"\bwhat (year|date|month|day)\b",
+        r"\bin which (year|month)\b",
+        r"\bsince when\b",
+    ],
+    "who": [r"^\W*who\b", r"\bwhich (person|official|organi[sz]ation|authority|authorities|agency)\b"],
+    "eligibility": [
+        r"\b(eligib\w*|qualif\w*|requirements?|conditions?|criteria|allowed|permitted)\b",
+        r"^\W*(can|may|must)\b",
+        r"\bwhat must\b",
+        r"\bneed to\b",
+    ],
+}
+_KINDS = [(kind, re.compile("|".join(cues), re.I)) for kind, cues in _KIND_CUES.items()]
 
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
 _CAPITAL_WORD = re.compile(r"\b[A-Z][\w.'-]*[\w]|\b\d+\.\d+\b")

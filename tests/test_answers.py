@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import CORPUS, EVAL_EXTRA, run_cli
+from conftest import CORPUS, DATA, EVAL_EXTRA, run_cli
 
 from assistant import Assistant
 from assistant.answer import has_kind
@@ -112,3 +112,13 @@ def test_cli_ask_json(index_dir):
     data = json.loads(out.stdout)
     assert "2,012" in data["text"] and data["abstained"] is False and data["rewritten_question"] == ""
     assert data["citations"][0]["quote"] in data["citations"][0]["passage"]
+
+
+@pytest.mark.slow
+def test_paraphrases_and_look_alikes(assistant):
+    """Questions written for this test, not tuned against: paraphrases, other places, years not covered."""
+    report = evaluate_questions(assistant, load_jsonl(DATA / "paraphrase_qa.jsonl"))
+    wrong = [r for r in report["results"] if not r["correct"]]
+    assert len(wrong) <= 1, wrong
+    assert report["summary"]["abstention_precision"] == 1.0
+    assert report["summary"]["faithfulness"] == 1.0
