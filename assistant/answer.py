@@ -119,27 +119,17 @@ class Answerer:
 
     def _candidates(self, q: Question, hits: list[Hit]) -> list[_Candidate]:
         tokenize = self.keyword.tokenize
-        ignore = _NOISE | _KIND_WORDS.get(q.kind, set())
-        raw = [t for t in dict.fromkeys(tokenize(q.text)) if t not in ignore]
+        weights = key_terms(self.keyword, q.text, _NOISE | _KIND_WORDS.get(q.kind, set()))
         subject = _count_subject(q, tokenize)
-        weights: dict[str, float] = {}
-        for term, weight in zip(raw, self.keyword.idf(raw), strict=True):
-            group = _CANONICAL.get(term, term)
-            if group in _GROUP_MEMBERS:  # a group is as common as its most common member
-                weight = min(self.keyword.idf(_GROUP_MEMBERS[group]))
-            weights[group] = weight
-        total = sum(weights.values()) or 1.0
         out = []
         for rank, hit in enumerate(hits):
             context = f"{hit.title}\n{hit.passage}"
-            if not _names_present(q.entities, context):
+            if not names_present(q.entities, context):
                 continue
-            passage_terms = _canonical(tokenize(context))
-            passage_cover = sum(w for t, w in weights.items() if t in passage_terms) / total
+            passage_cover = coverage(weights, tokenize(context))
             for a, b in sentence_spans(hit.passage):
                 sentence = hit.passage[a:b]
-                sentence_terms = _canonical(tokenize(sentence))
-                cover = sum(w for t, w in weights.items() if t in sentence_terms) / total
+                cover = coverage(weights, tokenize(sentence))
                 kind_ok = has_kind(sentence, q.kind)
                 about = bool(subject) and _counts_subject(sentence, subject, tokenize)
                 score = 0.55 * cover + 0.25 * passage_cover + 0.15 * kind_ok + 0.3 * about + 0.05 / (1 + rank)
@@ -149,27 +139,8 @@ class Answerer:
     def _compose(self, q: Question, chosen: list[_Candidate]) -> Answer:
         citations, parts = [], []
         for n, c in enumerate(chosen, start=1):
-            h = c.hit
-            start = _with_antecedent(h.passage, c.start)
-            quote = h.passage[start : c.end]
-            citations.append(
-                Citation(
-                    n=n,
-                    doc_id=h.doc_id,
-                    chunk_id=h.chunk_id,
-                    title=h.title,
-                    date=h.date,
-                    source=h.source,
-                    passage=h.passage,
-                    start=h.start,
-                    end=h.end,
-                    quote=quote,
-                    quote_start=h.start + start,
-                    quote_end=h.start + c.end,
-                    page=h.page_start,
-                )
-            )
-            parts.append(f"{quote} [{n}]")
+            citations.append(cite(n, c.hit, _with_antecedent(c.hit.passage, c.start), c.end))
+            parts.append(f"{citations[-1].quote} [{n}]")
         text = " ".join(parts)
         first = citations[0]
         if q.kind in _VOLATILE and first.date:
@@ -177,7 +148,44 @@ class Answerer:
         return Answer(question=q.text, text=text, abstained=False, citations=citations, kind=q.kind)
 
 
-def _names_present(names: list[str], context: str) -> bool:
+def key_terms(keyword: KeywordIndex, text: str, ignore: set[str]) -> dict[str, float]:
+    """Content terms of a question or claim (synonyms merged) weighted by rarity in the corpus."""
+    raw = [t for t in dict.fromkeys(keyword.tokenize(text)) if t not in ignore]
+    weights: dict[str, float] = {}
+    for term, weight in zip(raw, keyword.idf(raw), strict=True):
+        group = _CANONICAL.get(term, term)
+        if group in _GROUP_MEMBERS:  # a group is as common as its most common member
+            weight = min(keyword.idf(_GROUP_MEMBERS[group]))
+        weights[group] = weight
+    return weights
+
+
+def coverage(weights: dict[str, float], tokens: list[str]) -> float:
+    """Share of the weighted key terms found among `tokens`."""
+    present = {_CANONICAL.get(t, t) for t in tokens}
+    return sum(w for t, w in weights.items() if t in present) / (sum(weights.values()) or 1.0)
+
+
+def cite(n: int, hit: Hit, start: int, end: int) -> Citation:
+    """Citation [n] quoting hit.passage[start:end]."""
+    return Citation(
+        n=n,
+        doc_id=hit.doc_id,
+        chunk_id=hit.chunk_id,
+        title=hit.title,
+        date=hit.date,
+        source=hit.source,
+        passage=hit.passage,
+        start=hit.start,
+        end=hit.end,
+        quote=hit.passage[start:end],
+        quote_start=hit.start + start,
+        quote_end=hit.start + end,
+        page=hit.page_start,
+    )
+
+
+def names_present(names: list[str], context: str) -> bool:
     """Every name of the question (place, organisation, year) appears in the passage or its title."""
     lowered = context.lower()
     return all(re.search(rf"(?<!\w){re.escape(n.lower())}(?!\w)", lowered) for n in names)
@@ -210,5 +218,5 @@ def _with_antecedent(passage: str, start: int) -> int:
     return previous[-1] if previous else start
 
 
-def _canonical(tokens: list[str]) -> set[str]:
-    return {_CANONICAL.get(t, t) for t in tokens}
+def canonical(words: list[str]) -> set[str]:
+    return {_CANONICAL.get(t, t) for t in words}

@@ -11,7 +11,7 @@ from .config import Settings, make_settings
 from .embeddings import Embedder, SentenceTransformerEmbedder
 from .ingest import Ingestor
 from .keyword import KeywordIndex
-from .models import Answer, AssistantError, DocumentInfo, Hit, IngestReport
+from .models import Answer, AssistantError, DocumentInfo, Hit, IngestReport, Verdict
 from .retrieval import HybridRetriever
 from .store import ChromaStore, Store
 
@@ -52,6 +52,9 @@ class Assistant:
         from .answer import Answerer
 
         self.answerer = Answerer(self.keyword)
+        from .factcheck import FactChecker
+
+        self.checker = FactChecker(self.keyword)
         self._write_lock = threading.Lock()
 
     def ingest(self, paths: list[str | Path] | str | Path, prune: bool = False, progress: bool = False):
@@ -80,6 +83,11 @@ class Assistant:
         answer.question = question
         answer.rewritten_question = rewritten if rewritten != question else ""
         return answer
+
+    def check(self, claim: str, filters: dict | None = None) -> Verdict:
+        """Fact-check a claim against the corpus: supported, contradicted or not_found, with evidence."""
+        claim = clean_query(claim)
+        return self.checker.check(claim, self.retriever.search(claim, k=10, filters=filters))
 
     def documents(self) -> list[DocumentInfo]:
         """Indexed documents, sorted by date (newest first) then title."""

@@ -160,3 +160,20 @@ class Answer:
         d = asdict(self)
         d["related"] = [h.to_dict() for h in self.related]
         return d
+
+
+@dataclass
+class Verdict:
+    """Fact-check of a claim: supported, contradicted or not_found, with the evidence sentences cited."""
+
+    claim: str
+    verdict: str  # supported | contradicted | not_found
+    explanation: str
+    citations: list[Citation] = field(default_factory=list)
+    related: list[Hit] = field(default_factory=list)
+    parts: list[dict] = field(default_factory=list)  # per claim figure: figure, status, evidence figure, n
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["related"] = [h.to_dict() for h in self.related]
+        return d

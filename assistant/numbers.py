@@ -1,0 +1,212 @@
+"""Quantities in text: counts, decimals, percentages, percentage points, money, number words, ordinals,
+years and months, ranges, and the qualifiers around them ("over 140", "at least 100", "nearly 3,000").
+
+A quantity carries the interval it asserts, so a fact-check can ask whether one statement implies another:
+"over 140" lies inside "more than 100", but not inside "more than 200".
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+_WORD_VALUES = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "a hundred": 100,
+    "a dozen": 12, "dozen": 12, "a thousand": 1000,
+}  # fmt: skip
+_ORDINALS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+    "ninth": 9, "tenth": 10,
+}  # fmt: skip
+_SCALES = {"thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9,
+           "b": 1e9, "trillion": 1e12, "tn": 1e12}  # fmt: skip
+_CURRENCIES = {"rmb": "CNY", "cny": "CNY", "yuan": "CNY", "¥": "CNY", "usd": "USD", "us$": "USD", "$": "USD",
+               "dollars": "USD", "dollar": "USD", "eur": "EUR", "€": "EUR", "euros": "EUR", "euro": "EUR"}  # fmt: skip
+_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december"]  # fmt: skip
+# qualifier -> (how the stated value bounds the real one)
+_QUALIFIERS = {
+    "more than": "gt", "over": "gt", "above": "gt", "exceeding": "gt", "in excess of": "gt", "upwards of": "gt",
+    "at least": "ge", "no less than": "ge", "not less than": "ge", "no fewer than": "ge", "a minimum of": "ge",
+    "nearly": "nearly", "almost": "nearly", "close to": "about", "about": "about", "around": "about",
+    "approximately": "about", "roughly": "about", "some": "about", "an estimated": "about",
+    "up to": "le", "at most": "le", "no more than": "le", "a maximum of": "le", "not more than": "le",
+    "less than": "lt", "under": "lt", "below": "lt", "fewer than": "lt",
+}  # fmt: skip
+
+_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:[ ]\d{3})+(?![\d,.])|\d+(?:\.\d+)?"
+_WORDS = "|".join(sorted((re.escape(w) for w in _WORD_VALUES), key=len, reverse=True))
+_QUALS = "|".join(sorted((re.escape(q) for q in _QUALIFIERS), key=len, reverse=True))
+_QUANTITY = re.compile(
+    rf"""
+    (?:(?P<between>between|from)\s+)?
+    (?:(?P<qual>{_QUALS})\s+)?
+    (?P<cur>RMB|CNY|USD|US\$|\$|¥|€|EUR)?\s?
+    (?P<num>{_NUM}|\b(?:{_WORDS})\b)
+    (?:\s?(?:-|–|to|and)\s?(?P<cur2>RMB|US\$|\$|¥|€)?(?P<num2>{_NUM}))?
+    (?:\s?(?P<scale>thousand|million|billion|trillion|mn|bn|tn|[kmb])\b)?
+    (?:\s?(?P<unit>%|percent\b|per\ cent\b|percentage\ points?\b|pp\b|yuan\b|dollars?\b|euros?\b|RMB\b|CNY\b|USD\b))?
+    """,
+    re.I | re.X,
+)
+_ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))\b",
+                      re.I)  # fmt: skip
+_MONTH_YEAR = re.compile(rf"\b({'|'.join(_MONTHS)})\s+(?:\d{{1,2}},?\s+)?((?:19|20)\d{{2}})\b", re.I)
+_YEAR_CONTEXT = re.compile(
+    r"(?:\b(?:in|since|by|of|from|until|till|before|after|during|for|year|end|early|late|mid|fiscal|to|and)\s*)$",
+    re.I,
+)
+_NOUN = re.compile(r"[A-Za-z][A-Za-z-]*")
+_FUNCTION = {"of", "the", "a", "an", "new", "and", "in", "were", "was", "have", "has", "had", "been", "are", "is"}
+
+
+@dataclass
+class Quantity:
+    """One figure as written, what kind it is, and the interval of values it asserts."""
+
+    text: str
+    start: int
+    end: int
+    kind: str  # count | percent | pp | money:CNY | money:USD | money:EUR | year | month | ordinal
+    value: float
+    low: float
+    high: float
+    low_open: bool = False
+    high_open: bool = False
+    qualifier: str = ""  # gt ge lt le about nearly range, or "" when exact
+    noun: list[str] = field(default_factory=list)  # the words right after it: what is counted
+
+    def implies(self, other: Quantity) -> bool:
+        """Every value this statement allows is allowed by `other` ('over 140' implies 'more than 100')."""
+        if self.kind != other.kind:
+            return False
+        lo_ok = self.low > other.low or (
+            math.isclose(self.low, other.low, rel_tol=1e-9) and (self.low_open or not other.low_open)
+        )
+        hi_ok = self.high < other.high or (
+            math.isclose(self.high, other.high, rel_tol=1e-9) and (self.high_open or not other.high_open)
+        )
+        return lo_ok and hi_ok
+
+
+def _to_number(raw: str) -> float | None:
+    raw = raw.strip().lower()
+    if raw in _WORD_VALUES:
+        return float(_WORD_VALUES[raw])
+    try:
+        return float(raw.replace(",", "").replace(" ", ""))
+    except ValueError:
+        return None
+
+
+def _interval(value: float, qual: str) -> tuple[float, float, bool, bool]:
+    if qual == "gt":
+        return value, math.inf, True, False
+    if qual == "ge":
+        return value, math.inf, False, False
+    if qual == "lt":
+        return -math.inf, value, False, True
+    if qual == "le":
+        return -math.inf, value, False, False
+    if qual == "about":
+        return value * 0.9, value * 1.1, False, False
+    if qual == "nearly":
+        return value * 0.9, value, False, True
+    return value, value, False, False
+
+
+def read_quantities(text: str) -> list[Quantity]:
+    """All quantities in `text`, left to right."""
+    found: list[Quantity] = []
+    taken: list[tuple[int, int]] = []
+    for m in _MONTH_YEAR.finditer(text):
+        month = _MONTHS.index(m.group(1).lower()) + 1
+        value = int(m.group(2)) + month / 100
+        found.append(Quantity(m.group(0), m.start(), m.end(), "month", value, value, value))
+        taken.append((m.start(), m.end()))
+    for m in _QUANTITY.finditer(text):
+        if any(a <= m.start("num") < b for a, b in taken):
+            continue
+        q = _from_match(text, m)
+        if q is not None:
+            found.append(q)
+            taken.append((q.start, q.end))
+    for m in _ORDINAL.finditer(text):
+        if any(a <= m.start() < b for a, b in taken):
+            continue
+        word = m.group(1).lower()
+        value = float(_ORDINALS.get(word) or int(re.sub(r"\D", "", word)))
+        q = Quantity(m.group(0), m.start(), m.end(), "ordinal", value, value, value)
+        q.noun = _noun_after(text, m.end())
+        found.append(q)
+    return sorted(found, key=lambda q: q.start)
+
+
+def _from_match(text: str, m: re.Match) -> Quantity | None:
+    raw, unit = m.group("num"), (m.group("unit") or "").lower()
+    value = _to_number(raw)
+    if value is None:
+        return None
+    cur = (m.group("cur") or m.group("cur2") or "").lower()
+    scale = (m.group("scale") or "").lower()
+    if scale in ("m", "b", "k") and not cur and unit not in ("yuan", "rmb", "cny", "usd", "dollars", "dollar"):
+        scale = ""  # "5 m" of distance, "3 k" of something: only with money
+    start = m.start("qual") if m.group("qual") else m.start("cur") if m.group("cur") else m.start("num")
+    if m.group("between"):
+        start = m.start("between")
+    end = m.end()
+    if not scale and m.group("scale"):
+        end = m.end("num2") if m.group("num2") else m.end("num")
+    qual = _QUALIFIERS.get((m.group("qual") or "").lower(), "")
+    kind = "count"
+    if unit in ("%", "percent", "per cent"):
+        kind = "percent"
+    elif unit.startswith("percentage point") or unit == "pp":
+        kind = "pp"
+    elif cur or unit in ("yuan", "rmb", "cny", "usd", "dollars", "dollar", "euros", "euro"):
+        kind = "money:" + _CURRENCIES.get(cur or unit, "CNY")
+    factor = _SCALES.get(scale, 1.0)
+    value *= factor
+    if kind == "count" and not scale and _is_year(text, m, raw):
+        kind, qual = "year", ""
+    if kind == "count" and raw.lower() in ("one",) and not m.group("qual"):
+        return None  # "one of the", "one-stop": rarely a count worth checking
+    low, high, low_open, high_open = _interval(value, qual)
+    if m.group("num2"):
+        other = _to_number(m.group("num2"))
+        if other is None:
+            return None
+        low, high, low_open, high_open, qual = min(value, other * factor), max(value, other * factor), False, False, "range"
+    q = Quantity(text[start:end], start, end, kind, value, low, high, low_open, high_open, qual)
+    q.noun = _noun_after(text, end)
+    return q
+
+
+def _is_year(text: str, m: re.Match, raw: str) -> bool:
+    if not re.fullmatch(r"(19|20)\d{2}", raw) or m.group("num2") and not re.fullmatch(r"(19|20)\d{2}", m.group("num2")):
+        return False
+    if m.group("unit") or m.group("cur"):
+        return False
+    before = text[max(0, m.start("num") - 12) : m.start("num")]
+    following = _noun_after(text, m.end(), 1)
+    plural_noun = bool(following) and following[0].endswith("s") and following[0] not in ("was", "has", "is")
+    return bool(_YEAR_CONTEXT.search(before)) or not plural_noun
+
+
+def _noun_after(text: str, end: int, limit: int = 3) -> list[str]:
+    """Lower-cased content words right after a figure ("2,012 foreign-funded enterprises" -> its noun)."""
+    words = []
+    for w in _NOUN.findall(re.split(r"[,.;:!?()]", text[end : end + 60], maxsplit=1)[0]):
+        w = w.lower()
+        if w in _FUNCTION:
+            if words:
+                break
+            continue
+        words.append(w)
+        if len(words) >= limit:
+            break
+    return words
