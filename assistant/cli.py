@@ -192,6 +192,29 @@ def _print_answer(answer) -> None:
 
 
 @app.command()
+def check(
+    claim: Annotated[str, typer.Argument(help="A sentence with a figure to verify.")],
+    source: SourceOpt = None,
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    doc: DocOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Fact-check a claim: supported, contradicted or not in the corpus, with both figures and the source."""
+    verdict = _assistant().check(claim, filters=_filters(source, date_from, date_to, doc))
+    if as_json:
+        _echo_json(verdict.to_dict())
+        return
+    typer.echo(f"{verdict.verdict.upper().replace('_', ' ')}: {verdict.explanation}")
+    for c in verdict.citations:
+        typer.echo(f"[{c.n}] {c.title} ({c.date or 'no date'}, {c.source or 'no source'})")
+        typer.echo(textwrap.fill(f"“{c.quote}”", width=100, initial_indent="    ", subsequent_indent="    "))
+    if verdict.related:
+        typer.echo("\nRelated, not evidence:")
+        _print_hits(verdict.related)
+
+
+@app.command()
 def chat() -> None:
     """Multi-turn questions in the terminal; follow-ups use the earlier turns ('exit' or Ctrl-D to leave)."""
     from .models import AssistantError
@@ -224,8 +247,8 @@ def evaluate(
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Answer quality: citation hit@1/@3, correctness, abstention, faithfulness, latency."""
-    from .evaluation import evaluate_questions, format_report, load_jsonl
+    """Answer quality (questions files) or verdict accuracy (claims files) on a JSON-lines file."""
+    from .evaluation import evaluate_claims, evaluate_questions, format_claims, format_report, load_jsonl
 
     a = _assistant()
     if ingest_paths:
@@ -233,11 +256,13 @@ def evaluate(
         if report.failed:
             for path, reason in report.failed:
                 typer.echo(f"failed: {path}: {reason}", err=True)
-    result = evaluate_questions(a, load_jsonl(file))
+    rows = load_jsonl(file)
+    claims = bool(rows) and "claim" in rows[0]
+    result = evaluate_claims(a, rows) if claims else evaluate_questions(a, rows)
     if as_json:
         _echo_json(result)
     else:
-        typer.echo(format_report(result))
+        typer.echo(format_claims(result) if claims else format_report(result))
 
 
 @app.command()

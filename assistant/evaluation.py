@@ -111,3 +111,50 @@ def format_report(report: dict) -> str:
     lines += ["", "| metric | value |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in s.items()]
     return "\n".join(lines)
+
+
+def evaluate_claims(assistant, rows: list[dict]) -> dict:
+    """Verdict accuracy per expected verdict, a confusion table, and warm check latency."""
+    from .factcheck import VERDICTS
+
+    assistant.search("warm up the model and the indexes", k=1)
+    results, latencies = [], []
+    confusion = {want: dict.fromkeys(VERDICTS, 0) for want in VERDICTS}
+    for row in rows:
+        if "claim" not in row or row.get("verdict") not in VERDICTS:
+            raise AssistantError(f"claim row {row.get('id', '?')} needs 'claim' and a verdict in {VERDICTS}")
+        started = time.perf_counter()
+        v = assistant.check(row["claim"])
+        latencies.append(time.perf_counter() - started)
+        confusion[row["verdict"]][v.verdict] += 1
+        evidence = _squash(row.get("evidence") or "")
+        cited = any(evidence in _squash(c.passage) for c in v.citations) if evidence else None
+        results.append({"id": row.get("id", ""), "expected": row["verdict"], "got": v.verdict,
+                        "correct": v.verdict == row["verdict"], "evidence_cited": cited,
+                        "explanation": v.explanation})  # fmt: skip
+    ms = sorted(1000 * t for t in latencies)
+    per_verdict = {
+        want: round(confusion[want][want] / n, 3) if (n := sum(confusion[want].values())) else None
+        for want in VERDICTS
+    }
+    summary = {
+        "claims": len(results),
+        "correct": sum(r["correct"] for r in results),
+        "accuracy": round(sum(r["correct"] for r in results) / len(results), 3) if results else None,
+        "accuracy_per_verdict": per_verdict,
+        "latency_ms_median": round(statistics.median(ms), 1) if ms else None,
+        "latency_ms_p95": round(ms[min(len(ms) - 1, int(0.95 * len(ms)))], 1) if ms else None,
+    }
+    return {"summary": summary, "confusion": confusion, "results": results}
+
+
+def format_claims(report: dict) -> str:
+    lines = ["| id | expected | got | correct |", "|---|---|---|---|"]
+    lines += [f"| {r['id']} | {r['expected']} | {r['got']} | {r['correct']} |" for r in report["results"]]
+    verdicts = list(report["confusion"])
+    lines += ["", "| expected \\ got | " + " | ".join(verdicts) + " |", "|---" * (len(verdicts) + 1) + "|"]
+    for want, row in report["confusion"].items():
+        lines.append(f"| {want} | " + " | ".join(str(row[g]) for g in verdicts) + " |")
+    lines += ["", "| metric | value |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in report["summary"].items()]
+    return "\n".join(lines)

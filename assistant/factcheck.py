@@ -13,10 +13,23 @@ from .numbers import Quantity, read_quantities
 from .questions import entities
 
 VERDICTS = ("supported", "contradicted", "not_found")
-_CONTEXT_KINDS = ("year", "month")
+_CONTEXT_KINDS = ("year", "label")
 _ANY_NOUN = ("percent", "pp", "ordinal", "month")  # compared within the best sentence, whatever follows them
 # Reporting verbs say nothing about the subject of a claim.
-_CLAIM_NOISE = {"saw", "see", "reach", "record", "report", "total", "new", "has", "had", "true", "claim", "said"}
+_CLAIM_NOISE = {
+    "saw",
+    "see",
+    "reach",
+    "record",
+    "report",
+    "total",
+    "new",
+    "has",
+    "had",
+    "true",
+    "claim",
+    "said",
+}
 
 
 @dataclass
@@ -40,8 +53,6 @@ class FactChecker:
     def check(self, claim: str, hits: list[Hit]) -> Verdict:
         figures = read_quantities(claim)
         checkable = [f for f in figures if f.kind not in _CONTEXT_KINDS]
-        if not checkable:
-            checkable = [f for f in figures if f.kind == "month"]
         years = {f.text for f in figures if f.kind == "year"}
         names = [e for e in entities(claim) if e not in years and not e[0].isdigit()]
         figure_words = {w for f in figures for w in self.keyword.tokenize(f.text)}
@@ -52,7 +63,12 @@ class FactChecker:
         parts, citations = [], []
         for figure in checkable:
             status, evidence, sentence = self._judge(figure, sentences)
-            part = {"figure": figure.text, "status": status, "evidence": evidence.text if evidence else "", "n": 0}
+            part = {
+                "figure": figure.text,
+                "status": status,
+                "evidence": evidence.text if evidence else "",
+                "n": 0,
+            }
             if sentence is not None:
                 citation = _cite_once(citations, sentence)
                 part["n"] = citation.n
@@ -89,7 +105,7 @@ class FactChecker:
         return sorted(out, key=lambda s: -s.cover)
 
     def _judge(self, figure: Quantity, sentences: list[_Sentence]):
-        """(status, evidence figure, sentence) for one claim figure, from the best sentence that has a match."""
+        """(status, evidence figure, sentence) for one claim figure, from the best sentence with a match."""
         for sentence in sentences:
             same = [e for e in sentence.figures if e.kind == figure.kind and _same_subject(figure, e)]
             if not same:
@@ -104,7 +120,9 @@ class FactChecker:
         if sentences and sentences[0].cover >= 0.85:
             c = cite(1, sentences[0].hit, sentences[0].start, sentences[0].end)
             return Verdict(claim, "supported", f"The corpus says so [1]: “{c.quote}” ({_ref(c)}).", [c])
-        explanation = "The corpus does not say this; the closest passages are listed as related, not as evidence."
+        explanation = (
+            "The corpus does not say this; the closest passages are listed as related, not as evidence."
+        )
         return Verdict(claim, "not_found", explanation, related=hits[:3])
 
 
@@ -152,7 +170,9 @@ def _explain(verdict: str, parts: list[dict], citations: list[Citation], claim: 
             prefix = f"On “{p['figure']}”: " if len(parts) > 1 else ""
             lines.append(f"{prefix}The corpus says {p['evidence']} ({_ref(c)}) [{c.n}], not {p['figure']}.")
         elif p["status"] == "supported" and verdict == "supported":
-            lines.append(f"The corpus says {p['evidence']} ({_ref(c)}) [{c.n}], which supports {p['figure']}.")
+            lines.append(
+                f"The corpus says {p['evidence']} ({_ref(c)}) [{c.n}], which supports {p['figure']}."
+            )
         elif p["status"] == "not_found":
             lines.append(f"Nothing in the corpus about “{p['figure']}”.")
     return " ".join(lines)

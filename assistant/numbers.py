@@ -24,14 +24,17 @@ _ORDINALS = {
 }  # fmt: skip
 _SCALES = {"thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9,
            "b": 1e9, "trillion": 1e12, "tn": 1e12}  # fmt: skip
-_CURRENCIES = {"rmb": "CNY", "cny": "CNY", "yuan": "CNY", "¥": "CNY", "usd": "USD", "us$": "USD", "$": "USD",
-               "dollars": "USD", "dollar": "USD", "eur": "EUR", "€": "EUR", "euros": "EUR", "euro": "EUR"}  # fmt: skip
+_CURRENCIES = {
+    "rmb": "CNY", "cny": "CNY", "yuan": "CNY", "¥": "CNY", "usd": "USD", "us$": "USD", "$": "USD",
+    "dollars": "USD", "dollar": "USD", "eur": "EUR", "€": "EUR", "euros": "EUR", "euro": "EUR",
+}  # fmt: skip
 _MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december"]  # fmt: skip
 # qualifier -> (how the stated value bounds the real one)
 _QUALIFIERS = {
-    "more than": "gt", "over": "gt", "above": "gt", "exceeding": "gt", "in excess of": "gt", "upwards of": "gt",
-    "at least": "ge", "no less than": "ge", "not less than": "ge", "no fewer than": "ge", "a minimum of": "ge",
+    "more than": "gt", "over": "gt", "above": "gt", "exceeding": "gt", "in excess of": "gt",
+    "upwards of": "gt", "at least": "ge", "no less than": "ge", "not less than": "ge", "no fewer than": "ge",
+    "a minimum of": "ge",
     "nearly": "nearly", "almost": "nearly", "close to": "about", "about": "about", "around": "about",
     "approximately": "about", "roughly": "about", "some": "about", "an estimated": "about",
     "up to": "le", "at most": "le", "no more than": "le", "a maximum of": "le", "not more than": "le",
@@ -46,22 +49,39 @@ _QUANTITY = re.compile(
     (?:(?P<between>between|from)\s+)?
     (?:(?P<qual>{_QUALS})\s+)?
     (?P<cur>RMB|CNY|USD|US\$|\$|¥|€|EUR)?\s?
-    (?P<num>{_NUM}|\b(?:{_WORDS})\b)
+    (?P<num>{_NUM}|\b(?:{_WORDS})\b)(?!(?:st|nd|rd|th)\b)
     (?:\s?(?:-|–|to|and)\s?(?P<cur2>RMB|US\$|\$|¥|€)?(?P<num2>{_NUM}))?
     (?:\s?(?P<scale>thousand|million|billion|trillion|mn|bn|tn|[kmb])\b)?
-    (?:\s?(?P<unit>%|percent\b|per\ cent\b|percentage\ points?\b|pp\b|yuan\b|dollars?\b|euros?\b|RMB\b|CNY\b|USD\b))?
+    (?:\s?(?P<unit>%|percent\b|per\ cent\b|percentage\ points?\b|pp\b
+        |yuan\b|dollars?\b|euros?\b|RMB\b|CNY\b|USD\b))?
     """,
     re.I | re.X,
 )
-_ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))\b",
-                      re.I)  # fmt: skip
+_ORDINAL = re.compile(rf"\b({'|'.join(_ORDINALS)}|\d+(?:st|nd|rd|th))\b", re.I)
 _MONTH_YEAR = re.compile(rf"\b({'|'.join(_MONTHS)})\s+(?:\d{{1,2}},?\s+)?((?:19|20)\d{{2}})\b", re.I)
 _YEAR_CONTEXT = re.compile(
     r"(?:\b(?:in|since|by|of|from|until|till|before|after|during|for|year|end|early|late|mid|fiscal|to|and)\s*)$",
     re.I,
 )
 _NOUN = re.compile(r"[A-Za-z][A-Za-z-]*")
-_FUNCTION = {"of", "the", "a", "an", "new", "and", "in", "were", "was", "have", "has", "had", "been", "are", "is"}
+_LABEL_AFTER = re.compile(r"\s?(plan|version|edition|era|initiative)\b", re.I)
+_FUNCTION = {
+    "of",
+    "the",
+    "a",
+    "an",
+    "new",
+    "and",
+    "in",
+    "were",
+    "was",
+    "have",
+    "has",
+    "had",
+    "been",
+    "are",
+    "is",
+}
 
 
 @dataclass
@@ -71,7 +91,7 @@ class Quantity:
     text: str
     start: int
     end: int
-    kind: str  # count | percent | pp | money:CNY | money:USD | money:EUR | year | month | ordinal
+    kind: str  # count | percent | pp | money:CNY | money:USD | money:EUR | year | month | ordinal | label
     value: float
     low: float
     high: float
@@ -153,7 +173,11 @@ def _from_match(text: str, m: re.Match) -> Quantity | None:
         return None
     cur = (m.group("cur") or m.group("cur2") or "").lower()
     scale = (m.group("scale") or "").lower()
-    if scale in ("m", "b", "k") and not cur and unit not in ("yuan", "rmb", "cny", "usd", "dollars", "dollar"):
+    if (
+        scale in ("m", "b", "k")
+        and not cur
+        and unit not in ("yuan", "rmb", "cny", "usd", "dollars", "dollar")
+    ):
         scale = ""  # "5 m" of distance, "3 k" of something: only with money
     start = m.start("qual") if m.group("qual") else m.start("cur") if m.group("cur") else m.start("num")
     if m.group("between"):
@@ -173,6 +197,8 @@ def _from_match(text: str, m: re.Match) -> Quantity | None:
     value *= factor
     if kind == "count" and not scale and _is_year(text, m, raw):
         kind, qual = "year", ""
+    if kind == "count" and _LABEL_AFTER.match(text, m.end()):
+        kind = "label"  # "the 2.0 Plan", "Phase 2 version": a name, not an amount
     if kind == "count" and raw.lower() in ("one",) and not m.group("qual"):
         return None  # "one of the", "one-stop": rarely a count worth checking
     low, high, low_open, high_open = _interval(value, qual)
@@ -180,14 +206,24 @@ def _from_match(text: str, m: re.Match) -> Quantity | None:
         other = _to_number(m.group("num2"))
         if other is None:
             return None
-        low, high, low_open, high_open, qual = min(value, other * factor), max(value, other * factor), False, False, "range"
+        low, high, low_open, high_open, qual = (
+            min(value, other * factor),
+            max(value, other * factor),
+            False,
+            False,
+            "range",
+        )
     q = Quantity(text[start:end], start, end, kind, value, low, high, low_open, high_open, qual)
     q.noun = _noun_after(text, end)
     return q
 
 
 def _is_year(text: str, m: re.Match, raw: str) -> bool:
-    if not re.fullmatch(r"(19|20)\d{2}", raw) or m.group("num2") and not re.fullmatch(r"(19|20)\d{2}", m.group("num2")):
+    if (
+        not re.fullmatch(r"(19|20)\d{2}", raw)
+        or m.group("num2")
+        and not re.fullmatch(r"(19|20)\d{2}", m.group("num2"))
+    ):
         return False
     if m.group("unit") or m.group("cur"):
         return False

@@ -35,6 +35,13 @@ _KIND_CUES = {  # first match wins, in this order
 }
 _KINDS = [(kind, re.compile("|".join(cues), re.I)) for kind, cues in _KIND_CUES.items()]
 
+_NUMBER_NAMES = set(
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred dozen a an "
+    "some over more "
+    "nearly about around first second third fourth fifth sixth seventh eighth ninth tenth january february "
+    "march april may june july august september october november december".split()
+)  # numbers and dates are compared as figures, not required as names
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
 _CAPITAL_WORD = re.compile(r"\b[A-Z][\w.'-]*[\w]|\b\d+\.\d+\b")
 
@@ -59,7 +66,9 @@ def entities(text: str) -> list[str]:
     """Names (capitalised words, a leading question word excepted), years, version numbers like 2.0."""
     found: list[str] = []
     for i, m in enumerate(_CAPITAL_WORD.finditer(text)):
-        word = m.group(0)
+        word = re.sub(r"['’]s$", "", m.group(0))
+        if word.lower() in _NUMBER_NAMES:
+            continue
         if m.start() == len(text) - len(text.lstrip()) and word.lower() in QUESTION_WORDS:
             continue
         if i == 0 and m.start() == 0 and word.lower() in QUESTION_WORDS:

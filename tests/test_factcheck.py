@@ -1,0 +1,81 @@
+"""Fact-checking claims over the shipped corpus plus the synthetic eval documents (real model and Chroma)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import CORPUS, DATA, EVAL_EXTRA, run_cli
+
+from assistant import Assistant
+from assistant.evaluation import evaluate_claims, load_jsonl
+
+CLAIMS = EVAL_EXTRA.parent / "claims.jsonl"
+needs_eval = pytest.mark.skipif(
+    not CLAIMS.is_file(), reason="../shared/eval is not beside this checkout (CI has it)"
+)
+pytestmark = [pytest.mark.slow, needs_eval]
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory, real_embedder):
+    path = tmp_path_factory.mktemp("claims-index")
+    Assistant(index_dir=path, embedder=real_embedder).ingest([CORPUS, EVAL_EXTRA])
+    return path
+
+
+@pytest.fixture
+def assistant(index_dir, real_embedder):
+    return Assistant(index_dir=index_dir, embedder=real_embedder)
+
+
+def test_eval_claims_all_right(assistant):
+    report = evaluate_claims(assistant, load_jsonl(CLAIMS))
+    assert report["summary"]["correct"] == 8, report["results"]
+    assert all(r["evidence_cited"] in (True, None) for r in report["results"])
+
+
+def test_look_alike_claims(assistant):
+    """Claims written for this test: other places' figures, other years, qualifiers, dates, number words."""
+    report = evaluate_claims(assistant, load_jsonl(DATA / "lookalike_claims.jsonl"))
+    wrong = [r for r in report["results"] if not r["correct"]]
+    assert len(wrong) <= 1, wrong
+
+
+def test_explanation_names_both_figures_and_the_source(assistant):
+    v = assistant.check("Beijing set up 2,500 foreign-funded enterprises in 2024.")
+    assert v.verdict == "contradicted"
+    assert (
+        "2,012" in v.explanation and "2,500" in v.explanation and "Over 140 Groundbreaking" in v.explanation
+    )
+    assert "2025-03-01" in v.explanation
+    assert "2,012" in v.citations[0].quote and v.citations[0].quote in v.citations[0].passage
+
+
+def test_several_figures_say_which_part_is_wrong(assistant):
+    v = assistant.check("152 projects under the 2.0 plan were completed, an implementation rate above 95%.")
+    assert v.verdict == "contradicted"
+    assert "above 95%" in v.explanation and "exceeding 86%" in v.explanation
+    assert {p["figure"]: p["status"] for p in v.parts}["152"] == "supported"
+
+
+def test_other_place_is_not_evidence(assistant):
+    harbor = assistant.check("Harbor City established 3,480 foreign-funded enterprises in 2024.")
+    assert harbor.verdict == "supported" and "harbor_city" in harbor.citations[0].doc_id
+    elsewhere = assistant.check("Shenzhen established 3,480 foreign-funded enterprises in 2024.")
+    assert elsewhere.verdict == "not_found" and not elsewhere.citations and elsewhere.related
+
+
+def test_cli_check_json(index_dir):
+    claim = "Beijing saw 2,012 new foreign-funded enterprises in 2024."
+    out = run_cli("--index", str(index_dir), "check", claim, "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["verdict"] == "supported" and data["citations"][0]["title"].startswith("Over 140")
+
+
+def test_cli_eval_claims_table(index_dir):
+    out = run_cli("--index", str(index_dir), "eval", str(CLAIMS))
+    assert out.returncode == 0, out.stderr
+    assert "| expected \\ got | supported | contradicted | not_found |" in out.stdout
+    assert "| accuracy | 1.0 |" in out.stdout

@@ -1,0 +1,106 @@
+"""The quantity reader over written forms, with the traps: year vs count, percent vs points, qualifiers."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from assistant.numbers import read_quantities
+
+INF = math.inf
+
+# text, expected (surface, kind, value, qualifier) of each quantity in order
+CASES = [
+    ("2,012 enterprises", [("2,012", "count", 2012, "")]),
+    ("2 012 enterprises", [("2 012", "count", 2012, "")]),
+    ("12,345,678 visitors", [("12,345,678", "count", 12345678, "")]),
+    ("3.5 tonnes", [("3.5", "count", 3.5, "")]),
+    ("in 2012 the zone opened", [("2012", "year", 2012, "")]),
+    ("since 2020", [("2020", "year", 2020, "")]),
+    ("2012 enterprises were set up", [("2012", "count", 2012, "")]),
+    ("In 2024, 13 firms", [("2024", "year", 2024, ""), ("13", "count", 13, "")]),
+    ("an increase of 16.4%", [("16.4%", "percent", 16.4, "")]),
+    ("40 percent of measures", [("40 percent", "percent", 40, "")]),
+    ("12 per cent", [("12 per cent", "percent", 12, "")]),
+    ("6.5 percentage points higher", [("6.5 percentage points", "pp", 6.5, "")]),
+    ("1 percentage point", [("1 percentage point", "pp", 1, "")]),
+    ("up 3 pp", [("3 pp", "pp", 3, "")]),
+    ("41.7 billion yuan", [("41.7 billion yuan", "money:CNY", 41.7e9, "")]),
+    ("RMB 3 million", [("RMB 3 million", "money:CNY", 3e6, "")]),
+    ("$2.3bn", [("$2.3bn", "money:USD", 2.3e9, "")]),
+    ("US$ 500 million", [("US$ 500 million", "money:USD", 500e6, "")]),
+    ("€40 million", [("€40 million", "money:EUR", 40e6, "")]),
+    ("10 million yuan", [("10 million yuan", "money:CNY", 10e6, "")]),
+    ("three consecutive years", [("three", "count", 3, "")]),
+    ("ten drugs", [("ten", "count", 10, "")]),
+    ("Eight enterprises", [("Eight", "count", 8, "")]),
+    ("a dozen firms", [("a dozen", "count", 12, "")]),
+    ("the first batch", [("first", "ordinal", 1, "")]),
+    ("ranked third", [("third", "ordinal", 3, "")]),
+    ("the 2nd phase", [("2nd", "ordinal", 2, "")]),
+    ("In November 2023, the plan", [("November 2023", "month", 2023.11, "")]),
+    ("on March 1, 2025", [("March 1, 2025", "month", 2025.03, "")]),
+    ("between 10 and 20 firms", [("between 10 and 20", "count", 10, "range")]),
+    ("10-20 firms", [("10-20", "count", 10, "range")]),
+    ("from 2020 to 2024", [("from 2020 to 2024", "year", 2020, "range")]),
+    ("over 140 policies", [("over 140", "count", 140, "gt")]),
+    ("more than 70 of which", [("more than 70", "count", 70, "gt")]),
+    ("exceeding 86%", [("exceeding 86%", "percent", 86, "gt")]),
+    ("at least 100 beds", [("at least 100", "count", 100, "ge")]),
+    ("no less than 10 million yuan", [("no less than 10 million yuan", "money:CNY", 10e6, "ge")]),
+    ("nearly 3,000 companies", [("nearly 3,000", "count", 3000, "nearly")]),
+    ("about 2,000 firms", [("about 2,000", "count", 2000, "about")]),
+    ("up to 30%", [("up to 30%", "percent", 30, "le")]),
+    ("fewer than 5 hospitals", [("fewer than 5", "count", 5, "lt")]),
+    ("the 2.0 Plan", [("2.0", "label", 2.0, "")]),
+    ("one-stop service", []),
+]
+
+
+@pytest.mark.parametrize("text, expected", CASES, ids=[c[0] for c in CASES])
+def test_written_forms(text, expected):
+    got = [(q.text, q.kind, q.value, q.qualifier) for q in read_quantities(text)]
+    assert len(got) == len(expected), got
+    for (surface, kind, value, qual), (g_surface, g_kind, g_value, g_qual) in zip(expected, got, strict=True):
+        assert (g_surface, g_kind, g_qual) == (surface, kind, qual)
+        assert math.isclose(g_value, value, rel_tol=1e-9)
+
+
+def test_offsets_point_at_the_text():
+    text = "Officials said 118 reform measures had been implemented since 2020, up 4.8% on 2019."
+    for q in read_quantities(text):
+        assert text[q.start : q.end] == q.text
+
+
+def test_nouns_say_what_is_counted():
+    (q,) = read_quantities("In all, 2,012 foreign-funded enterprises were established.")
+    assert q.noun[:2] == ["foreign-funded", "enterprises"]
+
+
+def one(text):
+    (q,) = [q for q in read_quantities(text) if q.kind != "year"]
+    return q
+
+
+@pytest.mark.parametrize(
+    "evidence, claim, implied",
+    [
+        ("over 140 policies", "more than 140 policies", True),
+        ("over 140 policies", "more than 100 policies", True),
+        ("over 140 policies", "over 200 policies", False),
+        ("2,012 firms", "2,500 firms", False),
+        ("2,012 firms", "2,012 firms", True),
+        ("2,012 firms", "about 2,000 firms", True),
+        ("2,012 firms", "over 2,000 firms", True),
+        ("at least 100 beds", "at least 100 beds", True),
+        ("at least 100 beds", "at least 200 beds", False),
+        ("up to 30%", "up to 50%", True),
+        ("16.4%", "16.4 percent", True),
+        ("16.4%", "16.4 percentage points", False),  # percent is not percentage points
+        ("ten drugs", "10 drugs", True),
+        ("three years", "five years", False),
+    ],
+)
+def test_implication(evidence, claim, implied):
+    assert one(evidence).implies(one(claim)) is implied
