@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.setup-stamp
 PIP    := $(BIN)/pip --disable-pip-version-check --quiet
 
-.PHONY: setup run index test lint format clean
+.PHONY: setup run chat index test lint format clean
 
 setup: $(STAMP)
 
@@ -20,7 +20,13 @@ $(STAMP): pyproject.toml requirements.lock
 index: setup
 	$(BIN)/policy-assistant ingest --prune corpus/
 
+# The page on http://127.0.0.1:7860 (PORT=..., HOST=... to change; `policy-assistant chat` for the terminal).
+HOST ?= 127.0.0.1
+PORT ?= 7860
 run: index
+	$(BIN)/policy-assistant serve --host $(HOST) --port $(PORT)
+
+chat: index
 	$(BIN)/policy-assistant chat
 
 test: setup

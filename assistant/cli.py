@@ -215,6 +215,41 @@ def check(
 
 
 @app.command()
+def serve(
+    host: Annotated[
+        str, typer.Option(help="Address to bind; other than 127.0.0.1 exposes the page.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port of the page.")] = 7860,
+    auth: Annotated[
+        str | None, typer.Option(help="user:password for basic login (or POLICY_ASSISTANT_AUTH).")
+    ] = None,
+) -> None:
+    """Start the chat page (Gradio) on HOST:PORT."""
+    import os
+
+    from .models import AssistantError
+
+    try:
+        from ui.app import exposure_warning
+        from ui.app import serve as serve_page
+    except ImportError as exc:
+        raise AssistantError(f"the page needs Gradio: pip install 'policy-assistant[ui]' ({exc})") from None
+    auth = auth or os.environ.get("POLICY_ASSISTANT_AUTH") or None
+    credentials = None
+    if auth:
+        user, sep, password = auth.partition(":")
+        if not sep or not user or not password:
+            raise AssistantError("--auth must look like user:password")
+        credentials = (user, password)
+    warning = exposure_warning(host, credentials)
+    if warning:
+        typer.echo(warning, err=True)
+    a = _assistant()
+    typer.echo(f"Policy Assistant: {len(a.documents())} documents; serving on http://{host}:{port}", err=True)
+    serve_page(a, host=host, port=port, auth=credentials)
+
+
+@app.command()
 def chat() -> None:
     """Multi-turn questions in the terminal; follow-ups use the earlier turns ('exit' or Ctrl-D to leave)."""
     from .models import AssistantError

@@ -1,0 +1,73 @@
+"""Markdown export of a conversation or a fact-check, with citations: the start of a briefing.
+
+Document text is untrusted: HTML in it is escaped so a Markdown viewer shows it as text.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import datetime
+
+from .models import Answer, Citation, Verdict
+
+
+def md_text(text: str) -> str:
+    """Text safe to paste into Markdown: HTML escaped, Markdown link/image/emphasis syntax neutralised."""
+    escaped = html.escape(text, quote=False)
+    for ch in "\\`*_[]!#|":
+        escaped = escaped.replace(ch, "\\" + ch)
+    return escaped
+
+
+def md_answer(text: str) -> str:
+    """Answer or explanation text made inert, with its [n] citation markers kept readable."""
+    return re.sub(r"\\\[(\d+)\\\]", r"[\1]", md_text(text))
+
+
+def _source_line(c: Citation) -> str:
+    bits = [f"*{md_text(c.title)}*"] if c.title else []
+    bits += [md_text(x) for x in (c.date, c.source) if x]
+    bits.append(f"`{md_text(c.doc_id)}` chars {c.quote_start}-{c.quote_end}")
+    return ", ".join(bits)
+
+
+def answer_markdown(question: str, answer: Answer) -> str:
+    lines = [f"### Q: {md_text(question)}", ""]
+    if answer.rewritten_question:
+        lines += [f"_Understood as: {md_text(answer.rewritten_question)}_", ""]
+    lines += [md_answer(answer.text), ""]
+    if answer.abstained:
+        if answer.related:
+            lines.append("Related passages (not an answer):")
+            lines += [
+                f"- *{md_text(h.title)}* ({md_text(h.date)}): {md_text(h.passage[:300])}"
+                for h in answer.related
+            ]
+            lines.append("")
+        return "\n".join(lines)
+    lines.append("Sources:")
+    for c in answer.citations:
+        lines.append(f"{c.n}. {_source_line(c)}")
+        lines.append(f"    > {md_text(c.quote)}")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def verdict_markdown(verdict: Verdict) -> str:
+    lines = [f"### Claim: {md_text(verdict.claim)}", "", f"**{verdict.verdict.replace('_', ' ')}**: "
+             + md_answer(verdict.explanation), ""]  # fmt: skip
+    for c in verdict.citations:
+        lines.append(f"{c.n}. {_source_line(c)}")
+        lines.append(f"    > {md_text(c.quote)}")
+    return "\n".join(lines) + "\n"
+
+
+def conversation_markdown(
+    turns: list[tuple[str, Answer | Verdict]], title: str = "Policy Assistant briefing"
+) -> str:
+    """A whole session as one Markdown document, questions and claims in order."""
+    out = [f"# {md_text(title)}", "", f"_Exported {datetime.now().strftime('%Y-%m-%d %H:%M')}_", ""]
+    for question, item in turns:
+        out.append(verdict_markdown(item) if isinstance(item, Verdict) else answer_markdown(question, item))
+    return "\n".join(out)

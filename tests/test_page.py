@@ -1,0 +1,156 @@
+"""The page in a real browser (Playwright driving Debian's chromium) and its API through gradio_client."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from conftest import DATA, ROOT, SEED, free_port, run_cli
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+BEIJING = "How many foreign-funded enterprises were established in Beijing in 2024?"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """`policy-assistant serve` on a free loopback port over a small index; stopped after the module."""
+    index = tmp_path_factory.mktemp("page-index")
+    docs = tmp_path_factory.mktemp("page-docs")
+    shutil.copy(SEED, docs)
+    shutil.copy(DATA / "synthetic_hostile_notice.txt", docs)
+    assert run_cli("--index", str(index), "ingest", str(docs)).returncode == 0
+    port = free_port()
+    log = open(index / "serve.log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assistant", "--index", str(index), "serve", "--port", str(port)],
+        stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"serve did not start: {(index / 'serve.log').read_text()[-3000:]}")
+            time.sleep(0.5)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM:
+        message = "Debian's chromium is missing: apt-get install -y chromium"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run",
+                  "--disable-component-update", "--disable-sync", "--disable-quic"],
+        )  # fmt: skip
+        yield b
+        b.close()
+
+
+def ask(page, question: str) -> None:
+    before = page.locator("#pa-chat .message").count()
+    page.fill("#pa-question textarea", question)
+    page.click("#pa-ask")
+    page.wait_for_function(
+        "n => document.querySelectorAll('#pa-chat .message').length >= n + 2", arg=before, timeout=60000
+    )
+
+
+def test_page_end_to_end(server, browser, tmp_path):
+    page = browser.new_page(viewport={"width": 1300, "height": 950})
+    requests, dialogs = [], []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(server)
+    page.wait_for_selector("#pa-question textarea", timeout=60000)
+
+    ask(page, BEIJING)
+    assert "2,012" in page.inner_text("#pa-chat")
+    sources = page.locator("#pa-sources")
+    assert "Over 140 Groundbreaking Policies" in sources.locator(".pa-title").first.inner_text()
+    assert "2,012 foreign-funded enterprises" in sources.locator("mark").first.inner_text()
+    shot = tmp_path / "page.png"
+    page.screenshot(path=str(shot))
+    if os.environ.get("POLICY_ASSISTANT_SCREENSHOT"):
+        shutil.copy(shot, os.environ["POLICY_ASSISTANT_SCREENSHOT"])
+
+    # Hostile markup in a document is shown as text, never run.
+    ask(page, "How many pilot permits did Quarry Bay issue in 2024?")
+    panel = page.inner_text("#pa-sources")
+    assert "<script>alert(1)</script>" in panel and "<img src=x onerror=alert(1)>" in panel
+    assert "<script>alert(1)</script>" in page.inner_text("#pa-chat")
+    assert page.locator("#pa-sources img, #pa-chat img[src='x']").count() == 0
+
+    # A claim gets a coloured verdict with both figures.
+    page.get_by_role("tab", name="Check a claim").click()
+    page.fill("#pa-claim textarea", "Beijing set up 2,500 foreign-funded enterprises in 2024.")
+    page.click("#pa-check")
+    page.wait_for_selector("#pa-verdict [data-verdict]", timeout=60000)
+    card = page.locator("#pa-verdict [data-verdict]")
+    assert card.get_attribute("data-verdict") == "contradicted"
+    assert "2,012" in card.inner_text() and "2,500" in card.inner_text()
+
+    # Upload a document, then ask about it.
+    page.get_by_role("tab", name="Documents").click()
+    page.set_input_files("#pa-upload input[type=file]", str(DATA / "synthetic_zone_notice.md"))
+    page.wait_for_timeout(500)
+    page.click("#pa-upload-btn")
+    page.wait_for_selector("#pa-upload-result table", timeout=120000)
+    assert "added" in page.inner_text("#pa-upload-result")
+    page.get_by_role("tab", name="Ask").click()
+    ask(page, "How many green bond pilots did the Maple Bay Finance Office approve in 2023?")
+    assert "37 green bond pilots" in page.inner_text("#pa-chat")
+
+    assert not dialogs, dialogs
+    outside = {urlsplit(u).hostname for u in requests} - {"127.0.0.1", "localhost"}
+    assert not {h for h in outside if h}, outside
+    page.close()
+
+
+def test_api_through_gradio_client(server):
+    from gradio_client import Client
+
+    client = Client(server, verbose=False)
+    first = client.predict(BEIJING, api_name="/ask")
+    assert "2,012" in first["text"] and first["citations"][0]["quote"] in first["citations"][0]["passage"]
+    follow = client.predict("What about Quarry Bay?", [[BEIJING, first["text"]]], api_name="/ask")
+    assert follow["rewritten_question"] == BEIJING.replace("Beijing", "Quarry Bay")
+    verdict = client.predict("Quarry Bay issued 77 pilot permits in 2024.", api_name="/check")
+    assert verdict["verdict"] == "supported" and verdict["citations"]
+    with pytest.raises(Exception, match="the question is empty"):
+        client.predict("   ", api_name="/ask")
+
+
+def test_exposure_warning():
+    from ui.app import exposure_warning, safe_name
+
+    assert exposure_warning("127.0.0.1", None) is None
+    assert "without --auth" in exposure_warning("0.0.0.0", None)
+    assert exposure_warning("0.0.0.0", ("u", "p")) is None
+    assert safe_name("../../etc/passwd") == "passwd" and safe_name("/abs/x y.pdf") == "x_y.pdf"
+    assert safe_name("..") == "upload" and Path(safe_name("a/../../b.txt")).name == "b.txt"

@@ -1,0 +1,99 @@
+"""HTML for the page: sources panel, verdict card, upload results. Every document string is escaped."""
+
+from __future__ import annotations
+
+from html import escape
+
+from assistant.export import md_answer
+
+CSS = """
+.pa-source { border: 1px solid #d0d7de; border-radius: 8px; padding: 10px 12px; margin: 8px 0; }
+.pa-source-head { font-size: 0.9em; color: #57606a; margin-bottom: 6px; }
+.pa-source-head b { color: #1f2328; }
+.pa-passage { white-space: pre-wrap; line-height: 1.45; }
+.pa-passage mark { background: #fff3b0; padding: 0 1px; }
+.pa-abstain { border: 2px dashed #bf8700; background: #fff8e5; border-radius: 8px; padding: 10px 12px; }
+.pa-related { opacity: 0.85; }
+.pa-verdict { border-radius: 8px; padding: 10px 14px; font-size: 1.05em; margin-bottom: 8px; }
+.pa-supported { background: #dafbe1; border: 2px solid #1a7f37; }
+.pa-contradicted { background: #ffebe9; border: 2px solid #cf222e; }
+.pa-not_found { background: #f6f8fa; border: 2px solid #8c959f; }
+.pa-empty { color: #57606a; font-style: italic; }
+"""
+
+VERDICT_WORDS = {
+    "supported": "✔ Supported by the corpus",
+    "contradicted": "✘ Contradicted by the corpus",
+    "not_found": "? Not in the corpus",
+}
+
+
+def chat_text(text: str) -> str:
+    """An answer for the chat window: shown literally (no HTML, no Markdown from documents)."""
+    return md_answer(text)
+
+
+def _head(n: int | None, title: str, date: str, source: str, doc_id: str, page: int = 0) -> str:
+    marker = f"[{n}] " if n else ""
+    bits = [escape(x) for x in (date or "no date", source or "no source")]
+    if page:
+        bits.append(f"p. {page}")
+    return (
+        f'<div class="pa-source-head">{marker}<b class="pa-title">{escape(title or doc_id)}</b> · '
+        f"{' · '.join(bits)} · <code>{escape(doc_id)}</code></div>"
+    )
+
+
+def citation_html(c: dict) -> str:
+    """One cited passage with the quoted sentence highlighted (offsets are in document coordinates)."""
+    passage = c["passage"]
+    a = max(0, c["quote_start"] - c["start"])
+    b = min(len(passage), c["quote_end"] - c["start"])
+    body = f"{escape(passage[:a])}<mark>{escape(passage[a:b])}</mark>{escape(passage[b:])}"
+    head = _head(c["n"], c["title"], c["date"], c["source"], c["doc_id"], c.get("page", 0))
+    return f'<div class="pa-source" id="pa-source-{c["n"]}">{head}<div class="pa-passage">{body}</div></div>'
+
+
+def related_html(hits: list[dict], label: str) -> str:
+    if not hits:
+        return ""
+    items = "".join(
+        f'<div class="pa-source pa-related">{_head(None, h["title"], h["date"], h["source"], h["doc_id"])}'
+        f'<div class="pa-passage">{escape(h["passage"])}</div></div>'
+        for h in hits
+    )
+    return f'<div class="pa-related-list"><p><b>{escape(label)}</b></p>{items}</div>'
+
+
+def sources_html(answer: dict) -> str:
+    """The sources panel for an answer (dict form of assistant.models.Answer)."""
+    if answer["abstained"]:
+        return f'<div class="pa-abstain"><b>{escape(answer["text"])}</b></div>' + related_html(
+            answer["related"], "Related, not an answer:"
+        )
+    return "".join(citation_html(c) for c in answer["citations"])
+
+
+def verdict_html(verdict: dict) -> str:
+    kind = verdict["verdict"]
+    card = (
+        f'<div class="pa-verdict pa-{kind}" data-verdict="{kind}"><b>{VERDICT_WORDS[kind]}</b><br>'
+        f"{escape(verdict['explanation'])}</div>"
+    )
+    evidence = "".join(citation_html(c) for c in verdict["citations"])
+    return card + evidence + related_html(verdict["related"], "Related, not evidence:")
+
+
+def empty(text: str) -> str:
+    return f'<div class="pa-empty">{escape(text)}</div>'
+
+
+def upload_html(rows: list[tuple[str, str, str]]) -> str:
+    """Per-file upload results: (file name, status, reason)."""
+    if not rows:
+        return empty("No files uploaded.")
+    body = "".join(
+        f"<tr><td>{escape(name)}</td><td>{escape(status)}</td><td>{escape(reason)}</td></tr>"
+        for name, status, reason in rows
+    )
+    return f'<table class="pa-upload"><tr><th>file</th><th>result</th><th>reason</th></tr>{body}</table>'
