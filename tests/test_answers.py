@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import CORPUS, DATA, EVAL_EXTRA, run_cli
+from conftest import CORPUS, DATA, EVAL_EXTRA, ROOT, run_cli
 
 from assistant import Assistant
 from assistant.answer import has_kind
@@ -129,3 +129,21 @@ def test_paraphrases_and_look_alikes(assistant):
     assert len(wrong) <= 1, wrong
     assert report["summary"]["abstention_precision"] == 1.0
     assert report["summary"]["faithfulness"] == 1.0
+
+
+@pytest.mark.slow
+@needs_eval
+def test_terminal_chat_follows_up(index_dir):
+    import os
+    import subprocess
+    import sys
+
+    turns = f"{BEIJING}\nWhat about Harbor City?\nexit\n"
+    out = subprocess.run([sys.executable, "-m", "assistant", "--index", str(index_dir), "chat"], input=turns,
+                         capture_output=True, text=True, timeout=300, cwd=ROOT, env=dict(os.environ))  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "2,012" in out.stdout and "3,480" in out.stdout
+    assert (
+        "(understood as: How many foreign-funded enterprises were established in Harbor City in 2024?)"
+        in out.stdout
+    )
