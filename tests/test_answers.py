@@ -139,8 +139,10 @@ def test_terminal_chat_follows_up(index_dir):
     import sys
 
     turns = f"{BEIJING}\nWhat about Harbor City?\nexit\n"
-    out = subprocess.run([sys.executable, "-m", "assistant", "--index", str(index_dir), "chat"], input=turns,
-                         capture_output=True, text=True, timeout=300, cwd=ROOT, env=dict(os.environ))  # fmt: skip
+    cmd = [sys.executable, "-m", "assistant", "--index", str(index_dir), "chat"]
+    out = subprocess.run(
+        cmd, input=turns, capture_output=True, text=True, timeout=300, cwd=ROOT, env=dict(os.environ)
+    )
     assert out.returncode == 0, out.stderr
     assert "2,012" in out.stdout and "3,480" in out.stdout
     assert (
