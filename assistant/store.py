@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import uuid
 from collections.abc import Iterator
 from typing import Protocol
 
@@ -56,6 +57,7 @@ class ChromaStore:
         self._client = None
         self._chunks = None
         self._docs = None
+        self._state = None
 
     def _connect(self) -> None:
         if self._client is not None:
@@ -76,11 +78,12 @@ class ChromaStore:
                 s.collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
             )
             docs = client.get_or_create_collection(f"{s.collection}_docs", embedding_function=None)
+            state = client.get_or_create_collection(f"{s.collection}_state", embedding_function=None)
         except PermissionError as exc:
             raise AssistantError(f"cannot write the index at {s.chroma_dir}: {exc.strerror}") from None
         except Exception as exc:
             raise self._error(exc) from None
-        self._client, self._chunks, self._docs = client, chunks, docs
+        self._client, self._chunks, self._docs, self._state = client, chunks, docs, state
 
     def _error(self, exc: Exception) -> AssistantError:
         s = self.settings
@@ -169,6 +172,7 @@ class ChromaStore:
             for doc, _, _ in items:
                 where = {"$and": [{"doc_id": doc.doc_id}, {"sha": {"$ne": doc.sha256[:12]}}]}
                 self._call(self._chunks.delete, where=where)
+        self._bump()
 
     def remove(self, doc_id: str) -> bool:
         self._connect()
@@ -176,7 +180,14 @@ class ChromaStore:
             return False
         self._call(self._docs.delete, ids=[doc_id])
         self._call(self._chunks.delete, where={"doc_id": doc_id})
+        self._bump()
         return True
+
+    def _bump(self) -> None:
+        """Record that the collection changed: readers compare this generation instead of every record."""
+        self._call(
+            self._state.upsert, ids=["generation"], embeddings=[[1.0]], metadatas=[{"g": uuid.uuid4().hex}]
+        )
 
     def query(self, vector: np.ndarray, k: int, where: dict | None) -> list[tuple[str, float, str, dict]]:
         self._connect()
@@ -218,7 +229,15 @@ class ChromaStore:
         return self._call(self._chunks.count)
 
     def fingerprint(self) -> str:
-        """Changes whenever a document is added, changed or removed, or the chunk count moves."""
+        """Changes whenever a document is added, changed or removed, or the chunk count moves.
+
+        Cheap (one record and a count) so searches can check it; a store written before generations
+        existed is fingerprinted from all its document records instead.
+        """
+        self._connect()
+        got = self._call(self._state.get, ids=["generation"], include=["metadatas"])
+        if got["ids"]:
+            return f"{got['metadatas'][0]['g']}:{self.count()}"
         docs = self.documents()
         h = hashlib.sha256(str(self.count()).encode())
         for doc_id in sorted(docs):

@@ -1,0 +1,27 @@
+"""`bench --quick` keeps working on a tiny synthetic SciFact-format corpus (figures reported, never asserted)."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import DATA, run_cli
+
+from assistant.scifact import ndcg_at, recall_at
+
+
+def test_metrics():
+    assert ndcg_at(["a", "b"], {"a": 1}) == 1.0
+    assert round(ndcg_at(["b", "a"], {"a": 1}), 4) == round(1 / 1.5849625, 4)
+    assert recall_at(["a", "c"], {"a": 1, "b": 1}) == 0.5
+
+
+@pytest.mark.slow
+@pytest.mark.server
+def test_bench_quick_runs(tmp_path):
+    out = tmp_path / "bench.md"
+    run = run_cli("bench", "--quick", "--data", str(DATA / "tiny_scifact"), "--out", str(out), timeout=900)
+    assert run.returncode == 0, run.stderr[-3000:]
+    table = out.read_text()
+    for heading in ("Retrieval quality", "Ingest throughput", "Query latency", "Machine:"):
+        assert heading in table
+    assert "| 1,000 | embedded |" in table and "| 1,000 | server |" in table
+    assert "hybrid (Assistant.search)" in table and "bge-small-en-v1.5" in table
