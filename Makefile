@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.setup-stamp
 PIP    := $(BIN)/pip --disable-pip-version-check --quiet
 
-.PHONY: setup run chat index test lint format clean
+.PHONY: setup run chat index test bench lint format clean
 
 setup: $(STAMP)
 
@@ -31,6 +31,10 @@ chat: index
 
 test: setup
 	$(BIN)/python -m pytest
+
+# Reproduces the README's Performance section (about 30-45 minutes on 2 cores); writes docs/bench.md.
+bench: setup
+	$(BIN)/policy-assistant bench --out docs/bench.md
 
 lint: setup
 	$(BIN)/ruff check assistant ui tests

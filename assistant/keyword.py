@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import shutil
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +59,16 @@ class Tokenizer:
         return tokens
 
 
+@dataclass(frozen=True)
+class _Snapshot:
+    """One consistent state of the side index; replaced whole, so readers never mix two states."""
+
+    fingerprint: str = ""
+    retriever: object = None
+    ids: list[str] = field(default_factory=list)
+    metas: list[dict] = field(default_factory=list)
+
+
 class KeywordIndex:
     """bm25s index plus, per chunk, the metadata that filters need (doc_id, date_int, source)."""
 
@@ -67,33 +79,38 @@ class KeywordIndex:
         self.tokenize = Tokenizer()
         self._lock = threading.Lock()
         self._checked_at = 0.0
-        self._fingerprint = ""
-        self._retriever = None
-        self.ids: list[str] = []
-        self.metas: list[dict] = []
+        self._snap = _Snapshot()
+        self._loaded = False
 
-    def ensure(self, force: bool = False) -> None:
-        """Load or rebuild the index when the store changed since it was built (checked every few seconds)."""
+    def ensure(self, force: bool = False) -> _Snapshot:
+        """The current snapshot, loaded or rebuilt when the store changed (checked every few seconds)."""
         with self._lock:
             now = time.monotonic()
-            if not force and self._retriever is not None and now - self._checked_at < self.check_every:
-                return
+            if not force and self._loaded and now - self._checked_at < self.check_every:
+                return self._snap
             current = self.store.fingerprint()
             self._checked_at = now
-            if current == self._fingerprint and (self._retriever is not None or not self.ids):
-                return
-            if not self._load(current):
-                self._rebuild(current)
+            if current != self._snap.fingerprint or not self._loaded:
+                self._snap = self._load(current) or self._rebuild(current)
+                self._loaded = True
+            return self._snap
 
     def mark_stale(self) -> None:
         self._checked_at = 0.0
 
-    def _load(self, fingerprint: str) -> bool:
-        meta_path = self.directory / "meta.json"
+    @property
+    def fingerprint(self) -> str:
+        return self._snap.fingerprint
+
+    @property
+    def size(self) -> int:
+        return len(self._snap.ids)
+
+    def _load(self, fingerprint: str) -> _Snapshot | None:
         try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            meta = json.loads((self.directory / "meta.json").read_text(encoding="utf-8"))
             if meta.get("fingerprint") != fingerprint:
-                return False
+                return None
             retriever = None
             if meta["ids"]:
                 import bm25s
@@ -101,13 +118,11 @@ class KeywordIndex:
                 retriever = bm25s.BM25.load(str(self.directory / "bm25"), load_corpus=False)
         except (OSError, ValueError, KeyError) as exc:
             log.debug("BM25 side index not loaded: %s", exc)
-            return False
-        self.ids, self.metas = meta["ids"], meta["metas"]
-        self._retriever, self._fingerprint = retriever, fingerprint
-        log.debug("loaded BM25 side index of %d chunks", len(self.ids))
-        return True
+            return None
+        log.debug("loaded BM25 side index of %d chunks", len(meta["ids"]))
+        return _Snapshot(fingerprint, retriever, meta["ids"], meta["metas"])
 
-    def _rebuild(self, fingerprint: str) -> None:
+    def _rebuild(self, fingerprint: str) -> _Snapshot:
         import bm25s
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -121,8 +136,8 @@ class KeywordIndex:
                     "doc_id": m.get("doc_id", ""),
                     "date_int": m.get("date_int", 0),
                     "source": m.get("source", ""),
+                    "title": m.get("title", ""),
                 }
-                | {"title": m.get("title", "")}
                 for m in page_metas
             )
         retriever = None
@@ -130,34 +145,35 @@ class KeywordIndex:
             corpus = [self.tokenize(f"{m['title']}\n{t}") or [""] for t, m in zip(texts, metas, strict=True)]
             retriever = bm25s.BM25()
             retriever.index(corpus, show_progress=False)
-        self.ids, self.metas = ids, metas
-        self._retriever, self._fingerprint = retriever, fingerprint
-        self._save(fingerprint)
+        snap = _Snapshot(fingerprint, retriever, ids, metas)
+        self._save(snap)
         log.info("rebuilt BM25 side index: %d chunks in %.2fs", len(ids), time.perf_counter() - started)
+        return snap
 
-    def _save(self, fingerprint: str) -> None:
-        tmp = self.directory.with_name(self.directory.name + ".tmp")
+    def _save(self, snap: _Snapshot) -> None:
+        tmp = self.directory.with_name(f"{self.directory.name}.tmp{os.getpid()}")
         try:
             shutil.rmtree(tmp, ignore_errors=True)
             tmp.mkdir(parents=True)
-            if self._retriever is not None:
-                self._retriever.save(str(tmp / "bm25"))
-            payload = {"fingerprint": fingerprint, "ids": self.ids, "metas": self.metas}
+            if snap.retriever is not None:
+                snap.retriever.save(str(tmp / "bm25"))
+            payload = {"fingerprint": snap.fingerprint, "ids": snap.ids, "metas": snap.metas}
             (tmp / "meta.json").write_text(json.dumps(payload), encoding="utf-8")
             shutil.rmtree(self.directory, ignore_errors=True)
             tmp.rename(self.directory)
         except OSError as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
             log.warning("could not save the BM25 side index to %s: %s", self.directory, exc)
 
     def idf(self, tokens: list[str]) -> list[float]:
         """BM25-style inverse document frequency; a token the corpus never uses gets the highest weight."""
         import math
 
-        self.ensure()
-        n = len(self.ids)
-        if self._retriever is None or not n:
+        snap = self.ensure()
+        n = len(snap.ids)
+        if snap.retriever is None or not n:
             return [1.0] * len(tokens)
-        vocab, indptr = self._retriever.vocab_dict, self._retriever.scores["indptr"]
+        vocab, indptr = snap.retriever.vocab_dict, snap.retriever.scores["indptr"]
         out = []
         for tok in tokens:
             tid = vocab.get(tok)
@@ -165,27 +181,23 @@ class KeywordIndex:
             out.append(math.log(1 + (n - df + 0.5) / (df + 0.5)))
         return out
 
-    @property
-    def fingerprint(self) -> str:
-        return self._fingerprint
-
     def search(
         self, query: str, k: int, keep: Callable[[dict], bool] | None = None
-    ) -> list[tuple[int, float]]:
-        """Top-k (position, score) among chunks that `keep` accepts; positions index `ids` and `metas`."""
-        self.ensure()
-        if self._retriever is None:
+    ) -> list[tuple[str, float, dict]]:
+        """Top-k (chunk id, score, metadata) among chunks that `keep` accepts."""
+        snap = self.ensure()
+        if snap.retriever is None:
             return []
-        token_ids = self._retriever.get_tokens_ids(self.tokenize(query))
+        token_ids = snap.retriever.get_tokens_ids(self.tokenize(query))
         if not token_ids:
             return []
-        scores = np.asarray(self._retriever.get_scores_from_ids(token_ids), dtype=np.float32)
+        scores = np.asarray(snap.retriever.get_scores_from_ids(token_ids), dtype=np.float32)
         if keep is not None:
-            mask = np.fromiter((keep(m) for m in self.metas), dtype=bool, count=len(self.metas))
+            mask = np.fromiter((keep(m) for m in snap.metas), dtype=bool, count=len(snap.metas))
             scores = np.where(mask, scores, 0.0)
         k = min(k, int((scores > 0).sum()))
         if k <= 0:
             return []
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
-        return [(int(i), float(scores[i])) for i in top]
+        return [(snap.ids[i], float(scores[i]), snap.metas[i]) for i in top]

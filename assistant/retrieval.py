@@ -102,7 +102,7 @@ class HybridRetriever:
         dense = self.store.query(vector, n, chroma_where(f))
         sparse = self.keyword.search(query, n, metadata_filter(f))
         found = {cid: (text, meta) for cid, _dist, text, meta in dense}
-        sparse_ids = [self.keyword.ids[pos] for pos, _score in sparse]
+        sparse_ids = [cid for cid, _score, _meta in sparse]
         fused = reciprocal_rank_fusion([[cid for cid, *_ in dense], sparse_ids], self.rrf_k)[:k]
         missing = [cid for cid, _ in fused if cid not in found]
         found.update(self.store.get(missing))

@@ -100,7 +100,7 @@ def rankers(assistant, depth: int = 300) -> dict[str, Callable[[str], list[str]]
     kw, store = assistant.keyword, assistant.store
 
     def bm25(q: str) -> list[str]:
-        return doc_ranking([scifact_id(kw.metas[pos]["doc_id"]) for pos, _ in kw.search(q, depth)])
+        return doc_ranking([scifact_id(meta["doc_id"]) for _, _, meta in kw.search(q, depth)])
 
     def dense(q: str) -> list[str]:
         vec = assistant.embedder.embed([q])[0]

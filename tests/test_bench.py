@@ -1,4 +1,4 @@
-"""`bench --quick` keeps working on a tiny synthetic SciFact-format corpus (figures reported, never asserted)."""
+"""`bench --quick` keeps working on a tiny synthetic SciFact-format corpus (figures are not asserted)."""
 
 from __future__ import annotations
 

@@ -108,7 +108,8 @@ def test_bm25_side_index_is_persisted_and_reloaded(fake_embedder, folder):
     Assistant(embedder=fake_embedder).ingest([folder])
     fresh = Assistant(embedder=fake_embedder)
     fresh.keyword.ensure()
-    assert fresh.keyword._retriever is not None and len(fresh.keyword.ids) == fresh.chunk_count()
+    snap = fresh.keyword.ensure()
+    assert snap.retriever is not None and len(snap.ids) == fresh.chunk_count()
 
 
 def test_orphan_chunks_of_an_interrupted_write_are_swept(assistant, folder):
