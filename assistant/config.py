@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     )
     device: str | None = Field(None, description="torch device for embeddings (cpu, cuda); auto when unset")
     batch_size: int = Field(64, ge=1, le=4096)
+    ingest_batch: int = Field(1024, ge=1, description="chunks embedded and stored together during ingest")
     chunk_tokens: int = Field(180, ge=32, le=510, description="word pieces per chunk (model reads 256)")
     overlap_sentences: int = Field(1, ge=0, le=5)
     max_file_mb: float = Field(50.0, gt=0, description="files or downloads above this size are refused")

@@ -17,8 +17,6 @@ from .store import Store
 
 log = logging.getLogger(__name__)
 
-FLUSH_CHUNKS = 1024  # chunks embedded and stored together; small documents share a batch
-
 
 @dataclass
 class _Pending:
@@ -57,7 +55,7 @@ class Ingestor:
             item = self._prepare(source, existing, report)
             if item is not None:
                 pending.append(item)
-                if sum(len(p.chunks) for p in pending) >= FLUSH_CHUNKS:
+                if sum(len(p.chunks) for p in pending) >= self.settings.ingest_batch:
                     self._flush(pending, report)
                     pending = []
             bar.update(1)
@@ -112,6 +110,7 @@ class Ingestor:
         for p in pending:
             report.chunks_added += len(p.chunks)
             (report.updated if p.is_update else report.added).append(p.doc.doc_id)
+        log.info("stored %d documents (%d chunks)", len(pending), len(texts))
 
 
 class _NoBar:

@@ -79,8 +79,8 @@ class ChromaStore:
             )
             docs = client.get_or_create_collection(f"{s.collection}_docs", embedding_function=None)
             state = client.get_or_create_collection(f"{s.collection}_state", embedding_function=None)
-        except PermissionError as exc:
-            raise AssistantError(f"cannot write the index at {s.chroma_dir}: {exc.strerror}") from None
+        except OSError as exc:  # read-only, full, or a file where the index folder should be
+            raise AssistantError(f"cannot open the index at {s.chroma_dir}: {exc.strerror or exc}") from None
         except Exception as exc:
             raise self._error(exc) from None
         self._client, self._chunks, self._docs, self._state = client, chunks, docs, state
