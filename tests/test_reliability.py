@@ -183,3 +183,65 @@ def test_unusable_index_path_gives_a_clear_message(tmp_path, real_embedder):
     blocker.write_text("synthetic: a file where the index folder should be")
     with pytest.raises(AssistantError, match="cannot open the index at"):
         Assistant(index_dir=blocker, embedder=real_embedder).documents()
+
+
+@pytest.mark.server
+def test_page_survives_chroma_server_loss(tmp_path):
+    """The page's /ask says it cannot reach Chroma while the server is down, stays up, and recovers."""
+    import urllib.request
+
+    from gradio_client import Client
+
+    exe = shutil.which("chroma", path=str(os.path.dirname(sys.executable)))
+    chroma_port, page_port = free_port(), free_port()
+    data = tmp_path / "chroma-data"
+    chroma_cmd = [exe, "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(chroma_port)]
+
+    def wait_for(url: str, proc) -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(url, timeout=2).read()
+                return
+            except OSError:
+                if proc.poll() is not None:
+                    break
+                time.sleep(0.3)
+        pytest.fail(f"{url} did not come up")
+
+    env = {
+        **os.environ,
+        "POLICY_ASSISTANT_CHROMA_HOST": "127.0.0.1",
+        "POLICY_ASSISTANT_CHROMA_PORT": str(chroma_port),
+        "POLICY_ASSISTANT_INDEX_DIR": str(tmp_path / "index"),
+    }
+    chroma = subprocess.Popen(chroma_cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    page = None
+    try:
+        wait_for(f"http://127.0.0.1:{chroma_port}/api/v2/heartbeat", chroma)
+        folder = synthetic_folder(tmp_path / "notices", 5)
+        assert subprocess.run([sys.executable, "-m", "assistant", "ingest", str(folder)], env=env, cwd=ROOT,
+                              capture_output=True, timeout=300).returncode == 0  # fmt: skip
+        serve = [sys.executable, "-m", "assistant", "serve", "--port", str(page_port)]
+        page = subprocess.Popen(
+            serve, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        url = f"http://127.0.0.1:{page_port}/"
+        wait_for(url, page)
+        client = Client(url, verbose=False)
+        question = "How many permits did the fictional district 3 approve in 2024?"
+        assert "103" in client.predict(question, api_name="/ask")["text"]
+        chroma.terminate()
+        chroma.wait(timeout=30)
+        time.sleep(2.5)  # past the side index's re-check interval
+        with pytest.raises(Exception, match=f"cannot reach Chroma at 127.0.0.1:{chroma_port}"):
+            client.predict(question, api_name="/ask")
+        assert urllib.request.urlopen(url, timeout=5).status == 200
+        chroma = subprocess.Popen(chroma_cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(f"http://127.0.0.1:{chroma_port}/api/v2/heartbeat", chroma)
+        assert "103" in client.predict(question, api_name="/ask")["text"]
+    finally:
+        for proc in (page, chroma):
+            if proc is not None and proc.poll() is None:
+                proc.terminate()
+                proc.wait(timeout=30)
