@@ -118,14 +118,15 @@ def measure(index: Path, questions: list[str], n: int, server: tuple[str, int] |
     return result
 
 
-def chroma_server(path: Path):
-    """Start `chroma run` on a free loopback port over `path`; returns (process, host, port)."""
+def chroma_server(path: Path, port: int | None = None):
+    """Start `chroma run` on loopback over `path` (free port unless given); returns (process, host, port)."""
     import socket
     import urllib.request
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    if port is None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
     exe = Path(sys.executable).with_name("chroma")
     proc = subprocess.Popen(
         [str(exe), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],

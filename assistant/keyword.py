@@ -95,9 +95,6 @@ class KeywordIndex:
                 self._loaded = True
             return self._snap
 
-    def mark_stale(self) -> None:
-        self._checked_at = 0.0
-
     @property
     def fingerprint(self) -> str:
         return self._snap.fingerprint

@@ -120,9 +120,6 @@ class ChromaStore:
             )
         return out
 
-    def put(self, doc: Document, chunks: list[Chunk], vectors: np.ndarray) -> None:
-        self.put_many([(doc, chunks, vectors)], replace=True)
-
     def put_many(self, items: list[tuple[Document, list[Chunk], np.ndarray]], replace: bool = True) -> None:
         """Store several documents: all chunks, then all records (the commit point), then stale chunks go.
 

@@ -7,12 +7,11 @@ import shutil
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import DATA, ROOT, SEED, free_port, run_cli
+from conftest import DATA, ROOT, SEED, free_port, run_cli, stop, wait_http
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 BEIJING = "How many foreign-funded enterprises were established in Beijing in 2024?"
@@ -34,22 +33,9 @@ def server(tmp_path_factory):
         stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=2).read()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"serve did not start: {(index / 'serve.log').read_text()[-3000:]}")
-            time.sleep(0.5)
+    wait_http(url, proc, log=index / "serve.log")
     yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop(proc)
     log.close()
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -14,9 +13,10 @@ import uuid
 from collections import Counter
 
 import pytest
-from conftest import ROOT, free_port
+from conftest import ROOT, free_port, stop, wait_http
 
 from assistant import Assistant
+from assistant.bench import chroma_server
 from assistant.models import AssistantError
 
 pytestmark = pytest.mark.slow
@@ -139,26 +139,8 @@ def test_questions_during_an_ingest_get_answers(tmp_path, real_embedder):
 
 
 def test_chroma_server_going_away_gives_a_clear_message(tmp_path, real_embedder):
-    exe = shutil.which("chroma", path=str(os.path.dirname(sys.executable)))
-    port = free_port()
-    data = tmp_path / "chroma-data"
-
-    def start():
-        proc = subprocess.Popen([exe, "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                import urllib.request
-
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).read()
-                return proc
-            except OSError:
-                time.sleep(0.3)
-        proc.kill()
-        pytest.fail("chroma run did not start")
-
-    server = start()
+    port, data = free_port(), tmp_path / "chroma-data"
+    server, _, _ = chroma_server(data, port)
     try:
         folder = synthetic_folder(tmp_path / "notices", 5)
         a = Assistant(index_dir=tmp_path / "i", embedder=real_embedder, chroma_host="127.0.0.1",
@@ -166,16 +148,14 @@ def test_chroma_server_going_away_gives_a_clear_message(tmp_path, real_embedder)
         a.ingest([folder])
         question = "How many permits did the fictional district 3 approve in 2024?"
         assert "103" in a.ask(question).text
-        server.terminate()
-        server.wait(timeout=30)
+        stop(server)
         a.keyword.check_every = 0
         with pytest.raises(AssistantError, match=f"cannot reach Chroma at 127.0.0.1:{port}"):
             a.ask(question)
-        server = start()
+        server, _, _ = chroma_server(data, port)
         assert "103" in a.ask(question).text
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop(server)
 
 
 def test_unusable_index_path_gives_a_clear_message(tmp_path, real_embedder):
@@ -192,22 +172,8 @@ def test_page_survives_chroma_server_loss(tmp_path):
 
     from gradio_client import Client
 
-    exe = shutil.which("chroma", path=str(os.path.dirname(sys.executable)))
     chroma_port, page_port = free_port(), free_port()
     data = tmp_path / "chroma-data"
-    chroma_cmd = [exe, "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(chroma_port)]
-
-    def wait_for(url: str, proc) -> None:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(url, timeout=2).read()
-                return
-            except OSError:
-                if proc.poll() is not None:
-                    break
-                time.sleep(0.3)
-        pytest.fail(f"{url} did not come up")
 
     env = {
         **os.environ,
@@ -215,10 +181,9 @@ def test_page_survives_chroma_server_loss(tmp_path):
         "POLICY_ASSISTANT_CHROMA_PORT": str(chroma_port),
         "POLICY_ASSISTANT_INDEX_DIR": str(tmp_path / "index"),
     }
-    chroma = subprocess.Popen(chroma_cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    chroma, _, _ = chroma_server(data, chroma_port)
     page = None
     try:
-        wait_for(f"http://127.0.0.1:{chroma_port}/api/v2/heartbeat", chroma)
         folder = synthetic_folder(tmp_path / "notices", 5)
         assert subprocess.run([sys.executable, "-m", "assistant", "ingest", str(folder)], env=env, cwd=ROOT,
                               capture_output=True, timeout=300).returncode == 0  # fmt: skip
@@ -227,21 +192,17 @@ def test_page_survives_chroma_server_loss(tmp_path):
             serve, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         url = f"http://127.0.0.1:{page_port}/"
-        wait_for(url, page)
+        wait_http(url, page)
         client = Client(url, verbose=False)
         question = "How many permits did the fictional district 3 approve in 2024?"
         assert "103" in client.predict(question, api_name="/ask")["text"]
-        chroma.terminate()
-        chroma.wait(timeout=30)
+        stop(chroma)
         time.sleep(2.5)  # past the side index's re-check interval
         with pytest.raises(Exception, match=f"cannot reach Chroma at 127.0.0.1:{chroma_port}"):
             client.predict(question, api_name="/ask")
         assert urllib.request.urlopen(url, timeout=5).status == 200
-        chroma = subprocess.Popen(chroma_cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for(f"http://127.0.0.1:{chroma_port}/api/v2/heartbeat", chroma)
+        chroma, _, _ = chroma_server(data, chroma_port)
         assert "103" in client.predict(question, api_name="/ask")["text"]
     finally:
-        for proc in (page, chroma):
-            if proc is not None and proc.poll() is None:
-                proc.terminate()
-                proc.wait(timeout=30)
+        stop(page)
+        stop(chroma)
