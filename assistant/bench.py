@@ -187,7 +187,10 @@ def to_markdown(r: dict) -> str:
         "",
     ]
     heading = f"### Retrieval quality, BEIR SciFact ({r['queries']} test queries, {r['documents']} documents)"
-    lines += [heading, "", "| system | nDCG@10 | recall@100 |", "|---|---|---|"]
+    lines += [heading, ""]
+    if r["quick"]:
+        lines += ["A --quick subset: its figures are not comparable with the published full-corpus ones.", ""]
+    lines += ["| system | nDCG@10 | recall@100 |", "|---|---|---|"]
     lines += [
         f"| **{name}** (this project) | {v['ndcg@10']:.3f} | {v['recall@100']:.3f} |"
         for name, v in r["quality"].items()
