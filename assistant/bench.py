@@ -77,6 +77,7 @@ def quality_and_throughput(work: Path, data_dir: Path, quick: bool) -> dict:
     queries = sf.load_queries(data_dir / "queries.jsonl", qids)
     quality = sf.evaluate(a, queries, {q: qrels[q] for q in queries})
     chunks = report.chunks_added
+    onnx = onnx_backend(work, texts, queries, qrels)
     return {
         "documents": written,
         "queries": len(queries),
@@ -89,8 +90,34 @@ def quality_and_throughput(work: Path, data_dir: Path, quick: bool) -> dict:
             "encode_chunks_per_s": round(len(texts) / encode_s, 1),
             "ratio": round((chunks / pipeline_s) / (len(texts) / encode_s), 3),
         },
+        "onnx": onnx,
         "index": str(work / "scifact-index"),
         "questions": list(queries.values()),
+    }
+
+
+def onnx_backend(work: Path, texts: list[str], queries: dict, qrels: dict) -> dict:
+    """The onnx-int8 backend on the same chunks (encode alone) and through a full ingest and scoring."""
+    from .core import Assistant
+
+    settings = make_settings(index_dir=work / "scifact-onnx", embed_backend="onnx-int8")
+    b = Assistant(settings)
+    b.embedder.embed(["export and warm up the ONNX model"])
+    _log(f"onnx-int8: encoding the same {len(texts)} chunks alone")
+    started = time.perf_counter()
+    b.embedder.embed(texts)
+    encode_s = time.perf_counter() - started
+    _log("onnx-int8: ingesting through the normal path and scoring")
+    started = time.perf_counter()
+    report = b.ingest([work / "scifact"])
+    pipeline_s = time.perf_counter() - started
+    quality = sf.evaluate(b, queries, {q: qrels[q] for q in queries})
+    return {
+        "encode_s": round(encode_s, 1),
+        "encode_chunks_per_s": round(len(texts) / encode_s, 1),
+        "pipeline_s": round(pipeline_s, 1),
+        "pipeline_chunks_per_s": round(report.chunks_added / pipeline_s, 1),
+        "quality": quality,
     }
 
 
@@ -178,7 +205,8 @@ def run(quick: bool = False, data_dir: Path = DEFAULT_DATA) -> dict:
 
 
 def to_markdown(r: dict) -> str:
-    t, lines = r["throughput"], []
+    t, o, lines = r["throughput"], r["onnx"], []
+    speedup = o["encode_chunks_per_s"] / t["encode_chunks_per_s"]
     command = f"policy-assistant bench{' --quick' if r['quick'] else ''}"
     lines += [
         f"Machine: {machine()}",
@@ -195,12 +223,21 @@ def to_markdown(r: dict) -> str:
         f"| **{name}** (this project) | {v['ndcg@10']:.3f} | {v['recall@100']:.3f} |"
         for name, v in r["quality"].items()
     ]
+    for name, v in r["onnx"]["quality"].items():
+        if not name.startswith("BM25"):
+            lines.append(f"| {name}, onnx-int8 (this project) | {v['ndcg@10']:.3f} | {v['recall@100']:.3f} |")
     lines += [f"| {name} (published) | {score:.3f} | |" for name, score in sf.PUBLISHED]
     lines += ["", "### Ingest throughput (same chunks)", "", "| measure | chunks | seconds | chunks/s |",
               "|---|---|---|---|",
               f"| whole ingest pipeline | {t['chunks']} | {t['pipeline_s']} | {t['pipeline_chunks_per_s']} |",
               f"| encode alone | {t['chunks']} | {t['encode_s']} | {t['encode_chunks_per_s']} |",
-              f"| pipeline / encode | | | {t['ratio']}x |", ""]  # fmt: skip
+              f"| pipeline / encode | | | {t['ratio']}x |",
+              f"| onnx-int8 backend: whole ingest pipeline | {t['chunks']} | {o['pipeline_s']} "
+              f"| {o['pipeline_chunks_per_s']} |",
+              f"| onnx-int8 backend: encode alone | {t['chunks']} | {o['encode_s']} "
+              f"| {o['encode_chunks_per_s']} |",
+              f"| onnx-int8 encode / torch encode | | | {speedup:.2f}x |",
+              ""]  # fmt: skip
     lines += ["### Query latency (warm, in-process), cold start and memory", "",
               "| chunks | Chroma | questions | ask median ms | ask p95 ms | search median ms | search p95 ms "
               "| cold start s | peak RSS MB |", "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip

@@ -38,6 +38,9 @@ def _global(
     embed_model: Annotated[
         Path | None, typer.Option("--embed-model", help="sentence-transformers model directory.")
     ] = None,
+    embed_backend: Annotated[
+        str | None, typer.Option("--embed-backend", help="torch (default) or onnx-int8 (faster on CPU).")
+    ] = None,
     verbose: Annotated[
         int, typer.Option("-v", "--verbose", count=True, help="More detail; -vv for debug.")
     ] = 0,
@@ -48,6 +51,7 @@ def _global(
         "chroma_host": chroma_host,
         "chroma_port": chroma_port,
         "embed_model": embed_model,
+        "embed_backend": embed_backend,
     }
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

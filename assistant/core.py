@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 from .config import Settings, make_settings
-from .embeddings import Embedder, SentenceTransformerEmbedder
+from .embeddings import Embedder, make_embedder
 from .ingest import Ingestor
 from .keyword import KeywordIndex
 from .models import Answer, AssistantError, DocumentInfo, Hit, IngestReport, Verdict
@@ -45,7 +45,9 @@ class Assistant:
             index_dir=index_dir, chroma_host=chroma_host, chroma_port=chroma_port, **overrides
         )
         s = self.settings
-        self.embedder = embedder or SentenceTransformerEmbedder(s.embed_model, s.batch_size, s.device)
+        self.embedder = embedder or make_embedder(
+            s.embed_backend, s.embed_model, s.batch_size, s.device, s.index_dir / "models"
+        )
         self.store = store or ChromaStore(s)
         self.keyword = KeywordIndex(self.store, s.bm25_dir)
         self.retriever = HybridRetriever(self.store, self.keyword, self.embedder, s.candidates, s.rrf_k)
