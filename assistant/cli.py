@@ -189,10 +189,14 @@ def _print_answer(answer) -> None:
         return
     typer.echo("\nSources:")
     for c in answer.citations:
-        page = f", p. {c.page}" if c.page else ""
-        typer.echo(f"[{c.n}] {c.title} ({c.date or 'no date'}, {c.source or 'no source'}{page})")
-        typer.echo(f"    {c.doc_id} [{c.quote_start}:{c.quote_end}]")
-        typer.echo(textwrap.fill(f"“{c.quote}”", width=100, initial_indent="    ", subsequent_indent="    "))
+        _print_citation(c)
+
+
+def _print_citation(c) -> None:
+    page = f", p. {c.page}" if c.page else ""
+    typer.echo(f"[{c.n}] {c.title} ({c.date or 'no date'}, {c.source or 'no source'}{page})")
+    typer.echo(f"    {c.doc_id} [{c.quote_start}:{c.quote_end}]")
+    typer.echo(textwrap.fill(f"“{c.quote}”", width=100, initial_indent="    ", subsequent_indent="    "))
 
 
 @app.command()
@@ -211,8 +215,7 @@ def check(
         return
     typer.echo(f"{verdict.verdict.upper().replace('_', ' ')}: {verdict.explanation}")
     for c in verdict.citations:
-        typer.echo(f"[{c.n}] {c.title} ({c.date or 'no date'}, {c.source or 'no source'})")
-        typer.echo(textwrap.fill(f"“{c.quote}”", width=100, initial_indent="    ", subsequent_indent="    "))
+        _print_citation(c)
     if verdict.related:
         typer.echo("\nRelated, not evidence:")
         _print_hits(verdict.related)

@@ -236,7 +236,8 @@ def exposure_warning(host: str, auth) -> str | None:
 
 def serve(assistant, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None) -> None:
     """Warm the model and indexes, then serve the page until interrupted."""
-    assistant.search("warm up", k=1) if assistant.chunk_count() else None
+    if assistant.chunk_count():
+        assistant.search("warm up", k=1)
     demo = build_app(assistant)
     demo.queue(default_concurrency_limit=4)
     demo.launch(
