@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.setup-stamp
 PIP    := $(BIN)/pip --disable-pip-version-check --quiet
 
-.PHONY: setup run chat index test bench lint format clean
+.PHONY: setup run chat index test bench train-answerer lint format clean
 
 setup: $(STAMP)
 
@@ -35,6 +35,11 @@ test: setup
 # Reproduces the README's Performance section (about 30-45 minutes on 2 cores); writes docs/bench.md.
 bench: setup
 	$(BIN)/policy-assistant bench --out docs/bench.md
+
+# Refits the answer selector on ../shared/train/conditionalqa (about 10 minutes on 2 cores); writes
+# assistant/data/answerer.json and prints the figures per guide split (docs/answers.md).
+train-answerer: setup
+	$(BIN)/policy-assistant train-answerer --work build/train-answerer
 
 lint: setup
 	$(BIN)/ruff check assistant ui tests

@@ -172,7 +172,20 @@ def chroma_server(path: Path, port: int | None = None):
             time.sleep(0.3)
 
 
-def run(quick: bool = False, data_dir: Path = DEFAULT_DATA) -> dict:
+def latency_base(work: Path, data_dir: Path) -> dict:
+    """Only what the latency rows need: SciFact ingested the normal way, and its test queries."""
+    from .core import Assistant
+
+    qrels = sf.load_qrels(data_dir / "qrels" / "test.tsv")
+    sf.write_docs(data_dir, work / "scifact")
+    a = Assistant(make_settings(index_dir=work / "scifact-index"))
+    _log("ingesting SciFact for the latency rows")
+    a.ingest([work / "scifact"])
+    queries = sf.load_queries(data_dir / "queries.jsonl", set(qrels))
+    return {"index": str(work / "scifact-index"), "questions": list(queries.values())}
+
+
+def run(quick: bool = False, data_dir: Path = DEFAULT_DATA, latency_only: bool = False) -> dict:
     """The whole benchmark; returns the figures (format with `to_markdown`)."""
     if not (data_dir / "corpus.jsonl").is_file():
         raise FileNotFoundError(f"no SciFact corpus.jsonl in {data_dir} (see shared/bench/README.md)")
@@ -181,7 +194,7 @@ def run(quick: bool = False, data_dir: Path = DEFAULT_DATA) -> dict:
     n_questions = 50 if quick else 200
     with tempfile.TemporaryDirectory(prefix="policy-bench-") as tmp:
         work = Path(tmp)
-        base = quality_and_throughput(work, data_dir, quick)
+        base = latency_base(work, data_dir) if latency_only else quality_and_throughput(work, data_dir, quick)
         questions = base.pop("questions")
         questions = (questions * (n_questions // max(1, len(questions)) + 1))[:n_questions]
         scale = []
@@ -201,10 +214,15 @@ def run(quick: bool = False, data_dir: Path = DEFAULT_DATA) -> dict:
             finally:
                 proc.terminate()
                 proc.wait(timeout=30)
-    return base | {"scale": scale, "quick": quick, "minutes": round((time.time() - started) / 60, 1)}
+    minutes = round((time.time() - started) / 60, 1)
+    return base | {"scale": scale, "quick": quick, "latency_only": latency_only, "minutes": minutes}
 
 
 def to_markdown(r: dict) -> str:
+    if r.get("latency_only"):
+        lines = [f"Machine: {machine()}", f"Versions: {versions()}",
+                 f"Run: `policy-assistant bench --latency-only`, {r['minutes']} minutes", ""]  # fmt: skip
+        return "\n".join(lines + _latency_table(r)) + "\n"
     t, o, lines = r["throughput"], r["onnx"], []
     speedup = o["encode_chunks_per_s"] / t["encode_chunks_per_s"]
     command = f"policy-assistant bench{' --quick' if r['quick'] else ''}"
@@ -238,7 +256,11 @@ def to_markdown(r: dict) -> str:
               f"| {o['encode_chunks_per_s']} |",
               f"| onnx-int8 encode / torch encode | | | {speedup:.2f}x |",
               ""]  # fmt: skip
-    lines += ["### Query latency (warm, in-process), cold start and memory", "",
+    return "\n".join(lines + _latency_table(r)) + "\n"
+
+
+def _latency_table(r: dict) -> list[str]:
+    lines = ["### Query latency (warm, in-process), cold start and memory", "",
               "| chunks | Chroma | questions | ask median ms | ask p95 ms | search median ms | search p95 ms "
               "| cold start s | peak RSS MB |", "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
     for s in r["scale"]:
@@ -246,4 +268,4 @@ def to_markdown(r: dict) -> str:
             f"| {s['chunks']:,} | {s['mode']} | {s['questions']} | {s['ask_median_ms']} | {s['ask_p95_ms']} "
             f"| {s['search_median_ms']} | {s['search_p95_ms']} | {s['cold_start_s']} | {s['peak_rss_mb']} |"
         )
-    return "\n".join(lines) + "\n"
+    return lines

@@ -51,6 +51,18 @@ def sentence_spans(text: str, begin: int = 0, end: int | None = None) -> list[tu
     return spans
 
 
+def is_list_item(sentence: str) -> bool:
+    """A bullet or numbered item ("- you're 18 or over", "2) a passport")."""
+    return bool(_LIST_START.match(sentence))
+
+
+def _continues_list(text: str, spans: list[tuple[int, int]], k: int) -> bool:
+    """Is piece k an item of the list opened by, or running through, piece k-1?"""
+    previous = text[spans[k - 1][0] : spans[k - 1][1]].rstrip()
+    current = text[spans[k][0] : spans[k][1]]
+    return is_list_item(current) and (previous.endswith(":") or is_list_item(previous))
+
+
 def _is_abbreviation(text: str, dot: int) -> bool:
     if text[dot] != ".":
         return False
@@ -106,6 +118,7 @@ class Chunker:
             while j < len(spans) and (j == i or total + counts[j] <= self.max_tokens):
                 total += counts[j]
                 j += 1
+            j = self._keep_list_whole(doc.text, spans, i, j)
             start, end = spans[i][0], spans[j - 1][1]
             chunks.append(
                 Chunk(
@@ -125,6 +138,17 @@ class Chunker:
                 nxt = j
             i = nxt
         return chunks
+
+    @staticmethod
+    def _keep_list_whole(text: str, spans: list[tuple[int, int]], i: int, j: int) -> int:
+        """Move a chunk end that would fall inside a list back to before the list's lead-in, so a rule
+        ("You can apply if:") stays with its items; unless the list alone fills the chunk."""
+        if j >= len(spans) or not _continues_list(text, spans, j):
+            return j
+        lead = j - 1
+        while lead > i and _continues_list(text, spans, lead):
+            lead -= 1
+        return lead if lead > i else j
 
     def _pieces(self, text: str) -> list[tuple[int, int]]:
         """Sentence spans, with sentences longer than the budget cut at word boundaries."""

@@ -182,6 +182,7 @@ def _print_answer(answer) -> None:
     if answer.rewritten_question:
         typer.echo(f"(understood as: {answer.rewritten_question})")
     typer.echo(answer.text)
+    typer.echo(f"(confidence {answer.confidence:.2f} that the quoted passage answers this)")
     if answer.abstained:
         if answer.related:
             typer.echo("\nRelated, not an answer:")
@@ -287,10 +288,18 @@ def evaluate(
     ingest_paths: Annotated[
         list[str] | None, typer.Option("--ingest", help="Ingest these paths first (repeatable).")
     ] = None,
+    split: Annotated[
+        str | None,
+        typer.Option("--split", help="ConditionalQA files: only the guides of this split (fit, tune, test)."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Answer quality (questions files) or verdict accuracy (claims files) on a JSON-lines file."""
+    """Answer quality (questions files, ours or ConditionalQA's) or verdict accuracy (claims files)."""
+    from . import evaluation as ev
     from .evaluation import evaluate_claims, evaluate_questions, format_claims, format_report, load_jsonl
+
+    if split not in (None, "fit", "tune", "test"):
+        raise typer.BadParameter(f"--split must be fit, tune or test, got {split!r}")
 
     a = _assistant()
     if ingest_paths:
@@ -299,6 +308,10 @@ def evaluate(
             for path, reason in report.failed:
                 typer.echo(f"failed: {path}: {reason}", err=True)
     rows = load_jsonl(file)
+    if ev.is_conditionalqa(rows):
+        result = ev.evaluate_conditionalqa(a, rows, split)
+        typer.echo(json.dumps(result, indent=2) if as_json else ev.format_conditionalqa(result))
+        return
     claims = bool(rows) and "claim" in rows[0]
     result = evaluate_claims(a, rows) if claims else evaluate_questions(a, rows)
     if as_json:
@@ -307,9 +320,34 @@ def evaluate(
         typer.echo(format_claims(result) if claims else format_report(result))
 
 
+@app.command("train-answerer")
+def train_answerer(
+    data: Annotated[
+        Path | None, typer.Option("--data", help="Folder holding ConditionalQA train.jsonl.")
+    ] = None,
+    work: Annotated[
+        Path | None, typer.Option("--work", help="Where the guide documents and their index go.")
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Model file to write.")] = None,
+    passages: Annotated[int, typer.Option("--passages", help="Top passages to take sentences from.")] = 8,
+) -> None:
+    """Refit the answer selector on ConditionalQA's train split (split by guide) and save it."""
+    from . import training as t
+    from .selection import MODEL_PATH
+
+    if passages < 1:
+        raise typer.BadParameter(f"--passages must be at least 1, got {passages}")
+    work = work or Path("build/train-answerer")
+    meta = t.train(data or t.DEFAULT_DATA, Path(work), out or MODEL_PATH, passages)
+    typer.echo(json.dumps(meta, indent=2))
+
+
 @app.command()
 def bench(
     quick: Annotated[bool, typer.Option("--quick", help="A reduced run (a few minutes).")] = False,
+    latency_only: Annotated[
+        bool, typer.Option("--latency-only", help="Only the latency rows at 1k-100k chunks.")
+    ] = False,
     data: Annotated[Path | None, typer.Option("--data", help="Folder holding SciFact corpus.jsonl.")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Also write the Markdown table here.")] = None,
     as_json: JsonOpt = False,
@@ -317,7 +355,7 @@ def bench(
     """Retrieval quality on BEIR SciFact, ingest throughput, and latency/memory at 1k-100k chunks."""
     from . import bench as b
 
-    result = b.run(quick=quick, data_dir=data or b.DEFAULT_DATA)
+    result = b.run(quick=quick, data_dir=data or b.DEFAULT_DATA, latency_only=latency_only)
     table = b.to_markdown(result)
     if out:
         out.write_text(table, encoding="utf-8")

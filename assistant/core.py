@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 from .config import Settings, make_settings
-from .embeddings import Embedder, make_embedder
+from .embeddings import CachedEmbedder, Embedder, make_embedder
 from .ingest import Ingestor
 from .keyword import KeywordIndex
 from .models import Answer, AssistantError, DocumentInfo, Hit, IngestReport, Verdict
@@ -50,13 +51,14 @@ class Assistant:
         )
         self.store = store or ChromaStore(s)
         self.keyword = KeywordIndex(self.store, s.bm25_dir)
-        self.retriever = HybridRetriever(self.store, self.keyword, self.embedder, s.candidates, s.rrf_k)
+        self.query_embedder = CachedEmbedder(self.embedder)
+        self.retriever = HybridRetriever(self.store, self.keyword, self.query_embedder, s.candidates, s.rrf_k)
         from .answer import Answerer
 
-        self.answerer = Answerer(self.keyword)
+        self.answerer = Answerer(self.keyword, self.query_embedder.embed)
         from .factcheck import FactChecker
 
-        self.checker = FactChecker(self.keyword)
+        self.checker = FactChecker(self.keyword, self.query_embedder.embed)
         self._write_lock = threading.Lock()
 
     def ingest(self, paths: list[str | Path] | str | Path, prune: bool = False, progress: bool = False):
@@ -80,11 +82,26 @@ class Assistant:
 
         question = clean_query(question)
         rewritten = rewrite(question, [(str(q), str(a)) for q, a in (history or [])])
-        hits = self.retriever.search(rewritten, k=10, filters=filters)
-        answer = self.answerer.answer(rewritten, hits)
+        query, hits = self.retrieve(rewritten, filters)
+        answer = self.answerer.answer(query, hits)
         answer.question = question
         answer.rewritten_question = rewritten if rewritten != question else ""
         return answer
+
+    def retrieve(self, text: str, filters: dict | None = None, k: int = 10):
+        """Split the asker's situation from the question; search with the question and, when there is a
+        situation, with both, fusing the two rankings. Returns (Query, hits)."""
+        from .retrieval import reciprocal_rank_fusion
+        from .selection import split_situation
+
+        query = split_situation(text)
+        hits = self.retriever.search(query.question, k=k, filters=filters)
+        if not query.situation:
+            return query, hits
+        both = self.retriever.search(query.full, k=k, filters=filters)
+        by_id = {h.chunk_id: h for h in both + hits}
+        fused = reciprocal_rank_fusion([[h.chunk_id for h in hits], [h.chunk_id for h in both]])[:k]
+        return query, [replace(by_id[cid], score=round(score, 6)) for cid, score in fused]
 
     def check(self, claim: str, filters: dict | None = None) -> Verdict:
         """Fact-check a claim against the corpus: supported, contradicted or not_found, with evidence."""

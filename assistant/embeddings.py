@@ -6,6 +6,7 @@ import hashlib
 import logging
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
@@ -251,6 +252,46 @@ class OnnxInt8Embedder:
 
 
 EMBED_BACKENDS = ("torch", "onnx-int8")
+
+
+class CachedEmbedder:
+    """Query-time vectors by text (questions, candidate sentences), each computed once in a batch with the
+    others missing; bounded and thread-safe. Ingest uses the plain embedder."""
+
+    def __init__(self, inner: Embedder, size: int = 50_000):
+        self.inner, self.size, self.name = inner, size, inner.name
+        self._embed = inner.embed
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+            for t in texts:
+                if t in self._vectors:
+                    self._vectors.move_to_end(t)
+        if missing:
+            vectors = self._embed(missing)
+            with self._lock:
+                for t, v in zip(missing, vectors, strict=True):
+                    self._vectors[t] = v
+                while len(self._vectors) > self.size:
+                    self._vectors.popitem(last=False)
+        with self._lock:
+            out = []
+            for t in texts:
+                v = self._vectors.get(t)
+                if v is None:  # evicted by a concurrent caller between the two steps
+                    v = self._embed([t])[0]
+                out.append(v)
+        return np.stack(out) if out else np.zeros((0, 0), dtype=np.float32)
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return self.inner.count_tokens(texts)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._vectors.clear()
 
 
 def make_embedder(backend: str, model_dir: Path | None, batch_size: int, device: str | None, cache_dir: Path):

@@ -30,6 +30,19 @@ def faithful(answer) -> bool:
     return all(fig in quotes for fig in _FIGURE.findall(re.sub(r"\[\d+\]", "", lead(answer.text))))
 
 
+def share(part: list, whole: list) -> float | None:
+    return round(len(part) / len(whole), 3) if whole else None
+
+
+def latency_figures(seconds: list[float]) -> dict:
+    """Median and p95 in milliseconds of warm calls."""
+    ms = sorted(1000 * t for t in seconds)
+    return {
+        "latency_ms_median": round(statistics.median(ms), 1) if ms else None,
+        "latency_ms_p95": round(ms[min(len(ms) - 1, int(0.95 * len(ms)))], 1) if ms else None,
+    }
+
+
 def load_jsonl(path: Path) -> list[dict]:
     rows = []
     for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
@@ -65,6 +78,8 @@ def evaluate_questions(assistant, rows: list[dict]) -> dict:
                 "id": row.get("id", ""),
                 "answerable": answerable,
                 "abstained": ans.abstained,
+                "outcome": ans.outcome,
+                "confidence": ans.confidence,
                 "correct": correct,
                 "hit@1": bool(hits[:1] and hits[0]),
                 "hit@3": any(hits),
@@ -76,11 +91,6 @@ def evaluate_questions(assistant, rows: list[dict]) -> dict:
     abstained = [r for r in results if r["abstained"]]
     unanswerable = [r for r in results if not r["answerable"]]
     answered = [r for r in results if r["faithful"] is not None]
-    ms = sorted(1000 * t for t in latencies)
-
-    def share(part, whole):
-        return round(len(part) / len(whole), 3) if whole else None
-
     summary = {
         "questions": len(results),
         "answerable_correct": sum(r["correct"] for r in answerable),
@@ -90,22 +100,80 @@ def evaluate_questions(assistant, rows: list[dict]) -> dict:
         "hit@3": share([r for r in answerable if r["hit@3"]], answerable),
         "abstention_precision": share([r for r in abstained if not r["answerable"]], abstained),
         "abstention_recall": share([r for r in unanswerable if r["abstained"]], unanswerable),
+        "unanswerable_hedged": sum(r["outcome"] == "closest" for r in unanswerable),
+        "unanswerable_answered_unhedged": sum(r["outcome"] == "answer" for r in unanswerable),
+        "answerable_hedged": sum(r["outcome"] == "closest" for r in answerable),
         "faithfulness": share([r for r in answered if r["faithful"]], answered),
-        "latency_ms_median": round(statistics.median(ms), 1) if ms else None,
-        "latency_ms_p95": round(ms[min(len(ms) - 1, int(0.95 * len(ms)))], 1) if ms else None,
-    }
+    } | latency_figures(latencies)
     return {"summary": summary, "results": results}
+
+
+def is_conditionalqa(rows: list[dict]) -> bool:
+    """ConditionalQA rows carry evidences and not_answerable (and usually a scenario)."""
+    return bool(rows) and "evidences" in rows[0] and "not_answerable" in rows[0]
+
+
+def evaluate_conditionalqa(assistant, rows: list[dict], split: str | None = None) -> dict:
+    """For the question alone and for situation + question: evidence cited (a citation's quote holds one
+    of the evidence sentences, or lies inside one), answer span present, wrongful and right abstentions,
+    hedged answers, latency. `split` keeps the guides of one training split (fit, tune, test)."""
+    from .training import MODES, guide_split, question_text, squash
+
+    if split:
+        rows = [r for r in rows if guide_split(r["url"]) == split]
+    assistant.search("warm up the model and the indexes", k=1)
+    summary, results = {}, []
+    for mode in MODES:
+        latencies, per = [], []
+        for row in rows:
+            started = time.perf_counter()
+            ans = assistant.ask(question_text(row, mode))
+            latencies.append(time.perf_counter() - started)
+            evidences = [squash(e) for e in row.get("evidences", []) if e.strip()]
+            quotes = [squash(c.quote) for c in ans.citations]
+            cited = any(e in q or (len(q) >= 20 and q in e) for q in quotes for e in evidences)
+            spans = [squash(a) for a in row.get("answers", []) if a.lower() not in ("yes", "no")]
+            text = squash(ans.text)
+            per.append({"id": row.get("id", ""), "mode": mode, "answerable": not row.get("not_answerable"),
+                        "outcome": ans.outcome, "confidence": ans.confidence, "evidence_cited": cited,
+                        "span": (any(a in text for a in spans) if spans else None)})  # fmt: skip
+        ans_rows = [r for r in per if r["answerable"]]
+        non = [r for r in per if not r["answerable"]]
+        spans = [r for r in ans_rows if r["span"] is not None]
+        summary[mode] = {
+            "questions": len(per),
+            "answerable": len(ans_rows),
+            "not_answerable": len(non),
+            "evidence_cited": share([r for r in ans_rows if r["evidence_cited"]], ans_rows),
+            "answer_span_present": share([r for r in spans if r["span"]], spans),
+            "answered": share([r for r in ans_rows if r["outcome"] == "answer"], ans_rows),
+            "hedged": share([r for r in ans_rows if r["outcome"] == "closest"], ans_rows),
+            "wrongful_abstentions": share([r for r in ans_rows if r["outcome"] == "none"], ans_rows),
+            "right_abstentions": share([r for r in non if r["outcome"] == "none"], non),
+        } | latency_figures(latencies)
+        results += per
+    return {"summary": summary, "results": results, "split": split or "all"}
+
+
+def format_conditionalqa(report: dict) -> str:
+    modes = list(report["summary"])
+    lines = [f"ConditionalQA guides: {report['split']}", "", "| metric | " + " | ".join(modes) + " |",
+             "|---" * (len(modes) + 1) + "|"]  # fmt: skip
+    for key in report["summary"][modes[0]]:
+        lines.append(f"| {key} | " + " | ".join(str(report["summary"][m][key]) for m in modes) + " |")
+    return "\n".join(lines)
 
 
 def format_report(report: dict) -> str:
     s = report["summary"]
     lines = [
-        "| id | answerable | abstained | correct | hit@1 | hit@3 | faithful |",
-        "|---|---|---|---|---|---|---|",
+        "| id | answerable | outcome | confidence | correct | hit@1 | hit@3 | faithful |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in report["results"]:
         lines.append(
-            f"| {r['id']} | {r['answerable']} | {r['abstained']} | {r['correct']} | {r['hit@1']} | {r['hit@3']} "  # noqa: E501
+            f"| {r['id']} | {r['answerable']} | {r['outcome']} | {r['confidence']} | {r['correct']} "
+            f"| {r['hit@1']} | {r['hit@3']} "
             f"| {'' if r['faithful'] is None else r['faithful']} |"
         )
     lines += ["", "| metric | value |", "|---|---|"]
@@ -132,7 +200,6 @@ def evaluate_claims(assistant, rows: list[dict]) -> dict:
         results.append({"id": row.get("id", ""), "expected": row["verdict"], "got": v.verdict,
                         "correct": v.verdict == row["verdict"], "evidence_cited": cited,
                         "explanation": v.explanation})  # fmt: skip
-    ms = sorted(1000 * t for t in latencies)
     per_verdict = {
         want: round(confusion[want][want] / n, 3) if (n := sum(confusion[want].values())) else None
         for want in VERDICTS
@@ -142,9 +209,7 @@ def evaluate_claims(assistant, rows: list[dict]) -> dict:
         "correct": sum(r["correct"] for r in results),
         "accuracy": round(sum(r["correct"] for r in results) / len(results), 3) if results else None,
         "accuracy_per_verdict": per_verdict,
-        "latency_ms_median": round(statistics.median(ms), 1) if ms else None,
-        "latency_ms_p95": round(ms[min(len(ms) - 1, int(0.95 * len(ms)))], 1) if ms else None,
-    }
+    } | latency_figures(latencies)
     return {"summary": summary, "confusion": confusion, "results": results}
 
 

@@ -36,7 +36,7 @@ def answer_markdown(question: str, answer: Answer) -> str:
     lines = [f"### Q: {md_text(question)}", ""]
     if answer.rewritten_question:
         lines += [f"_Understood as: {md_text(answer.rewritten_question)}_", ""]
-    lines += [md_answer(answer.text), ""]
+    lines += [md_answer(answer.text), "", f"_Confidence: {answer.confidence:.2f}_", ""]
     if answer.abstained:
         if answer.related:
             lines.append("Related passages (not an answer):")
@@ -49,7 +49,8 @@ def answer_markdown(question: str, answer: Answer) -> str:
     lines.append("Sources:")
     for c in answer.citations:
         lines.append(f"{c.n}. {_source_line(c)}")
-        lines.append(f"    > {md_text(c.quote)}")
+        quote = md_text(c.quote).replace("\n", "\n    > ")
+        lines.append(f"    > {quote}")
     lines.append("")
     return "\n".join(lines)
 
@@ -59,7 +60,8 @@ def verdict_markdown(verdict: Verdict) -> str:
              + md_answer(verdict.explanation), ""]  # fmt: skip
     for c in verdict.citations:
         lines.append(f"{c.n}. {_source_line(c)}")
-        lines.append(f"    > {md_text(c.quote)}")
+        quote = md_text(c.quote).replace("\n", "\n    > ")
+        lines.append(f"    > {quote}")
     return "\n".join(lines) + "\n"
 
 

@@ -3,9 +3,12 @@ the best evidence sentence; one contradiction makes the claim contradicted."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .answer import canonical, cite, coverage, key_terms, names_present
+import numpy as np
+
+from .answer import cite, coverage, key_terms, names_present
 from .chunking import sentence_spans
 from .keyword import KeywordIndex
 from .models import Citation, Hit, Verdict
@@ -45,10 +48,13 @@ class _Sentence:
 class FactChecker:
     """Rules a fact-checker would apply to figures: same subject and measure, qualifiers respected."""
 
-    def __init__(self, keyword: KeywordIndex, passages: int = 6, min_cover: float = 0.35):
-        if not 0 <= min_cover <= 1:
-            raise ValueError(f"min_cover must lie between 0 and 1, got {min_cover}")
-        self.keyword, self.passages, self.min_cover = keyword, passages, min_cover
+    def __init__(self, keyword: KeywordIndex, embed: Callable[[Sequence[str]], np.ndarray] | None = None,
+                 passages: int = 6, min_cover: float = 0.35, min_similarity: float = 0.7):  # fmt: skip
+        if not 0 <= min_cover <= 1 or not 0 <= min_similarity <= 1:
+            raise ValueError(f"min_cover and min_similarity must lie between 0 and 1, got {min_cover}, "
+                             f"{min_similarity}")  # fmt: skip
+        self.keyword, self.embed, self.passages = keyword, embed, passages
+        self.min_cover, self.min_similarity = min_cover, min_similarity
 
     def check(self, claim: str, hits: list[Hit]) -> Verdict:
         figures = read_quantities(claim)
@@ -57,7 +63,7 @@ class FactChecker:
         names = [e for e in entities(claim) if e not in years and not e[0].isdigit()]
         figure_words = {w for f in figures for w in self.keyword.tokenize(f.text)}
         weights = key_terms(self.keyword, claim, figure_words | _CLAIM_NOISE)
-        sentences = self._sentences(hits[: self.passages], names, years, weights)
+        sentences = self._sentences(claim, hits[: self.passages], names, years, weights)
         if not checkable:
             return self._without_figures(claim, sentences, hits)
         parts, citations = [], []
@@ -90,18 +96,24 @@ class FactChecker:
             parts=parts,
         )
 
-    def _sentences(self, hits: list[Hit], names: list[str], years: set[str], weights) -> list[_Sentence]:
-        out = []
+    def _sentences(self, claim: str, hits: list[Hit], names: list[str], years: set[str], weights):
+        """Sentences about the claim's subject: enough of its rare terms, or (other words for the same
+        thing) close in meaning by the embedder; best term coverage first."""
+        found = []
         for hit in hits:
             if not names_present(names, f"{hit.title}\n{hit.passage}"):
                 continue
             for a, b in sentence_spans(hit.passage):
                 text = hit.passage[a:b]
-                if any(y not in text for y in years):
-                    continue
-                cover = coverage(weights, self.keyword.tokenize(text))
-                if cover >= self.min_cover:
-                    out.append(_Sentence(hit, a, b, text, cover, read_quantities(text)))
+                if all(y in text for y in years):
+                    found.append((hit, a, b, text, coverage(weights, self.keyword.tokenize(text))))
+        similar = [False] * len(found)
+        if self.embed is not None and found:
+            vectors = self.embed([claim] + [f[3] for f in found])
+            similar = list(vectors[1:] @ vectors[0] >= self.min_similarity)
+        out = [_Sentence(hit, a, b, text, cover, read_quantities(text))
+               for (hit, a, b, text, cover), close in zip(found, similar, strict=True)
+               if cover >= self.min_cover or close]  # fmt: skip
         return sorted(out, key=lambda s: -s.cover)
 
     def _judge(self, figure: Quantity, sentences: list[_Sentence]):
@@ -137,7 +149,7 @@ def _noun_overlap(a: Quantity, b: Quantity) -> int:
     from .keyword import Tokenizer
 
     tok = _TOKENIZER or Tokenizer()
-    return len(canonical(tok(" ".join(a.noun))) & canonical(tok(" ".join(b.noun))))
+    return len(set(tok(" ".join(a.noun))) & set(tok(" ".join(b.noun))))
 
 
 _TOKENIZER = None

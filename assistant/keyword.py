@@ -166,16 +166,21 @@ class KeywordIndex:
         """BM25-style inverse document frequency; a token the corpus never uses gets the highest weight."""
         import math
 
-        snap = self.ensure()
-        n = len(snap.ids)
-        if snap.retriever is None or not n:
+        n = len(self.ensure().ids)
+        if not n:
             return [1.0] * len(tokens)
+        return [math.log(1 + (n - df + 0.5) / (df + 0.5)) for df in self.frequencies(tokens)]
+
+    def frequencies(self, tokens: list[str]) -> list[int]:
+        """How many chunks use each token (0 for a token the corpus never uses)."""
+        snap = self.ensure()
+        if snap.retriever is None:
+            return [0] * len(tokens)
         vocab, indptr = snap.retriever.vocab_dict, snap.retriever.scores["indptr"]
         out = []
         for tok in tokens:
             tid = vocab.get(tok)
-            df = int(indptr[tid + 1] - indptr[tid]) if tid is not None and tid + 1 < len(indptr) else 0
-            out.append(math.log(1 + (n - df + 0.5) / (df + 0.5)))
+            out.append(int(indptr[tid + 1] - indptr[tid]) if tid is not None and tid + 1 < len(indptr) else 0)
         return out
 
     def search(

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+Outcome = Literal["answer", "closest", "none"]
 
 
 class AssistantError(Exception):
@@ -154,7 +157,9 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     related: list[Hit] = field(default_factory=list)  # shown as "related, not an answer" when abstaining
     rewritten_question: str = ""
-    kind: str = ""
+    kind: str = ""  # the answer type the question asks for: number, percent, date, name, yesno, other
+    confidence: float = 0.0  # calibrated probability that the quoted sentence answers the question
+    outcome: Outcome = "none"  # answer (confident), closest (hedged quotes), none (abstained)
 
     def to_dict(self) -> dict:
         d = asdict(self)

@@ -1,39 +1,12 @@
-"""Reading a question: what kind of answer it wants, its key terms and entities, and follow-up rewriting."""
+"""Reading a question: its names (entities) and follow-up rewriting against the previous turn."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 QUESTION_WORDS = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "is", "are", "was",
                   "were", "do", "does", "did", "can", "could", "may", "must", "should", "has", "have", "and",
                   "the", "a", "an", "in", "on", "for", "by", "of", "to", "tell", "give", "list", "show"}  # fmt: skip  # noqa: E501
-
-_KIND_CUES = {  # first match wins, in this order
-    "share": [
-        r"\b(what|which) (share|percentage|proportion|portion|fraction|percent)\b",
-        r"\bby how much\b",
-        r"\b(growth|increase|decrease) rate\b",
-        r"\bhow fast\b",
-        r"\bpercentage\b",
-        r"\bwhat (was|is|were) the [\w\s-]*\b(growth|increase|decrease|rise|decline)\b",
-    ],
-    "count": [r"\bhow (many|much|long)\b", r"\bnumber of\b", r"\bhow large\b", r"\btotal\b"],
-    "when": [
-        r"^\W*when\b",
-        r"\bwhat (year|date|month|day)\b",
-        r"\bin which (year|month)\b",
-        r"\bsince when\b",
-    ],
-    "who": [r"^\W*who\b", r"\bwhich (person|official|organi[sz]ation|authority|authorities|agency)\b"],
-    "eligibility": [
-        r"\b(eligib\w*|qualif\w*|requirements?|conditions?|criteria|allowed|permitted)\b",
-        r"^\W*(can|may|must)\b",
-        r"\bwhat must\b",
-        r"\bneed to\b",
-    ],
-}
-_KINDS = [(kind, re.compile("|".join(cues), re.I)) for kind, cues in _KIND_CUES.items()]
 
 _NUMBER_NAMES = set(
     "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
@@ -44,22 +17,6 @@ _NUMBER_NAMES = set(
 )  # numbers and dates are compared as figures, not required as names
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
 _CAPITAL_WORD = re.compile(r"\b[A-Z][\w.'-]*[\w]|\b\d+\.\d+\b")
-
-
-@dataclass
-class Question:
-    """What the answerer needs to know about a question."""
-
-    text: str
-    kind: str  # share | count | when | who | eligibility | what
-    entities: list[str] = field(default_factory=list)  # capitalised names, years, version numbers
-
-
-def question_kind(text: str) -> str:
-    for kind, pattern in _KINDS:
-        if pattern.search(text):
-            return kind
-    return "what"
 
 
 def entities(text: str) -> list[str]:
@@ -76,10 +33,6 @@ def entities(text: str) -> list[str]:
         found.append(word)
     found.extend(m.group(0) for m in _YEAR.finditer(text))
     return list(dict.fromkeys(found))
-
-
-def analyse(text: str) -> Question:
-    return Question(text=text, kind=question_kind(text), entities=entities(text))
 
 
 # ---- follow-up questions -------------------------------------------------------------------------------

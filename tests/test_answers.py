@@ -8,9 +8,8 @@ import pytest
 from conftest import CORPUS, DATA, EVAL_EXTRA, ROOT, run_cli
 
 from assistant import Assistant
-from assistant.answer import has_kind
 from assistant.evaluation import evaluate_questions, faithful, load_jsonl
-from assistant.questions import analyse, is_follow_up, rewrite
+from assistant.questions import is_follow_up, rewrite
 
 QA = EVAL_EXTRA.parent / "qa.jsonl"
 BEIJING = "How many foreign-funded enterprises were established in Beijing in 2024?"
@@ -33,23 +32,6 @@ def assistant(index_dir, real_embedder):
     return Assistant(index_dir=index_dir, embedder=real_embedder)
 
 
-@pytest.mark.parametrize(
-    "question, kind",
-    [(BEIJING, "count"), ("What share of the measures are aligned?", "share"), ("When was it approved?", "when"),  # noqa: E501
-     ("Who is Guo Wenjie?", "who"), ("What must a foreign investor have to qualify?", "eligibility"),
-     ("Which zone replaced fencing?", "what"), ("By how much did it grow?", "share")],
-)  # fmt: skip
-def test_question_kinds(question, kind):
-    assert analyse(question).kind == kind
-
-
-def test_kind_checks_tell_years_from_counts():
-    assert has_kind("In 2024, a total of 2,012 enterprises were set up.", "count")
-    assert not has_kind("In 2024 the plan was approved.", "count")
-    assert has_kind("up 16.4% year on year", "share") and not has_kind("up 16 firms", "share")
-    assert has_kind("In November 2023, the State Council approved it.", "when")
-
-
 def test_follow_up_rewriting():
     history = [(BEIJING, "...")]
     assert rewrite("What about Harbor City?", history) == BEIJING.replace("Beijing", "Harbor City")
@@ -66,7 +48,9 @@ def test_eval_questions(assistant):
     report = evaluate_questions(assistant, load_jsonl(QA))
     s = report["summary"]
     assert s["correct_with_evidence_top3"] >= 14, report["results"]
-    assert s["abstention_recall"] == 1.0 and s["abstention_precision"] == 1.0
+    # Unanswerable questions: none gets an unhedged answer; most abstain, the rest are hedged.
+    assert s["abstention_recall"] >= 0.5 and s["abstention_precision"] == 1.0
+    assert s["unanswerable_answered_unhedged"] == 0
     assert s["faithfulness"] == 1.0
 
 
@@ -117,6 +101,7 @@ def test_cli_ask_json(index_dir):
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert "2,012" in data["text"] and data["abstained"] is False and data["rewritten_question"] == ""
+    assert data["outcome"] == "answer" and 0.5 < data["confidence"] <= 1
     assert data["citations"][0]["quote"] in data["citations"][0]["passage"]
 
 
@@ -125,9 +110,10 @@ def test_cli_ask_json(index_dir):
 def test_paraphrases_and_look_alikes(assistant):
     """Questions written for this test, not tuned against: paraphrases, other places, years not covered."""
     report = evaluate_questions(assistant, load_jsonl(DATA / "paraphrase_qa.jsonl"))
-    wrong = [r for r in report["results"] if not r["correct"]]
+    wrong = [r for r in report["results"] if r["answerable"] and not r["correct"]]
     assert len(wrong) <= 1, wrong
     assert report["summary"]["abstention_precision"] == 1.0
+    assert report["summary"]["unanswerable_answered_unhedged"] == 0, report["results"]
     assert report["summary"]["faithfulness"] == 1.0
 
 
@@ -149,3 +135,49 @@ def test_terminal_chat_follows_up(index_dir):
         "(understood as: How many foreign-funded enterprises were established in Harbor City in 2024?)"
         in out.stdout
     )
+
+
+GUIDES = DATA / "synthetic_guides"
+SITUATION_Q = (
+    "I am 19 and I started an apprenticeship as an electrician last month. My workplace is 25 miles from "
+    "home and I pay for the bus myself. Can I get help with my travel costs?"
+)
+
+
+@pytest.fixture(scope="module")
+def guides_index(tmp_path_factory, real_embedder):
+    path = tmp_path_factory.mktemp("guides-index")
+    report = Assistant(index_dir=path, embedder=real_embedder).ingest([GUIDES, CORPUS])
+    assert report.ok, report.failed
+    return path
+
+
+@pytest.mark.slow
+def test_situation_then_question_quotes_the_rule_with_its_items(guides_index, real_embedder):
+    a = Assistant(index_dir=guides_index, embedder=real_embedder)
+    ans = a.ask(SITUATION_Q)
+    assert ans.outcome in ("answer", "closest") and not ans.abstained and 0 < ans.confidence <= 1
+    rule = next(c for c in ans.citations if "You can apply for the grant if:" in c.quote)
+    assert "- you are aged 16 to 24" in rule.quote and "- your journey to work" in rule.quote
+    assert rule.quote == rule.passage[rule.quote_start - rule.start : rule.quote_end - rule.start]
+
+
+@pytest.mark.slow
+def test_confidence_separates_an_answer_from_an_unrelated_question(guides_index, real_embedder):
+    a = Assistant(index_dir=guides_index, embedder=real_embedder)
+    good = a.ask("How long does the small fishing boat licence last?")
+    assert not good.abstained and "2 years" in good.text
+    off = a.ask("What vaccinations does a pet rabbit need before travelling to Japan?")
+    assert off.abstained and off.outcome == "none" and off.related and not off.citations
+    assert off.confidence < good.confidence
+
+
+@pytest.mark.slow
+def test_eval_reads_the_conditionalqa_format(guides_index):
+    out = run_cli("--index", str(guides_index), "eval", str(DATA / "conditionalqa_sample.jsonl"), "--json")
+    assert out.returncode == 0, out.stderr
+    summary = json.loads(out.stdout)["summary"]
+    assert set(summary) == {"question", "situation + question"}
+    for figures in summary.values():
+        assert figures["answerable"] == 3 and figures["not_answerable"] == 1
+        assert figures["evidence_cited"] >= 2 / 3 and figures["wrongful_abstentions"] <= 1 / 3

@@ -10,8 +10,9 @@ from assistant.chunking import Chunker, sentence_spans, whitespace_counter
 from assistant.documents import normalise_date, split_header
 from assistant.models import Document
 from assistant.numbers import read_quantities
-from assistant.questions import analyse, rewrite
+from assistant.questions import rewrite
 from assistant.readers import decode_text, normalise
+from assistant.selection import answer_type, split_situation
 
 TEXT = st.text(st.characters(codec="utf-8"), max_size=600)
 PROSE = st.lists(
@@ -70,5 +71,6 @@ def test_decoder_either_decodes_or_says_binary(data):
 @settings(max_examples=100, deadline=None)
 @given(TEXT, TEXT)
 def test_question_reading_never_crashes(question, previous):
-    analyse(question)
+    answer_type(question)
+    split_situation(question)
     rewrite(question, [(previous, "")])

@@ -67,11 +67,17 @@ def related_html(hits: list[dict], label: str) -> str:
 
 def sources_html(answer: dict) -> str:
     """The sources panel for an answer (dict form of assistant.models.Answer)."""
+    confidence = (
+        f'<div class="pa-confidence">Confidence that the quoted passage answers this: '
+        f"{answer.get('confidence', 0.0):.2f}</div>"
+    )
     if answer["abstained"]:
-        return f'<div class="pa-abstain"><b>{escape(answer["text"])}</b></div>' + related_html(
-            answer["related"], "Related, not an answer:"
+        return (
+            f'<div class="pa-abstain"><b>{escape(answer["text"])}</b></div>'
+            + confidence
+            + related_html(answer["related"], "Related, not an answer:")
         )
-    return "".join(citation_html(c) for c in answer["citations"])
+    return confidence + "".join(citation_html(c) for c in answer["citations"])
 
 
 def verdict_html(verdict: dict) -> str:

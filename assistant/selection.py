@@ -1,0 +1,372 @@
+"""The learned answer selector: meaning and evidence features for each candidate sentence of the top
+passages, a fitted logistic model that scores them, and a calibrated confidence for the chosen one.
+
+The weights live in `assistant/data/answerer.json`, written by `policy-assistant train-answerer`
+(assistant/training.py); this module only reads them, with NumPy, so answering needs no scikit-learn.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Protocol
+
+import numpy as np
+
+from .chunking import is_list_item, sentence_spans
+from .models import AssistantError, Hit
+
+MODEL_PATH = Path(__file__).resolve().parent / "data" / "answerer.json"
+
+AnswerType = Literal["number", "percent", "date", "name", "yesno", "other"]
+
+# General English, not fitted to any question: the words that open a question and what they ask for.
+_TYPE_OPENERS: list[tuple[AnswerType, re.Pattern]] = [
+    ("percent", re.compile(r"\b(percentage|per ?cent|proportion|share|rate)\b", re.I)),
+    ("number", re.compile(r"\bhow (many|much|long|old|often|far)\b|\bnumber of\b", re.I)),
+    ("date", re.compile(r"^\W*when\b|\bwhat (year|date|month|day|time)\b|\bwhich (year|date|month)\b", re.I)),
+    ("name", re.compile(r"^\W*who\b|\bwhich (person|body|organi[sz]ation|authority|agency)\b", re.I)),
+    (
+        "yesno",
+        re.compile(
+            r"^\W*(can|could|may|might|must|should|shall|will|would|is|are|am|was|were|do|"
+            r"does|did|have|has|had)\b",
+            re.I,
+        ),
+    ),  # fmt: skip
+]
+_MONTHS = "january february march april may june july august september october november december".split()
+_NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty "
+                 "fifty sixty hundred thousand million billion dozen half").split()  # fmt: skip
+_NUMBER = re.compile(r"\d(?:[\d,.]*\d)?|\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.I)
+_DATE_ONLY = re.compile(r"\b(19|20)\d{2}\b")  # a year alone is not a count
+_PERCENT = re.compile(r"\d\s?(%|per ?cent|percentage points?)", re.I)
+_DATE = re.compile(r"\b(19|20)\d{2}\b|\b(" + "|".join(_MONTHS) + r")\b", re.I)
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+\b")
+_MODAL = re.compile(r"\b(can|cannot|can't|must|may|should|need|needs|only|if|unless|eligible|entitled|"
+                    r"allowed|not)\b", re.I)  # fmt: skip
+_PRONOUNS = {"i", "i'm", "i’m", "i've", "i’ve", "i'd", "i’d", "i'll", "i’ll"}
+_QUESTION_END = re.compile(r"\?[\"'”’)\]]*$")
+
+FEATURES_VERSION = 1  # bump when a feature's computation changes: `train-answerer` then collects afresh
+FEATURES = [
+    "cos_sentence", "cos_window", "cos_passage", "cos_gap", "cos_rank", "cos_situation", "cos_full",
+    "cos_title", "cos_lead_in",
+    "lex_sentence", "lex_window", "lex_passage", "lex_matched_idf",
+    "names_passage", "names_known", "numbers_sentence", "situation_figures_passage",
+    "type_number", "type_percent", "type_date", "type_name", "type_yesno",
+    "passage_rank", "passage_score", "position", "length", "list_item", "lead_in", "has_situation",
+]  # fmt: skip
+
+
+class Vocabulary(Protocol):
+    """What the selector needs of the keyword index: its tokenizer and term statistics."""
+
+    def tokenize(self, text: str) -> list[str]: ...
+
+    def idf(self, tokens: list[str]) -> list[float]: ...
+
+    def frequencies(self, tokens: list[str]) -> list[int]: ...
+
+
+@dataclass
+class Query:
+    """The question to answer and, when the asker described their case first, that situation."""
+
+    question: str
+    situation: str = ""
+
+    @property
+    def full(self) -> str:
+        return f"{self.situation} {self.question}".strip()
+
+
+def split_situation(text: str) -> Query:
+    """The last sentence that asks something is the question; what comes before it is the situation."""
+    spans = sentence_spans(text)
+    if len(spans) < 2:
+        return Query(text.strip())
+    asking = [i for i, (a, b) in enumerate(spans) if _QUESTION_END.search(text[a:b])]
+    last = asking[-1] if asking else len(spans) - 1
+    a, b = spans[last]
+    situation = " ".join(text[x:y] for i, (x, y) in enumerate(spans) if i != last)
+    return Query(text[a:b].strip(), situation.strip())
+
+
+def answer_type(question: str) -> AnswerType:
+    for kind, pattern in _TYPE_OPENERS:
+        if pattern.search(question):
+            return kind
+    return "other"
+
+
+def question_names(text: str) -> list[str]:
+    """What a question is about: its names (questions.entities) and every figure in it."""
+    from .questions import entities
+
+    names = [n for n in entities(text) if n.lower() not in _PRONOUNS]
+    names += [m.group(0) for m in re.finditer(r"\d(?:[\d,.]*\d)?", text)]
+    return list(dict.fromkeys(names))
+
+
+def fits(kind: AnswerType, quote: str, question: str) -> bool:
+    """Does a quote hold the kind of fact asked for, and every figure the question itself names? A "who"
+    answer must name someone besides the names already in the question."""
+    figures = [m.group(0) for m in re.finditer(r"\d(?:[\d,.]*\d)?", question)]
+    if any(not _present(f, quote.lower()) for f in figures):
+        return False
+    if kind == "number":
+        return bool(_NUMBER.search(_DATE_ONLY.sub(" ", quote)))
+    if kind == "percent":
+        return bool(_PERCENT.search(quote))
+    if kind == "date":
+        return bool(_DATE.search(quote))
+    if kind == "name":
+        asked = {n.lower() for n in question_names(question)}
+        return any(all(w.lower() not in asked for w in m.group(0).split()) for m in _NAME.finditer(quote))
+    return True
+
+
+def _present(name: str, lowered: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(name.lower())}(?!\w)", lowered) is not None
+
+
+def _share_present(names: list[str], context: str, empty: float = 1.0) -> float:
+    if not names:
+        return empty
+    lowered = context.lower()
+    return sum(_present(n, lowered) for n in names) / len(names)
+
+
+@dataclass
+class Candidate:
+    """One sentence of a top passage, with its features and, once scored, its probability."""
+
+    hit: Hit
+    rank: int
+    start: int  # offsets in hit.passage
+    end: int
+    features: list[float] = field(default_factory=list)
+    score: float = 0.0  # the selector's logit
+    lead_in: bool = False
+    list_item: bool = False
+
+    @property
+    def text(self) -> str:
+        return self.hit.passage[self.start : self.end]
+
+
+class Featurizer:
+    """Builds the feature rows of every candidate sentence of the top passages for one query."""
+
+    def __init__(
+        self, vectors: Callable[[Sequence[str]], np.ndarray], keyword: Vocabulary, passages: int = 5
+    ):
+        if passages < 1:
+            raise ValueError(f"passages must be at least 1, got {passages}")
+        self.vectors, self.keyword, self.passages = vectors, keyword, passages
+        self.tokenize = keyword.tokenize
+
+    def _known_share(self, names: list[str]) -> float:
+        """Share of the question's names that the corpus uses somewhere (a place it never names: 0)."""
+        if not names:
+            return 1.0
+        known = [all(df > 0 for df in self.keyword.frequencies(self.tokenize(n))) for n in names]
+        return sum(known) / len(names)
+
+    def candidates(self, query: Query, hits: list[Hit]) -> list[Candidate]:
+        hits = hits[: self.passages]
+        found: list[Candidate] = []
+        spans_per_hit = []
+        for rank, hit in enumerate(hits):
+            spans = sentence_spans(hit.passage)
+            spans_per_hit.append(spans)
+            for a, b in spans:
+                text = hit.passage[a:b]
+                found.append(Candidate(hit, rank, a, b, lead_in=text.rstrip().endswith(":"),
+                                       list_item=is_list_item(text)))  # fmt: skip
+        if not found:
+            return []
+        texts = [c.text for c in found]
+        titles = list(dict.fromkeys(h.title or h.doc_id for h in hits))
+        heads = [query.question, query.full] + ([query.situation] if query.situation else [])
+        vecs = self.vectors(heads + titles + texts)
+        qv, fv, sv = vecs[0], vecs[1], (vecs[2] if query.situation else None)
+        title_cos = dict(zip(titles, vecs[len(heads) : len(heads) + len(titles)] @ qv, strict=True))
+        svecs = vecs[len(heads) + len(titles) :]
+        cos = svecs @ qv
+        order = np.argsort(-cos)
+        cos_rank = np.empty(len(cos))
+        cos_rank[order] = np.arange(len(cos))
+        top_cos = float(cos.max())
+
+        terms = [t for t in dict.fromkeys(self.tokenize(query.question))]
+        weights = dict(zip(terms, self.keyword.idf(terms), strict=True)) if terms else {}
+        total_weight = sum(weights.values()) or 1.0
+        kind = answer_type(query.question)
+        names = question_names(query.question)
+        names_known = self._known_share(names)
+        q_numbers = [m.group(0) for m in re.finditer(r"\d(?:[\d,.]*\d)?", query.question)]
+        sit_figures = [n for n in question_names(query.situation)] if query.situation else []
+        top_score = max((h.score for h in hits), default=0.0) or 1.0
+
+        def cover(text: str) -> tuple[float, float]:
+            present = set(self.tokenize(text))
+            matched = sum(w for t, w in weights.items() if t in present)
+            return matched / total_weight, matched
+
+        i = 0
+        for rank, (hit, spans) in enumerate(zip(hits, spans_per_hit, strict=True)):
+            n = len(spans)
+            block = svecs[i : i + n]
+            pv = block.sum(axis=0)
+            pv = pv / (np.linalg.norm(pv) or 1.0)
+            context = f"{hit.title}\n{hit.passage}"
+            lex_passage, _ = cover(context)
+            names_passage = _share_present(names, context)
+            sit_passage = _share_present(sit_figures, context, empty=0.0)
+            cos_title = float(title_cos[hit.title or hit.doc_id])
+            lead_cos = 0.0
+            for j in range(n):
+                c = found[i + j]
+                lo, hi = max(0, j - 1), min(n, j + 2)
+                wv = block[lo:hi].sum(axis=0)
+                wv = wv / (np.linalg.norm(wv) or 1.0)
+                window = hit.passage[spans[lo][0] : spans[hi - 1][1]]
+                text = c.text
+                lex_s, matched = cover(text)
+                lex_w, _ = cover(window)
+                has_number = bool(_NUMBER.search(text))
+                if c.lead_in:
+                    lead_cos = float(cos[i + j])
+                elif not c.list_item:
+                    lead_cos = 0.0
+                c.features = [
+                    float(cos[i + j]),
+                    float(wv @ qv),
+                    float(pv @ qv),
+                    float(cos[i + j] - top_cos),
+                    1.0 / (1.0 + cos_rank[i + j]),
+                    float(svecs[i + j] @ sv) if sv is not None else 0.0,
+                    float(svecs[i + j] @ fv),
+                    cos_title,
+                    lead_cos if c.list_item else 0.0,
+                    lex_s,
+                    lex_w,
+                    lex_passage,
+                    math.log1p(matched),
+                    names_passage,
+                    names_known,
+                    _share_present(q_numbers, text),
+                    sit_passage,
+                    float(kind == "number" and has_number),
+                    float(kind == "percent" and bool(_PERCENT.search(text))),
+                    float(kind == "date" and bool(_DATE.search(text))),
+                    float(kind == "name" and bool(_NAME.search(text))),
+                    float(kind == "yesno" and bool(_MODAL.search(window))),
+                    1.0 / (1.0 + rank),
+                    hit.score / top_score,
+                    j / max(1, n - 1),
+                    math.log1p(len(text.split())),
+                    float(c.list_item),
+                    float(c.lead_in),
+                    float(bool(query.situation)),
+                ]
+            i += n
+        return found
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, x))))
+
+
+@dataclass
+class SelectorModel:
+    """Fitted weights: a scorer of candidate features (a logistic model over standardised features, or
+    boosted trees when `trees` is set), then a calibration of the chosen candidate (its score and its
+    lead over the runner-up) into P(it answers the question)."""
+
+    features: list[str]
+    mean: list[float]
+    scale: list[float]
+    coef: list[float]
+    intercept: float
+    calibration: list[float]  # weights for [score, margin, 1] of the chosen candidate
+    answer_at: float  # confidence at or above: quote it as the answer
+    closest_at: float  # at or above (and below answer_at): closest passages, hedged
+    passages: int = 5  # how many top passages the candidates come from (as in training)
+    trees: list[dict] = field(default_factory=list)  # per tree: feature, threshold, left, right, value
+    meta: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.features != FEATURES:
+            raise AssistantError(
+                f"the answer model in {MODEL_PATH.name} was fitted on other features; refit it with "
+                "`policy-assistant train-answerer`"
+            )
+        if not 0 <= self.closest_at <= self.answer_at <= 1:
+            raise AssistantError("answer model thresholds must satisfy 0 <= closest_at <= answer_at <= 1")
+        self._mean = np.asarray(self.mean)
+        self._scale = np.asarray(self.scale)
+        self._coef = np.asarray(self.coef)
+        self._trees = [
+            tuple(np.asarray(t[k]) for k in ("feature", "threshold", "left", "right", "value"))
+            for t in self.trees
+        ]
+
+    def logits(self, rows: np.ndarray) -> np.ndarray:
+        if not len(rows):
+            return np.zeros(0)
+        if not self._trees:
+            return ((rows - self._mean) / self._scale) @ self._coef + self.intercept
+        out = np.full(len(rows), self.intercept)
+        at = np.arange(len(rows))
+        for feature, threshold, left, right, value in self._trees:
+            node = np.zeros(len(rows), dtype=np.int64)
+            while True:
+                inner = left[node] >= 0
+                if not inner.any():
+                    break
+                go_left = rows[at, np.maximum(feature[node], 0)] <= threshold[node]
+                node = np.where(inner, np.where(go_left, left[node], right[node]), node)
+            out += value[node]
+        return out
+
+    def confidence(self, logit: float, margin: float) -> float:
+        a, b, c = self.calibration
+        return _sigmoid(a * logit + b * margin + c)
+
+    @classmethod
+    def untrained(cls, passages: int) -> SelectorModel:
+        """A placeholder that scores nothing, for collecting training candidates before any fit."""
+        n = len(FEATURES)
+        return cls(list(FEATURES), [0.0] * n, [1.0] * n, [0.0] * n, 0.0, [1.0, 0.0, 0.0], 0.5, 0.5, passages)
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> SelectorModel:
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise AssistantError(f"cannot read the answer model {path}: {exc}") from None
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+
+    def save(self, path: Path = MODEL_PATH) -> None:
+        data = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+
+
+def choose(model: SelectorModel, candidates: list[Candidate]) -> tuple[Candidate | None, float]:
+    """Score every candidate; the best one and the calibrated confidence that it answers."""
+    if not candidates:
+        return None, 0.0
+    logits = model.logits(np.asarray([c.features for c in candidates], dtype=np.float64))
+    for c, s in zip(candidates, logits, strict=True):
+        c.score = float(s)
+    ranked = sorted(candidates, key=lambda c: -c.score)
+    margin = ranked[0].score - ranked[1].score if len(ranked) > 1 else 5.0
+    return ranked[0], model.confidence(ranked[0].score, margin)

@@ -1,0 +1,129 @@
+"""The answer selector: situation splitting, answer types, list rules, the model file, training data."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from assistant.answer import _rule_span
+from assistant.chunking import Chunker, sentence_spans, whitespace_counter
+from assistant.embeddings import CachedEmbedder
+from assistant.models import AssistantError, Document
+from assistant.selection import (
+    FEATURES,
+    MODEL_PATH,
+    SelectorModel,
+    answer_type,
+    question_names,
+    split_situation,
+)
+from assistant.training import _is_evidence, guide_document, guide_sentences, guide_split, squash
+
+RULE = (
+    "Synthetic test text. You can apply if:\n- you are 18 or over\n- you live in the zone\n"
+    "- you have a licence\n\nOther text follows here."
+)
+
+
+def test_the_last_asking_sentence_is_the_question_and_the_rest_the_situation():
+    q = split_situation("I look after my niece. She is 16 and at school. Can I change her surname? Thanks")
+    assert q.question == "Can I change her surname?"
+    assert q.situation == "I look after my niece. She is 16 and at school. Thanks"
+    assert split_situation("How many firms were set up in 2024?").situation == ""
+    one = split_situation("Tell me the licence fee")
+    assert one.question == "Tell me the licence fee" and one.full == "Tell me the licence fee"
+
+
+@pytest.mark.parametrize(
+    "question, kind",
+    [("How many permits were issued?", "number"), ("What percentage of firms grew?", "percent"),
+     ("When does the scheme close?", "date"), ("Who signs the form?", "name"),
+     ("Can my partner apply as well?", "yesno"), ("What documents are needed?", "other")],
+)  # fmt: skip
+def test_answer_types_come_from_the_question_opening(question, kind):
+    assert answer_type(question) == kind
+
+
+def test_question_names_skip_the_first_word_and_keep_figures():
+    assert question_names("Does Harbor City allow 100% foreign ownership in 2024?") == [
+        "Harbor", "City", "2024", "100"
+    ]  # fmt: skip
+
+
+def test_an_item_is_quoted_with_its_lead_in_and_siblings():
+    spans = sentence_spans(RULE)
+    item = next((a, b) for a, b in spans if RULE[a:b].startswith("- you live"))
+    a, b = _rule_span(RULE, *item)
+    rule = "You can apply if:\n- you are 18 or over\n- you live in the zone\n- you have a licence"
+    assert RULE[a:b] == rule
+    lead = next((a, b) for a, b in spans if RULE[a:b].endswith("if:"))
+    assert _rule_span(RULE, *lead) == (a, b)
+    plain = next((a, b) for a, b in spans if RULE[a:b].startswith("Other"))
+    assert _rule_span(RULE, *plain) == plain
+
+
+def test_the_chunker_does_not_cut_between_a_lead_in_and_its_items():
+    text = "Synthetic test text here now. " * 3 + RULE
+    doc = Document(doc_id="d", text=text)
+    chunks = Chunker(whitespace_counter, max_tokens=24, overlap_sentences=0).split(doc)
+    holding = [c.text for c in chunks if "You can apply if:" in c.text]
+    assert holding and all("- you have a licence" in t for t in holding)
+
+
+def test_query_vectors_are_embedded_once_each():
+    calls = []
+
+    class Counting:
+        name = "counting"
+
+        def embed(self, texts):
+            calls.append(list(texts))
+            return np.stack([np.full(4, float(ord(t[0])), dtype=np.float32) for t in texts])
+
+        def count_tokens(self, texts):
+            return [1 for _ in texts]
+
+    cache = CachedEmbedder(Counting(), size=2)
+    cache.embed(["a", "b"])
+    out = cache.embed(["b", "c", "b"])
+    assert calls == [["a", "b"], ["c"]] and out.shape == (3, 4) and out[0][0] == out[2][0] == ord("b")
+    cache.embed(["a"])  # "a" was evicted (size 2): embedded again
+    assert calls[-1] == ["a"]
+
+
+def test_the_shipped_model_matches_the_features_and_is_calibrated():
+    model = SelectorModel.load()
+    assert model.features == FEATURES and 0 < model.closest_at <= model.answer_at < 1
+    assert model.meta["guides"]["test"] > 50
+    low, high = model.confidence(-5.0, 0.0), model.confidence(5.0, 3.0)
+    assert 0 <= low < model.closest_at <= model.answer_at < high <= 1
+
+
+def test_a_model_fitted_on_other_features_is_refused(tmp_path):
+    data = json.loads(MODEL_PATH.read_text())
+    data["features"] = data["features"][:-1]
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(AssistantError, match="refit it"):
+        SelectorModel.load(path)
+
+
+def test_guide_documents_keep_lists_under_their_lead_in():
+    rows = [{"url": "https://www.gov.uk/x", "evidences": ["You can apply if:", "you are 18 or over"]},
+            {"url": "https://www.gov.uk/x", "evidences": ["You can apply if:", "you live in the UK",
+                                                          "You must send form A."]}]  # fmt: skip
+    pool = guide_sentences(rows)["https://www.gov.uk/x"]
+    assert pool == ["You can apply if:", "you live in the UK", "You must send form A.", "you are 18 or over"]
+    text = guide_document("https://www.gov.uk/x", ["You can apply if:", "you are 18 or over", "you live here",
+                                                   "You must send form A."])  # fmt: skip
+    assert "You can apply if:\n- you are 18 or over\n- you live here\n\nYou must send form A." in text
+
+
+def test_labels_match_sentences_inside_evidences_and_splits_are_by_guide():
+    ev = [squash("You can apply if you are 18. This is usually the closest relative.")]
+    assert _is_evidence(squash("This is usually the closest relative."), ev)
+    assert _is_evidence(squash("- you are 18 or over"), [squash("you are 18 or over")])
+    assert not _is_evidence(squash("You must send form A."), ev)
+    assert {guide_split(f"https://www.gov.uk/g{i}") for i in range(40)} == {"fit", "tune", "test"}
