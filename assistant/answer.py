@@ -33,8 +33,9 @@ class Answerer:
     """Scores the sentences of the top passages with the fitted selector and composes a cited answer."""
 
     def __init__(self, keyword: KeywordIndex, embed: Callable[[Sequence[str]], np.ndarray],
-                 model: SelectorModel | None = None, passages: int = 5):  # fmt: skip
-        self.featurizer = Featurizer(embed, keyword, passages)
+                 model: SelectorModel | None = None, passages: int = 5,
+                 stored: Callable[[list[str]], dict] | None = None):  # fmt: skip
+        self.featurizer = Featurizer(embed, keyword, passages, stored)
         self._model = model
 
     @property

@@ -55,7 +55,7 @@ class Assistant:
         self.retriever = HybridRetriever(self.store, self.keyword, self.query_embedder, s.candidates, s.rrf_k)
         from .answer import Answerer
 
-        self.answerer = Answerer(self.keyword, self.query_embedder.embed)
+        self.answerer = Answerer(self.keyword, self.query_embedder.embed, stored=self.store.sentence_vectors)
         from .factcheck import FactChecker
 
         self.checker = FactChecker(self.keyword, self.query_embedder.embed)

@@ -7,13 +7,15 @@ import sys
 import time
 from dataclasses import dataclass
 
-from .chunking import Chunker
+import numpy as np
+
+from .chunking import Chunker, sentence_spans
 from .config import Settings
 from .documents import Source, discover, parse, read_bytes, sha256
 from .embeddings import Embedder
 from .keyword import KeywordIndex
 from .models import Chunk, Document, IngestReport, InputError
-from .store import Store
+from .store import TITLE_SPAN, SentenceVectors, Store
 
 log = logging.getLogger(__name__)
 
@@ -97,9 +99,10 @@ class Ingestor:
             return
         texts = [embedding_text(p.doc.title, c.text) for p in pending for c in p.chunks]
         vectors = self.embedder.embed(texts)
+        sentences = sentence_vectors([(p.doc, p.chunks) for p in pending], self.embedder)
         items, offset = [], 0
-        for p in pending:
-            items.append((p.doc, p.chunks, vectors[offset : offset + len(p.chunks)]))
+        for p, sv in zip(pending, sentences, strict=True):
+            items.append((p.doc, p.chunks, vectors[offset : offset + len(p.chunks)], sv))
             offset += len(p.chunks)
         updates = [item for item, p in zip(items, pending, strict=True) if p.is_update]
         fresh = [item for item, p in zip(items, pending, strict=True) if not p.is_update]
@@ -111,6 +114,27 @@ class Ingestor:
             report.chunks_added += len(p.chunks)
             (report.updated if p.is_update else report.added).append(p.doc.doc_id)
         log.info("stored %d documents (%d chunks)", len(pending), len(texts))
+
+
+def sentence_vectors(
+    documents: list[tuple[Document, list[Chunk]]], embedder: Embedder
+) -> list[SentenceVectors]:
+    """The vectors the answer selector compares with a question: one per sentence of every chunk, and the
+    document's title under the span (-1, -1) of each chunk; a text shared by chunks is embedded once."""
+    spans, unique = [], {}
+    for doc, chunks in documents:
+        doc_spans = []
+        for c in chunks:
+            doc_spans.append((c.index, TITLE_SPAN[0], TITLE_SPAN[1], doc.title or doc.doc_id))
+            doc_spans += [(c.index, a, b, c.text[a:b]) for a, b in sentence_spans(c.text)]
+        for *_span, text in doc_spans:
+            unique.setdefault(text, len(unique))
+        spans.append(doc_spans)
+    vectors = embedder.embed(list(unique)) if unique else np.zeros((0, 0), dtype=np.float32)
+    return [
+        SentenceVectors([(i, a, b) for i, a, b, _ in doc_spans], vectors[[unique[t] for *_, t in doc_spans]])
+        for doc_spans in spans
+    ]
 
 
 class _NoBar:

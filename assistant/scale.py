@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import resource
 import statistics
 import sys
@@ -12,14 +11,17 @@ from pathlib import Path
 
 import numpy as np
 
+from .chunking import sentence_spans
 from .config import make_settings
 from .models import Chunk, Document
+from .store import TITLE_SPAN, SentenceVectors
 
 DOC_CHUNKS = 5  # chunks per synthetic document
 
 
 def _halves(text: str) -> tuple[str, str]:
-    parts = re.split(r"(?<=[.!?])\s+", text)
+    """Split at a sentence boundary (the same splitter as ingest, so each half keeps whole sentences)."""
+    parts = [text[a:b] for a, b in sentence_spans(text)] or [text]
     mid = max(1, len(parts) // 2)
     return " ".join(parts[:mid]), " ".join(parts[mid:]) or parts[-1]
 
@@ -48,13 +50,22 @@ def build_main() -> None:
     got = src._chunks.get(include=["documents", "metadatas", "embeddings"])
     texts, metas = got["documents"], got["metadatas"]
     vectors = np.asarray(got["embeddings"], dtype=np.float32)
+    sentence_vectors = {}  # sentence text -> its stored vector, reused for the blends' sentences
+    for k in range(0, len(got["ids"]), 500):
+        ids = got["ids"][k : k + 500]
+        stored = src.sentence_vectors(ids)
+        for cid, text, meta in zip(ids, texts[k : k + 500], metas[k : k + 500], strict=True):
+            for (a, b), vec in stored.get(cid, {}).items():
+                sentence_vectors[
+                    meta.get("title") or meta["doc_id"] if (a, b) == TITLE_SPAN else text[a:b]
+                ] = vec
     dst = ChromaStore(make_settings(index_dir=target))
     batch: list = []
     pieces: list = []
     for j, (text, vec, pos) in enumerate(synthetic_chunks(texts, vectors, size)):
         pieces.append((text, vec, metas[pos].get("title", "")))
         if len(pieces) == DOC_CHUNKS or j == size - 1:
-            batch.append(_document(j // DOC_CHUNKS, pieces))
+            batch.append(_document(j // DOC_CHUNKS, pieces, sentence_vectors))
             pieces = []
         if len(batch) >= 1000 or j == size - 1:
             dst.put_many(batch, replace=False)
@@ -63,7 +74,7 @@ def build_main() -> None:
     print(json.dumps({"chunks": dst.count()}))
 
 
-def _document(number: int, pieces: list) -> tuple[Document, list[Chunk], np.ndarray]:
+def _document(number: int, pieces: list, sentence_vectors: dict[str, np.ndarray]) -> tuple:
     text, chunks, offset = "", [], 0
     for i, (piece, _vec, _title) in enumerate(pieces):
         if i:
@@ -78,7 +89,13 @@ def _document(number: int, pieces: list) -> tuple[Document, list[Chunk], np.ndar
     date = f"20{20 + number % 6}-{1 + number % 12:02d}-{1 + number % 28:02d}"
     doc = Document(doc_id=doc_id, text=text, title=pieces[0][2], date=date, source="scifact",
                    path=doc_id, sha256=f"{number:064x}", kind="txt")  # fmt: skip
-    return doc, chunks, np.stack([v for _p, v, _t in pieces])
+    title = pieces[0][2] or doc_id
+    texts = {(c.index, a, b): c.text[a:b] for c in chunks for a, b in sentence_spans(c.text)}
+    texts |= {(c.index, *TITLE_SPAN): title for c in chunks}
+    spans = [span for span, text in texts.items() if text in sentence_vectors]
+    found = [sentence_vectors[texts[span]] for span in spans]
+    sv = SentenceVectors(spans, np.stack(found)) if found else None
+    return doc, chunks, np.stack([v for _p, v, _t in pieces]), sv
 
 
 def peak_rss_mb() -> int:

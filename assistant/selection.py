@@ -19,6 +19,7 @@ import numpy as np
 
 from .chunking import is_list_item, sentence_spans
 from .models import AssistantError, Hit
+from .store import TITLE_SPAN
 
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "answerer.json"
 
@@ -163,12 +164,11 @@ class Candidate:
 class Featurizer:
     """Builds the feature rows of every candidate sentence of the top passages for one query."""
 
-    def __init__(
-        self, vectors: Callable[[Sequence[str]], np.ndarray], keyword: Vocabulary, passages: int = 5
-    ):
+    def __init__(self, vectors: Callable[[Sequence[str]], np.ndarray], keyword: Vocabulary, passages: int = 5,
+                 stored: Callable[[list[str]], dict] | None = None):  # fmt: skip
         if passages < 1:
             raise ValueError(f"passages must be at least 1, got {passages}")
-        self.vectors, self.keyword, self.passages = vectors, keyword, passages
+        self.vectors, self.keyword, self.passages, self.stored = vectors, keyword, passages, stored
         self.tokenize = keyword.tokenize
 
     def _known_share(self, names: list[str]) -> float:
@@ -191,13 +191,17 @@ class Featurizer:
                                        list_item=is_list_item(text)))  # fmt: skip
         if not found:
             return []
-        texts = [c.text for c in found]
-        titles = list(dict.fromkeys(h.title or h.doc_id for h in hits))
         heads = [query.question, query.full] + ([query.situation] if query.situation else [])
-        vecs = self.vectors(heads + titles + texts)
+        kept = self.stored([h.chunk_id for h in hits]) if self.stored else {}
+        known = [kept.get(c.hit.chunk_id, {}).get((c.start, c.end)) for c in found]
+        known_titles = [kept.get(h.chunk_id, {}).get(TITLE_SPAN) for h in hits]
+        missing = [h.title or h.doc_id for h, v in zip(hits, known_titles, strict=True) if v is None]
+        missing += [c.text for c, v in zip(found, known, strict=True) if v is None]
+        vecs = self.vectors(heads + missing)
         qv, fv, sv = vecs[0], vecs[1], (vecs[2] if query.situation else None)
-        title_cos = dict(zip(titles, vecs[len(heads) : len(heads) + len(titles)] @ qv, strict=True))
-        svecs = vecs[len(heads) + len(titles) :]
+        fresh = iter(vecs[len(heads) :])
+        title_cos = [float((v if v is not None else next(fresh)) @ qv) for v in known_titles]
+        svecs = np.stack([v if v is not None else next(fresh) for v in known]).astype(np.float32)
         cos = svecs @ qv
         order = np.argsort(-cos)
         cos_rank = np.empty(len(cos))
@@ -229,7 +233,7 @@ class Featurizer:
             lex_passage, _ = cover(context)
             names_passage = _share_present(names, context)
             sit_passage = _share_present(sit_figures, context, empty=0.0)
-            cos_title = float(title_cos[hit.title or hit.doc_id])
+            cos_title = title_cos[rank]
             lead_cos = 0.0
             for j in range(n):
                 c = found[i + j]

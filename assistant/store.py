@@ -1,8 +1,9 @@
 """Chroma, the single source of truth: a collection of chunks and a small collection of document records.
 
-A document is written in three steps so a crash never leaves it half-indexed: its new chunks are added
-(ids carry the content hash), then its record is upserted (the commit point), then chunks of older
-versions are deleted. Chunks without a matching record are orphans and are swept on the next ingest.
+A document is written in three steps so a crash never leaves it half-indexed: its new chunks (and the
+vectors of their sentences, which the answer selector reads) are added (ids carry the content hash), then
+its record is upserted (the commit point), then chunks of older versions are deleted. Chunks without a
+matching record are orphans and are swept on the next ingest.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import hashlib
 import logging
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -31,6 +33,7 @@ class Store(Protocol):
         self, items: list[tuple[Document, list[Chunk], np.ndarray]], replace: bool = True
     ) -> None: ...
     def remove(self, doc_id: str) -> bool: ...
+    def sentence_vectors(self, chunk_ids: list[str]) -> dict[str, dict[tuple[int, int], np.ndarray]]: ...
     def query(self, vector: np.ndarray, k: int, where: dict | None) -> list[tuple[str, float, str, dict]]: ...
     def iter_chunks(self) -> Iterator[tuple[list[str], list[str], list[dict]]]: ...
     def get(self, ids: list[str]) -> dict[str, tuple[str, dict]]: ...
@@ -41,6 +44,18 @@ class Store(Protocol):
 
 def chunk_id(doc: Document, index: int) -> str:
     return f"{doc.doc_id}::{doc.sha256[:12]}::{index}"
+
+
+TITLE_SPAN = (-1, -1)  # where a chunk's sentence vectors keep its document title's vector
+
+
+@dataclass
+class SentenceVectors:
+    """Vectors of the sentences of one document's chunks: (chunk index, start, end) offsets in the chunk;
+    the span TITLE_SPAN holds the vector of the document's title."""
+
+    spans: list[tuple[int, int, int]]
+    vectors: np.ndarray
 
 
 def date_int(date: str) -> int:
@@ -58,6 +73,7 @@ class ChromaStore:
         self._chunks = None
         self._docs = None
         self._state = None
+        self._sentences = None
 
     def _connect(self) -> None:
         if self._client is not None:
@@ -79,11 +95,13 @@ class ChromaStore:
             )
             docs = client.get_or_create_collection(f"{s.collection}_docs", embedding_function=None)
             state = client.get_or_create_collection(f"{s.collection}_state", embedding_function=None)
+            sentences = client.get_or_create_collection(f"{s.collection}_sentences", embedding_function=None)
         except OSError as exc:  # read-only, full, or a file where the index folder should be
             raise AssistantError(f"cannot open the index at {s.chroma_dir}: {exc.strerror or exc}") from None
         except Exception as exc:
             raise self._error(exc) from None
         self._client, self._chunks, self._docs, self._state = client, chunks, docs, state
+        self._sentences = sentences
 
     def _error(self, exc: Exception) -> AssistantError:
         s = self.settings
@@ -120,14 +138,16 @@ class ChromaStore:
             )
         return out
 
-    def put_many(self, items: list[tuple[Document, list[Chunk], np.ndarray]], replace: bool = True) -> None:
-        """Store several documents: all chunks, then all records (the commit point), then stale chunks go.
+    def put_many(self, items: list[tuple], replace: bool = True) -> None:
+        """Store several documents, each (Document, chunks, chunk vectors[, SentenceVectors]): all chunks and
+        sentence vectors, then all records (the commit point), then stale chunks and sentences go.
 
-        `replace=False` skips the stale-chunk delete for documents that had no earlier version.
+        `replace=False` skips the stale delete for documents that had no earlier version.
         """
         self._connect()
         ids, vecs, texts, metas, records = [], [], [], [], []
-        for doc, chunks, vectors in items:
+        s_ids, s_vecs, s_metas = [], [], []
+        for doc, chunks, vectors, *rest in items:
             base = {
                 "doc_id": doc.doc_id,
                 "sha": doc.sha256[:12],
@@ -144,6 +164,12 @@ class ChromaStore:
                 base | {"start": c.start, "end": c.end, "page_start": c.page_start, "page_end": c.page_end}
                 for c in chunks
             )
+            if rest and rest[0] is not None:
+                for (index, a, b), vec in zip(rest[0].spans, rest[0].vectors, strict=True):
+                    s_ids.append(f"{chunk_id(doc, index)}#{a}:{b}")
+                    s_vecs.append(vec)
+                    s_metas.append({"doc_id": doc.doc_id, "sha": base["sha"], "chunk": chunk_id(doc, index),
+                                    "start": a, "end": b})  # fmt: skip
             records.append(
                 {k: base[k] for k in ("title", "date", "source", "path")}
                 | {"sha256": doc.sha256, "chunks": len(chunks), "root": doc.root, "kind": doc.kind}
@@ -157,7 +183,14 @@ class ChromaStore:
                 documents=texts[i : i + step],
                 metadatas=metas[i : i + step],
             )
-        doc_ids = [doc.doc_id for doc, _, _ in items]
+        for i in range(0, len(s_ids), step):
+            self._call(
+                self._sentences.upsert,
+                ids=s_ids[i : i + step],
+                embeddings=np.asarray(s_vecs[i : i + step], dtype=np.float32),
+                metadatas=s_metas[i : i + step],
+            )
+        doc_ids = [doc.doc_id for doc, *_ in items]
         for i in range(0, len(doc_ids), step):
             self._call(
                 self._docs.upsert,
@@ -166,10 +199,23 @@ class ChromaStore:
                 metadatas=records[i : i + step],
             )
         if replace:
-            for doc, _, _ in items:
+            for doc, *_ in items:
                 where = {"$and": [{"doc_id": doc.doc_id}, {"sha": {"$ne": doc.sha256[:12]}}]}
                 self._call(self._chunks.delete, where=where)
+                self._call(self._sentences.delete, where=where)
         self._bump()
+
+    def sentence_vectors(self, chunk_ids: list[str]) -> dict[str, dict[tuple[int, int], np.ndarray]]:
+        """Stored sentence vectors of these chunks: chunk id -> (start, end) in the chunk -> unit vector."""
+        if not chunk_ids:
+            return {}
+        self._connect()
+        got = self._call(self._sentences.get, where={"chunk": {"$in": list(chunk_ids)}},
+                         include=["embeddings", "metadatas"])  # fmt: skip
+        out: dict[str, dict[tuple[int, int], np.ndarray]] = {}
+        for vec, meta in zip(got["embeddings"], got["metadatas"], strict=True):
+            out.setdefault(meta["chunk"], {})[(int(meta["start"]), int(meta["end"]))] = np.asarray(vec)
+        return out
 
     def remove(self, doc_id: str) -> bool:
         self._connect()
@@ -177,6 +223,7 @@ class ChromaStore:
             return False
         self._call(self._docs.delete, ids=[doc_id])
         self._call(self._chunks.delete, where={"doc_id": doc_id})
+        self._call(self._sentences.delete, where={"doc_id": doc_id})
         self._bump()
         return True
 
@@ -242,9 +289,10 @@ class ChromaStore:
         return h.hexdigest()
 
     def sweep_orphans(self) -> int:
-        """Delete chunks left by an interrupted write: no record, or a hash other than the record's."""
+        """Delete chunks left by an interrupted write (no record, or a hash other than the record's) and
+        the sentence vectors written with them (always after their chunks, so found through them)."""
         live = {doc_id: info.sha256[:12] for doc_id, info in self.documents().items()}
-        stale = []
+        stale, versions = [], set()
         offset = 0
         while True:
             got = self._call(self._chunks.get, include=["metadatas"], limit=_PAGE, offset=offset)
@@ -253,9 +301,12 @@ class ChromaStore:
             for cid, meta in zip(got["ids"], got["metadatas"], strict=True):
                 if live.get(meta.get("doc_id")) != meta.get("sha"):
                     stale.append(cid)
+                    versions.add((meta.get("doc_id", ""), meta.get("sha", "")))
             offset += len(got["ids"])
         for i in range(0, len(stale), _PAGE):
             self._call(self._chunks.delete, ids=stale[i : i + _PAGE])
+        for doc_id, sha in versions:
+            self._call(self._sentences.delete, where={"$and": [{"doc_id": doc_id}, {"sha": sha}]})
         if stale:
             log.warning("removed %d chunks left by an interrupted ingest", len(stale))
         return len(stale)

@@ -163,6 +163,19 @@ def test_situation_then_question_quotes_the_rule_with_its_items(guides_index, re
 
 
 @pytest.mark.slow
+def test_answers_read_sentence_vectors_stored_at_ingest(guides_index, real_embedder):
+    a = Assistant(index_dir=guides_index, embedder=real_embedder)
+    embedded = []
+    inner = a.query_embedder._embed
+    a.query_embedder._embed = lambda texts: embedded.extend(texts) or inner(texts)
+    ans = a.ask("How long does the small fishing boat licence last?")
+    assert "2 years" in ans.text
+    quotes = {c.quote for c in ans.citations}
+    assert not quotes & set(embedded)  # the question and titles are embedded, no passage sentence
+    assert "How long does the small fishing boat licence last?" in embedded
+
+
+@pytest.mark.slow
 def test_confidence_separates_an_answer_from_an_unrelated_question(guides_index, real_embedder):
     a = Assistant(index_dir=guides_index, embedder=real_embedder)
     good = a.ask("How long does the small fishing boat licence last?")

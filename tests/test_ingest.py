@@ -31,6 +31,32 @@ def chunk_ids(a: Assistant) -> list[str]:
     return sorted(i for ids, _, _ in a.store.iter_chunks() for i in ids)
 
 
+def sentence_keys(a: Assistant) -> set[tuple[str, int, int]]:
+    """(chunk id, start, end) of every stored sentence vector (the title's span included)."""
+    stored = a.store.sentence_vectors(chunk_ids(a))
+    return {(cid, start, end) for cid, spans in stored.items() for start, end in spans}
+
+
+def expected_sentences(a: Assistant) -> set[tuple[str, int, int]]:
+    from assistant.chunking import sentence_spans
+
+    from assistant.store import TITLE_SPAN
+
+    return {(i, x, y) for ids, texts, _ in a.store.iter_chunks() for i, t in zip(ids, texts, strict=True)
+            for x, y in sentence_spans(t) + [TITLE_SPAN]}  # fmt: skip
+
+
+def test_every_sentence_of_every_chunk_has_its_vector_and_no_other_remains(assistant, folder):
+    assistant.ingest([folder])
+    assert sentence_keys(assistant) == expected_sentences(assistant)
+    md = folder / "synthetic_zone_notice.md"
+    md.write_text(md.read_text().replace("37 green bond pilots", "41 blue bond pilots"))
+    assistant.ingest([folder])
+    assistant.remove(f"policies/{SEED.name}")
+    assert sentence_keys(assistant) == expected_sentences(assistant)
+    assert assistant.store._sentences.count() == len(expected_sentences(assistant))
+
+
 def test_ingest_twice_is_unchanged(assistant, folder):
     first = assistant.ingest([folder])
     assert len(first.added) == 3 and not first.failed
@@ -118,9 +144,11 @@ def test_orphan_chunks_of_an_interrupted_write_are_swept(assistant, folder):
     victim = f"policies/{SEED.name}"
     assistant.store._docs.delete(ids=[victim])  # as if killed after chunks were written, before the record
     assert assistant.store.sweep_orphans() == docs[victim].chunks
+    assert assistant.store._sentences.count() == len(expected_sentences(assistant))
     report = assistant.ingest([folder])
     assert report.added == [victim]
     assert len(chunk_ids(assistant)) == sum(d.chunks for d in assistant.documents())
+    assert sentence_keys(assistant) == expected_sentences(assistant)
 
 
 def test_filters(assistant, folder):
