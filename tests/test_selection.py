@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,7 +20,7 @@ from assistant.selection import (
     question_names,
     split_situation,
 )
-from assistant.training import _is_evidence, guide_document, guide_sentences, guide_split, squash
+from assistant.training import _is_evidence, guide_document, guide_sentences, guide_split, squash, train
 
 RULE = (
     "Synthetic test text. You can apply if:\n- you are 18 or over\n- you live in the zone\n"
@@ -127,3 +128,23 @@ def test_labels_match_sentences_inside_evidences_and_splits_are_by_guide():
     assert _is_evidence(squash("- you are 18 or over"), [squash("you are 18 or over")])
     assert not _is_evidence(squash("You must send form A."), ev)
     assert {guide_split(f"https://www.gov.uk/g{i}") for i in range(40)} == {"fit", "tune", "test"}
+
+
+TRAIN = Path(__file__).resolve().parent.parent.parent / "shared" / "train" / "conditionalqa" / "train.jsonl"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not TRAIN.is_file(), reason="../shared/train is not beside this checkout (CI has it)")
+def test_train_answerer_refits_from_real_questions(tmp_path):
+    """The refit end to end on the first 150 real questions: guides, index, candidates, trees, thresholds."""
+    data = tmp_path / "data"
+    data.mkdir()
+    data.joinpath("train.jsonl").write_text("".join(TRAIN.read_text(encoding="utf-8").splitlines(True)[:150]))
+    out = tmp_path / "answerer.json"
+    meta = train(data, tmp_path / "work", out)
+    model = SelectorModel.load(out)
+    assert model.trees and 0 < model.closest_at <= model.answer_at < 1 and model.passages == 8
+    assert meta["questions"] == 150 and meta["guides"]["fit"] >= 5
+    held_out = meta["figures"]["test"]["situation + question"]
+    assert held_out["answerable"] > 0 and 0 <= held_out["evidence_chosen"] <= 1
+    assert (tmp_path / "work" / "guides").is_dir() and any((tmp_path / "work").glob("examples-8.pkl"))
