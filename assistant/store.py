@@ -8,6 +8,7 @@ matching record are orphans and are swept on the next ingest.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import logging
 import uuid
@@ -146,7 +147,7 @@ class ChromaStore:
         """
         self._connect()
         ids, vecs, texts, metas, records = [], [], [], [], []
-        s_ids, s_vecs, s_metas = [], [], []
+        s_ids, s_metas = [], []
         for doc, chunks, vectors, *rest in items:
             base = {
                 "doc_id": doc.doc_id,
@@ -165,11 +166,9 @@ class ChromaStore:
                 for c in chunks
             )
             if rest and rest[0] is not None:
-                for (index, a, b), vec in zip(rest[0].spans, rest[0].vectors, strict=True):
-                    s_ids.append(f"{chunk_id(doc, index)}#{a}:{b}")
-                    s_vecs.append(vec)
-                    s_metas.append({"doc_id": doc.doc_id, "sha": base["sha"], "chunk": chunk_id(doc, index),
-                                    "start": a, "end": b})  # fmt: skip
+                for index, packed in _pack(rest[0]).items():
+                    s_ids.append(chunk_id(doc, index))
+                    s_metas.append({"doc_id": doc.doc_id, "sha": base["sha"]} | packed)
             records.append(
                 {k: base[k] for k in ("title", "date", "source", "path")}
                 | {"sha256": doc.sha256, "chunks": len(chunks), "root": doc.root, "kind": doc.kind}
@@ -183,11 +182,11 @@ class ChromaStore:
                 documents=texts[i : i + step],
                 metadatas=metas[i : i + step],
             )
-        for i in range(0, len(s_ids), step):
+        for i in range(0, len(s_ids), step):  # vectors travel packed in metadata: no index is built on them
             self._call(
                 self._sentences.upsert,
                 ids=s_ids[i : i + step],
-                embeddings=np.asarray(s_vecs[i : i + step], dtype=np.float32),
+                embeddings=[[1.0]] * len(s_ids[i : i + step]),
                 metadatas=s_metas[i : i + step],
             )
         doc_ids = [doc.doc_id for doc, *_ in items]
@@ -210,12 +209,8 @@ class ChromaStore:
         if not chunk_ids:
             return {}
         self._connect()
-        got = self._call(self._sentences.get, where={"chunk": {"$in": list(chunk_ids)}},
-                         include=["embeddings", "metadatas"])  # fmt: skip
-        out: dict[str, dict[tuple[int, int], np.ndarray]] = {}
-        for vec, meta in zip(got["embeddings"], got["metadatas"], strict=True):
-            out.setdefault(meta["chunk"], {})[(int(meta["start"]), int(meta["end"]))] = np.asarray(vec)
-        return out
+        got = self._call(self._sentences.get, ids=list(dict.fromkeys(chunk_ids)), include=["metadatas"])
+        return {cid: _unpack(meta) for cid, meta in zip(got["ids"], got["metadatas"], strict=True)}
 
     def remove(self, doc_id: str) -> bool:
         self._connect()
@@ -310,6 +305,29 @@ class ChromaStore:
         if stale:
             log.warning("removed %d chunks left by an interrupted ingest", len(stale))
         return len(stale)
+
+
+def _pack(sv: SentenceVectors) -> dict[int, dict[str, str]]:
+    """Per chunk index: its spans ("a:b;a:b") and their vectors as base64 float16, one metadata record."""
+    rows: dict[int, tuple[list[str], list[np.ndarray]]] = {}
+    for (index, a, b), vec in zip(sv.spans, sv.vectors, strict=True):
+        spans, vecs = rows.setdefault(index, ([], []))
+        spans.append(f"{a}:{b}")
+        vecs.append(vec)
+    return {
+        index: {
+            "spans": ";".join(spans),
+            "vectors": base64.b64encode(np.asarray(vecs, "<f2").tobytes()).decode(),
+        }
+        for index, (spans, vecs) in rows.items()
+    }
+
+
+def _unpack(meta: dict) -> dict[tuple[int, int], np.ndarray]:
+    spans = [tuple(int(x) for x in span.split(":")) for span in meta.get("spans", "").split(";") if span]
+    flat = np.frombuffer(base64.b64decode(meta.get("vectors", "")), dtype="<f2").astype(np.float32)
+    vectors = flat.reshape(len(spans), -1) if spans else flat.reshape(0, 0)
+    return dict(zip(spans, vectors, strict=True))
 
 
 def _first_line(exc: Exception) -> str:
