@@ -58,7 +58,9 @@ class Assistant:
         self.answerer = Answerer(self.keyword, self.query_embedder.embed, stored=self.store.sentence_vectors)
         from .factcheck import FactChecker
 
-        self.checker = FactChecker(self.keyword, self.query_embedder.embed)
+        self.checker = FactChecker(
+            self.keyword, self.query_embedder.embed, stored=self.store.sentence_vectors
+        )
         self._write_lock = threading.Lock()
 
     def ingest(self, paths: list[str | Path] | str | Path, prune: bool = False, progress: bool = False):

@@ -14,6 +14,7 @@ from .keyword import KeywordIndex
 from .models import Citation, Hit, Verdict
 from .numbers import Quantity, read_quantities
 from .questions import entities
+from .selection import gather
 
 VERDICTS = ("supported", "contradicted", "not_found")
 _CONTEXT_KINDS = ("year", "label")
@@ -49,11 +50,12 @@ class FactChecker:
     """Rules a fact-checker would apply to figures: same subject and measure, qualifiers respected."""
 
     def __init__(self, keyword: KeywordIndex, embed: Callable[[Sequence[str]], np.ndarray] | None = None,
-                 passages: int = 6, min_cover: float = 0.35, min_similarity: float = 0.7):  # fmt: skip
+                 passages: int = 6, min_cover: float = 0.35, min_similarity: float = 0.7,
+                 stored: Callable[[list[str]], dict] | None = None):  # fmt: skip
         if not 0 <= min_cover <= 1 or not 0 <= min_similarity <= 1:
             raise ValueError(f"min_cover and min_similarity must lie between 0 and 1, got {min_cover}, "
                              f"{min_similarity}")  # fmt: skip
-        self.keyword, self.embed, self.passages = keyword, embed, passages
+        self.keyword, self.embed, self.passages, self.stored = keyword, embed, passages, stored
         self.min_cover, self.min_similarity = min_cover, min_similarity
 
     def check(self, claim: str, hits: list[Hit]) -> Verdict:
@@ -109,8 +111,8 @@ class FactChecker:
                     found.append((hit, a, b, text, coverage(weights, self.keyword.tokenize(text))))
         similar = [False] * len(found)
         if self.embed is not None and found:
-            vectors = self.embed([claim] + [f[3] for f in found])
-            similar = list(vectors[1:] @ vectors[0] >= self.min_similarity)
+            head, vectors = gather(self.embed, self.stored, [claim], [(h, a, b) for h, a, b, *_ in found])
+            similar = list(vectors @ head[0] >= self.min_similarity)
         out = [_Sentence(hit, a, b, text, cover, read_quantities(text))
                for (hit, a, b, text, cover), close in zip(found, similar, strict=True)
                if cover >= self.min_cover or close]  # fmt: skip

@@ -161,6 +161,23 @@ class Candidate:
         return self.hit.passage[self.start : self.end]
 
 
+def gather(embed: Callable[[Sequence[str]], np.ndarray], stored: Callable[[list[str]], dict] | None,
+           texts: list[str], spans: list[tuple[Hit, int, int]]) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Vectors of `texts` (embedded) and of passage spans (hit, start, end; TITLE_SPAN for the title),
+    read from those stored at ingest where present and embedded in the same batch otherwise."""
+    kept = stored(list(dict.fromkeys(h.chunk_id for h, _a, _b in spans))) if stored and spans else {}
+    known = [kept.get(h.chunk_id, {}).get((a, b)) for h, a, b in spans]
+    missing = [
+        (h.title or h.doc_id) if (a, b) == TITLE_SPAN else h.passage[a:b]
+        for (h, a, b), v in zip(spans, known, strict=True)
+        if v is None
+    ]
+    vecs = embed(texts + missing)
+    fresh = iter(vecs[len(texts) :])
+    rows = [v if v is not None else next(fresh) for v in known]
+    return vecs[: len(texts)], (np.stack(rows).astype(np.float32) if rows else np.zeros((0, 0), np.float32))
+
+
 class Featurizer:
     """Builds the feature rows of every candidate sentence of the top passages for one query."""
 
@@ -192,16 +209,11 @@ class Featurizer:
         if not found:
             return []
         heads = [query.question, query.full] + ([query.situation] if query.situation else [])
-        kept = self.stored([h.chunk_id for h in hits]) if self.stored else {}
-        known = [kept.get(c.hit.chunk_id, {}).get((c.start, c.end)) for c in found]
-        known_titles = [kept.get(h.chunk_id, {}).get(TITLE_SPAN) for h in hits]
-        missing = [h.title or h.doc_id for h, v in zip(hits, known_titles, strict=True) if v is None]
-        missing += [c.text for c, v in zip(found, known, strict=True) if v is None]
-        vecs = self.vectors(heads + missing)
-        qv, fv, sv = vecs[0], vecs[1], (vecs[2] if query.situation else None)
-        fresh = iter(vecs[len(heads) :])
-        title_cos = [float((v if v is not None else next(fresh)) @ qv) for v in known_titles]
-        svecs = np.stack([v if v is not None else next(fresh) for v in known]).astype(np.float32)
+        spans = [(h, *TITLE_SPAN) for h in hits] + [(c.hit, c.start, c.end) for c in found]
+        hv, vecs = gather(self.vectors, self.stored, heads, spans)
+        qv, fv, sv = hv[0], hv[1], (hv[2] if query.situation else None)
+        title_cos = list(vecs[: len(hits)] @ qv)
+        svecs = vecs[len(hits) :]
         cos = svecs @ qv
         order = np.argsort(-cos)
         cos_rank = np.empty(len(cos))
