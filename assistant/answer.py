@@ -15,7 +15,17 @@ import numpy as np
 from .chunking import is_list_item, sentence_spans
 from .keyword import KeywordIndex
 from .models import Answer, Citation, Hit
-from .selection import FEATURES, Candidate, Featurizer, Query, SelectorModel, answer_type, choose, fits
+from .selection import (
+    FEATURES,
+    Candidate,
+    Featurizer,
+    Query,
+    SelectorModel,
+    answer_type,
+    choose,
+    fits,
+    question_names,
+)
 
 NOT_ANSWERED = "The corpus does not answer this."
 CLOSEST = "Closest passages; they may not answer this exactly:"
@@ -25,7 +35,6 @@ _FIGURE = re.compile(r"\d")
 _EXTRA_QUOTES = 2  # besides the best sentence, up to this many more from other places
 _EXTRA_WITHIN = 1.0  # ... whose selector logit is within this much of the best one
 _MAX_LIST_ITEMS = 12
-_NAMES_KNOWN = FEATURES.index("names_known")
 _NAMES_PASSAGE = FEATURES.index("names_passage")  # an unhedged answer's passage names what the question names
 
 
@@ -54,8 +63,10 @@ class Answerer:
         best, confidence = choose(model, candidates)
         kind = answer_type(query.question)
         confidence = round(confidence, 3)
-        if best is not None and best.features[_NAMES_KNOWN] < 1:
-            # The question names something the corpus never mentions: no passage can be about it.
+        names = [n for n in question_names(query.question) if not n[:1].isdigit()]
+        if best is not None and self.featurizer.known_share(names) < 1:
+            # The question names something (a place, a body) the corpus never mentions: no passage is
+            # about it. Figures are left out: "100%" may be worded "wholly" in the corpus.
             confidence = min(confidence, round(model.closest_at / 2, 3))
         if best is None or confidence < model.closest_at:
             return Answer(question=query.full, text=NOT_ANSWERED, abstained=True, related=hits[:3], kind=kind,

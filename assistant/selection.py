@@ -188,7 +188,7 @@ class Featurizer:
         self.vectors, self.keyword, self.passages, self.stored = vectors, keyword, passages, stored
         self.tokenize = keyword.tokenize
 
-    def _known_share(self, names: list[str]) -> float:
+    def known_share(self, names: list[str]) -> float:
         """Share of the question's names that the corpus uses somewhere (a place it never names: 0)."""
         if not names:
             return 1.0
@@ -225,7 +225,7 @@ class Featurizer:
         total_weight = sum(weights.values()) or 1.0
         kind = answer_type(query.question)
         names = question_names(query.question)
-        names_known = self._known_share(names)
+        names_known = self.known_share(names)
         q_numbers = [m.group(0) for m in re.finditer(r"\d(?:[\d,.]*\d)?", query.question)]
         sit_figures = [n for n in question_names(query.situation)] if query.situation else []
         top_score = max((h.score for h in hits), default=0.0) or 1.0
