@@ -24,6 +24,7 @@ from .selection import (
     answer_type,
     choose,
     fits,
+    present,
     question_names,
 )
 
@@ -181,4 +182,4 @@ def coverage(weights: dict[str, float], tokens: list[str]) -> float:
 def names_present(names: list[str], context: str) -> bool:
     """Every name of the question (place, organisation, year) appears in the passage or its title."""
     lowered = context.lower()
-    return all(re.search(rf"(?<!\w){re.escape(n.lower())}(?!\w)", lowered) for n in names)
+    return all(present(n, lowered) for n in names)

@@ -118,7 +118,7 @@ def fits(kind: AnswerType, quote: str, question: str) -> bool:
     """Does a quote hold the kind of fact asked for, and every figure the question itself names? A "who"
     answer must name someone besides the names already in the question."""
     figures = [m.group(0) for m in re.finditer(r"\d(?:[\d,.]*\d)?", question)]
-    if any(not _present(f, quote.lower()) for f in figures):
+    if any(not present(f, quote.lower()) for f in figures):
         return False
     if kind == "number":
         return bool(_NUMBER.search(_DATE_ONLY.sub(" ", quote)))
@@ -132,7 +132,8 @@ def fits(kind: AnswerType, quote: str, question: str) -> bool:
     return True
 
 
-def _present(name: str, lowered: str) -> bool:
+def present(name: str, lowered: str) -> bool:
+    """Is `name` a whole word (or words) of the lower-cased text?"""
     return re.search(rf"(?<!\w){re.escape(name.lower())}(?!\w)", lowered) is not None
 
 
@@ -140,7 +141,7 @@ def _share_present(names: list[str], context: str, empty: float = 1.0) -> float:
     if not names:
         return empty
     lowered = context.lower()
-    return sum(_present(n, lowered) for n in names) / len(names)
+    return sum(present(n, lowered) for n in names) / len(names)
 
 
 @dataclass
@@ -220,14 +221,14 @@ class Featurizer:
         cos_rank[order] = np.arange(len(cos))
         top_cos = float(cos.max())
 
-        terms = [t for t in dict.fromkeys(self.tokenize(query.question))]
+        terms = list(dict.fromkeys(self.tokenize(query.question)))
         weights = dict(zip(terms, self.keyword.idf(terms), strict=True)) if terms else {}
         total_weight = sum(weights.values()) or 1.0
         kind = answer_type(query.question)
         names = question_names(query.question)
         names_known = self.known_share(names)
         q_numbers = [m.group(0) for m in re.finditer(r"\d(?:[\d,.]*\d)?", query.question)]
-        sit_figures = [n for n in question_names(query.situation)] if query.situation else []
+        sit_figures = question_names(query.situation) if query.situation else []
         top_score = max((h.score for h in hits), default=0.0) or 1.0
 
         def cover(text: str) -> tuple[float, float]:

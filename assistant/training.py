@@ -17,6 +17,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -25,7 +26,7 @@ from .models import AssistantError
 from .selection import FEATURES, FEATURES_VERSION, SelectorModel
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "train" / "conditionalqa"
-Split = str  # "fit" | "tune" | "test"
+Split = Literal["fit", "tune", "test"]
 MODES = ("question", "situation + question")
 SCORER = "trees"  # or "logistic"; trees chose the evidence more often on the tune guides (docs/answers.md)
 TARGET_WRONGFUL = 0.10  # at most 1 wrongful abstention in 10 answerable questions (tune guides)
