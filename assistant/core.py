@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
+import shutil
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -12,7 +14,7 @@ from .config import Settings, make_settings
 from .embeddings import CachedEmbedder, Embedder, make_embedder
 from .ingest import Ingestor
 from .keyword import KeywordIndex
-from .models import Answer, AssistantError, DocumentInfo, Hit, IngestReport, Verdict
+from .models import Answer, AssistantError, DocumentInfo, Hit, IngestReport, UploadResult, Verdict
 from .retrieval import HybridRetriever
 from .store import ChromaStore, Store
 
@@ -72,6 +74,39 @@ class Assistant:
             report: IngestReport = ingestor.run([str(p) for p in paths], prune=prune, progress=progress)
         return report
 
+    def add_upload(self, file: str | Path, name: str) -> UploadResult:
+        """Index an uploaded file: copied to uploads/<content hash>/<its name> (so two different files
+        with one name never overwrite each other), unless the same content is already indexed."""
+        display = upload_name(name)
+        try:
+            digest = _file_sha256(Path(file))
+        except OSError as exc:
+            return UploadResult(display, "failed", f"cannot read the upload: {exc.strerror or exc}")
+        for info in self.store.documents().values():
+            if info.sha256 == digest:
+                return UploadResult(display, "unchanged", f"same content as {info.doc_id}", info.doc_id)
+        folder = self.uploads_dir / digest[:16]
+        target = folder / display
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(file, target)
+        except OSError as exc:
+            return UploadResult(display, "failed", f"cannot store the upload: {exc.strerror or exc}")
+        try:
+            report = self.ingest([target])
+        except AssistantError as exc:
+            report = IngestReport(failed=[(str(target), str(exc))])
+        if report.failed:
+            _discard_upload(target, self.uploads_dir)
+            return UploadResult(display, "failed", report.failed[0][1])
+        done = report.added or report.updated or report.unchanged
+        status = "added" if report.added else "updated" if report.updated else "unchanged"
+        return UploadResult(display, status, f"{report.chunks_added} chunks", done[0] if done else "")
+
+    @property
+    def uploads_dir(self) -> Path:
+        return Path(self.settings.index_dir) / "uploads"
+
     def search(self, query: str, k: int = 10, filters: dict | None = None) -> list[Hit]:
         """Ranked passages for a query (hybrid dense + BM25), no answer."""
         return self.retriever.search(clean_query(query), k=k, filters=filters)
@@ -118,13 +153,51 @@ class Assistant:
     def remove(self, doc_id: str) -> bool:
         """Remove one document and its chunks; False when no such document is indexed."""
         with self._write_lock:
+            info = self.store.documents().get(doc_id)
             removed = self.store.remove(doc_id)
         if removed:
             self.keyword.ensure(force=True)
+            if info is not None and info.path:
+                _discard_upload(Path(info.path), self.uploads_dir)
         return removed
 
     def chunk_count(self) -> int:
         return self.store.count()
+
+
+_NAME_JUNK = re.compile(r"[^\w.()\-]+", re.UNICODE)
+
+
+def upload_name(name: str) -> str:
+    """A file name that stays inside its uploads folder and keeps its extension: letters of any script,
+    digits, '.', '-', '_' and brackets; no directories, no dot-files, at most about 120 characters."""
+    base = _NAME_JUNK.sub("_", Path(str(name).replace("\\", "/")).name).lstrip("._-")
+    stem, dot, ext = base.rpartition(".")
+    if not dot or not stem or len(ext) > 16:
+        stem, ext = base, ""
+    stem = stem[:100].rstrip("._-") or "upload"
+    return f"{stem}.{ext.lower()}" if ext else stem
+
+
+def _file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _discard_upload(path: Path, uploads: Path) -> None:
+    """Delete an upload copy (and its folder once empty); files outside the uploads folder are kept."""
+    try:
+        path = path.resolve()
+        if not path.is_relative_to(uploads.resolve()):
+            return
+        path.unlink(missing_ok=True)
+        if path.parent != uploads.resolve():
+            path.parent.rmdir()
+    except OSError:
+        pass
 
 
 _WORDLIKE = re.compile(r"\w", re.UNICODE)

@@ -11,18 +11,18 @@ from datetime import datetime
 
 from .models import Answer, Citation, Verdict
 
+_AUTOLINK = re.compile(r"(?i)(?<=[a-z])(?=://)|(?<=\bwww)(?=\.)|(?=@)")
+
 
 def md_text(text: str) -> str:
-    """Text safe to paste into Markdown: HTML escaped, Markdown link/image/emphasis syntax neutralised."""
+    """Text safe to paste into Markdown: HTML escaped, link, image and emphasis syntax neutralised, and
+    the spots where GitHub-flavoured Markdown would autolink a bare address (``://``, ``www.``, ``@``)
+    broken with a backslash escape, which renders as nothing. Citation markers stay escaped too: a
+    Markdown viewer shows ``\\[1\\]`` as [1], and no document text can turn into a link."""
     escaped = html.escape(text, quote=False)
     for ch in "\\`*_[]!#|":
         escaped = escaped.replace(ch, "\\" + ch)
-    return escaped
-
-
-def md_answer(text: str) -> str:
-    """Answer or explanation text made inert, with its [n] citation markers kept readable."""
-    return re.sub(r"\\\[(\d+)\\\]", r"[\1]", md_text(text))
+    return _AUTOLINK.sub("\\\\", escaped)
 
 
 def _source_line(c: Citation) -> str:
@@ -36,7 +36,7 @@ def answer_markdown(question: str, answer: Answer) -> str:
     lines = [f"### Q: {md_text(question)}", ""]
     if answer.rewritten_question:
         lines += [f"_Understood as: {md_text(answer.rewritten_question)}_", ""]
-    lines += [md_answer(answer.text), "", f"_Confidence: {answer.confidence:.2f}_", ""]
+    lines += [md_text(answer.text), "", f"_Confidence: {answer.confidence:.2f}_", ""]
     if answer.abstained:
         if answer.related:
             lines.append("Related passages (not an answer):")
@@ -57,7 +57,7 @@ def answer_markdown(question: str, answer: Answer) -> str:
 
 def verdict_markdown(verdict: Verdict) -> str:
     lines = [f"### Claim: {md_text(verdict.claim)}", "", f"**{verdict.verdict.replace('_', ' ')}**: "
-             + md_answer(verdict.explanation), ""]  # fmt: skip
+             + md_text(verdict.explanation), ""]  # fmt: skip
     for c in verdict.citations:
         lines.append(f"{c.n}. {_source_line(c)}")
         quote = md_text(c.quote).replace("\n", "\n    > ")

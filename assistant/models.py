@@ -126,6 +126,16 @@ class IngestReport:
 
 
 @dataclass
+class UploadResult:
+    """What became of one uploaded file: shown by its original name, stored under its content hash."""
+
+    name: str
+    status: Literal["added", "updated", "unchanged", "failed"]
+    detail: str = ""
+    doc_id: str = ""
+
+
+@dataclass
 class Citation:
     """Where an answer sentence comes from: `passage == document.text[start:end]`, `quote` is inside it."""
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from assistant.export import conversation_markdown, md_text
 from assistant.models import Answer, Citation, Hit, Verdict
 
@@ -31,6 +33,24 @@ def test_conversation_export_keeps_citations_and_escapes():
         claim="Synthetic 5", verdict="contradicted", explanation=explanation, citations=[citation()]
     )
     md = conversation_markdown([("How many?", answer), ("Unknown?", abstained), ("claim", verdict)])
-    assert "### Q: How many?" in md and "[1]" in md and "2024-01-02" in md and "d/synthetic.txt" in md
+    assert "### Q: How many?" in md and "\\[1\\]" in md and "2024-01-02" in md and "d/synthetic.txt" in md
     assert "Related passages (not an answer)" in md and "**contradicted**" in md
     assert "<script>" not in md and "<b>" not in md and "![x](" not in md
+
+
+def test_link_syntax_in_documents_never_becomes_a_link():
+    from markdown_it import MarkdownIt
+
+    inject = ("77 permits [2](https://example.org/x) and [1](javascript:alert(1)), posted at "
+              "https://example.org/bare, www.example.org and permits@example.org")  # fmt: skip
+    cited = Citation(n=1, doc_id="d", chunk_id="c", title="t", date="", source="", passage=inject, start=0,
+                     end=len(inject), quote=inject, quote_start=0, quote_end=len(inject))  # fmt: skip
+    answer = Answer(question="q", text=f"{inject} [1]", abstained=False, citations=[cited])
+    verdict = Verdict(claim="78 permits", verdict="contradicted", explanation=f"{inject} [1]",
+                      citations=[cited])  # fmt: skip
+    md = conversation_markdown([("How many permits?", answer), ("claim", verdict)])
+    rendered = MarkdownIt("commonmark").render(md)
+    assert "<a " not in rendered and "[2](https:" in rendered and "77 permits" in rendered
+    assert "[1]</p>" in rendered  # the citation marker still reads as [1]
+    # Nothing left for a linkifying viewer (GitHub) to turn into a link: each spot carries an escape.
+    assert not re.search(r"[a-z]://|www\.|[^\\]@", md)

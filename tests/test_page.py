@@ -91,6 +91,9 @@ def test_page_end_to_end(server, browser, tmp_path):
     assert "<script>alert(1)</script>" in panel and "<img src=x onerror=alert(1)>" in panel
     assert "<script>alert(1)</script>" in page.inner_text("#pa-chat")
     assert page.locator("#pa-sources img, #pa-chat img[src='x']").count() == 0
+    # Link syntax and bare addresses in a document stay text: no link in the chat or the sources.
+    assert "[2](https://example.org/x)" in page.inner_text("#pa-chat")
+    assert page.locator("#pa-chat .message a, #pa-sources a").count() == 0
 
     # A claim gets a coloured verdict with both figures.
     page.get_by_role("tab", name="Check a claim").click()
@@ -137,13 +140,17 @@ def test_api_through_gradio_client(server):
 
 
 def test_exposure_warning():
-    from ui.app import exposure_warning, safe_name
+    from assistant.core import upload_name
+    from ui.app import exposure_warning
 
     assert exposure_warning("127.0.0.1", None) is None
     assert "without --auth" in exposure_warning("0.0.0.0", None)
     assert exposure_warning("0.0.0.0", ("u", "p")) is None
-    assert safe_name("../../etc/passwd") == "passwd" and safe_name("/abs/x y.pdf") == "x_y.pdf"
-    assert safe_name("..") == "upload" and Path(safe_name("a/../../b.txt")).name == "b.txt"
+    assert upload_name("../../etc/passwd") == "passwd" and upload_name("/abs/x y.pdf") == "x_y.pdf"
+    assert upload_name("..") == "upload" and Path(upload_name("a/../../b.txt")).name == "b.txt"
+    assert upload_name("报告.txt") == "报告.txt" and upload_name("C:\\Users\\me\\Doc.DOCX") == "Doc.docx"
+    long = upload_name("x" * 300 + ".txt")
+    assert long.endswith(".txt") and len(long) <= 120
 
 
 LOAD_QUESTIONS = [

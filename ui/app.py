@@ -8,8 +8,6 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
-import re
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -24,13 +22,6 @@ from assistant.models import AssistantError  # noqa: E402
 from . import render  # noqa: E402
 
 log = logging.getLogger(__name__)
-_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def safe_name(name: str) -> str:
-    """A file name that stays inside the uploads folder: no directories, no odd characters, no dot-files."""
-    base = _SAFE.sub("_", Path(name.replace("\\", "/")).name).lstrip("._-")[:120]
-    return base or "upload"
 
 
 def api_dict(data: dict) -> dict:
@@ -48,7 +39,6 @@ def _filters(sources, date_from, date_to, docs) -> dict:
 
 def build_app(assistant) -> gr.Blocks:
     """The page for one shared Assistant (the model is loaded once for all sessions)."""
-    uploads = Path(assistant.settings.index_dir) / "uploads"
     export_dir = Path(tempfile.mkdtemp(prefix="policy-assistant-export-"))
 
     def doc_rows():
@@ -107,24 +97,11 @@ def build_app(assistant) -> gr.Blocks:
     def on_upload(files, progress=gr.Progress()):  # noqa: B008 - Gradio injects progress this way
         rows = []
         files = files or []
-        uploads.mkdir(parents=True, exist_ok=True)
         for i, f in enumerate(progress.tqdm(files, desc="Indexing")):
             src = Path(f if isinstance(f, str) else f.name)
-            name = safe_name(src.name)
-            target = uploads / name
-            try:
-                shutil.copyfile(src, target)
-                report = assistant.ingest([target])
-            except (OSError, AssistantError) as exc:
-                rows.append((name, "failed", str(exc)))
-                continue
-            if report.failed:
-                rows.append((name, "failed", report.failed[0][1]))
-                target.unlink(missing_ok=True)
-            else:
-                status = "added" if report.added else "updated" if report.updated else "unchanged"
-                rows.append((name, status, f"{report.chunks_added} chunks"))
-            log.info("upload %d/%d %s: %s", i + 1, len(files), name, rows[-1][1])
+            result = assistant.add_upload(src, src.name)
+            rows.append((result.name, result.status, result.detail))
+            log.info("upload %d/%d %s: %s", i + 1, len(files), result.name, result.status)
         return (render.upload_html(rows), doc_rows(), *choices())
 
     def on_remove(doc_id):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from assistant.export import md_answer
+from assistant.export import md_text
 
 CSS = """
 .pa-source { border: 1px solid #d0d7de; border-radius: 8px; padding: 10px 12px; margin: 8px 0; }
@@ -30,7 +30,7 @@ VERDICT_WORDS = {
 
 def chat_text(text: str) -> str:
     """An answer for the chat window: shown literally (no HTML, no Markdown from documents)."""
-    return md_answer(text)
+    return md_text(text)
 
 
 def _head(n: int | None, title: str, date: str, source: str, doc_id: str, page: int = 0) -> str:
