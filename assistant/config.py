@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     chunk_tokens: int = Field(180, ge=32, le=510, description="word pieces per chunk (model reads 256)")
     overlap_sentences: int = Field(1, ge=0, le=5)
     max_file_mb: float = Field(50.0, gt=0, description="files or downloads above this size are refused")
+    write_wait: float = Field(
+        600.0, ge=0, description="seconds a write waits for another process's write to the same index"
+    )
     url_timeout: float = Field(20.0, gt=0, description="seconds before a URL download is abandoned")
     candidates: int = Field(40, ge=1, le=1000, description="dense and BM25 candidates before fusion")
     rrf_k: int = Field(60, ge=1, description="reciprocal-rank fusion constant")

@@ -69,7 +69,7 @@ class Assistant:
         """Add or update documents from files, folders and URLs; returns an IngestReport."""
         if isinstance(paths, str | Path):
             paths = [paths]
-        with self._write_lock:
+        with self._write_lock, self.store.writing():
             ingestor = Ingestor(self.settings, self.store, self.embedder, self.keyword)
             report: IngestReport = ingestor.run([str(p) for p in paths], prune=prune, progress=progress)
         return report
@@ -152,7 +152,7 @@ class Assistant:
 
     def remove(self, doc_id: str) -> bool:
         """Remove one document and its chunks; False when no such document is indexed."""
-        with self._write_lock:
+        with self._write_lock, self.store.writing():
             info = self.store.documents().get(doc_id)
             removed = self.store.remove(doc_id)
         if removed:

@@ -113,6 +113,8 @@ class KeywordIndex:
                 import bm25s
 
                 retriever = bm25s.BM25.load(str(self.directory / "bm25"), load_corpus=False)
+                if retriever.scores["num_docs"] != len(meta["ids"]):  # saved by two processes at once
+                    return None
         except (OSError, ValueError, KeyError) as exc:
             log.debug("BM25 side index not loaded: %s", exc)
             return None

@@ -4,16 +4,28 @@ A document is written in three steps so a crash never leaves it half-indexed: it
 vectors of their sentences, which the answer selector reads) are added (ids carry the content hash), then
 its record is upserted (the commit point), then chunks of older versions are deleted. Chunks without a
 matching record are orphans and are swept on the next ingest.
+
+Several processes may share one index. On an embedded index a writer holds a lock file for the whole
+write, so writes take turns; on a `chroma run` server each writer holds a lease (a heartbeat in the state
+collection) and tags its chunks with its token, so a sweep never deletes another writer's document in
+progress. A process notices another one's write through the store's generation and reopens its embedded
+client, whose in-memory vector index would otherwise miss the new chunks.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import logging
+import os
+import socket
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -24,6 +36,8 @@ from .models import AssistantError, Chunk, Document, DocumentInfo
 log = logging.getLogger(__name__)
 
 _PAGE = 5000
+LEASE_SECONDS = 120.0  # a writer whose heartbeat is older than this is gone; its leftovers may be swept
+_BEAT_EVERY = 15.0
 
 
 class Store(Protocol):
@@ -41,6 +55,7 @@ class Store(Protocol):
     def count(self) -> int: ...
     def fingerprint(self) -> str: ...
     def sweep_orphans(self) -> int: ...
+    def writing(self) -> contextlib.AbstractContextManager[None]: ...
 
 
 def chunk_id(doc: Document, index: int) -> str:
@@ -75,10 +90,19 @@ class ChromaStore:
         self._docs = None
         self._state = None
         self._sentences = None
+        self._generation: str | None = None  # the last generation this process wrote or read
+        self._token = ""  # this process's writer token while it writes
+        self._exclusive = False  # holding the embedded index's lock file
+        self._connecting = threading.Lock()
 
     def _connect(self) -> None:
         if self._client is not None:
             return
+        with self._connecting:
+            if self._client is None:
+                self._open()
+
+    def _open(self) -> None:
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
@@ -121,6 +145,74 @@ class ChromaStore:
         except Exception as exc:
             raise self._error(exc) from None
 
+    @contextlib.contextmanager
+    def writing(self):
+        """Hold the right to write: the lock file of an embedded index (waiting for another process's
+        write to finish), or a lease on a Chroma server; start from the latest state in either case."""
+        s = self.settings
+        with contextlib.ExitStack() as stack:
+            if not s.chroma_host:
+                stack.enter_context(_LockFile(s.index_dir / "write.lock", s.write_wait))
+                self._exclusive = True
+                stack.callback(setattr, self, "_exclusive", False)
+            self._connect()
+            self._follow(self._read_generation())
+            self._token = uuid.uuid4().hex[:16]
+            stack.callback(self._end_lease, self._token)
+            self._beat(self._token)
+            stop = threading.Event()
+            beat = threading.Thread(target=self._keep_beating, args=(self._token, stop), daemon=True)
+            beat.start()
+            stack.callback(beat.join, 5)
+            stack.callback(stop.set)
+            yield
+
+    def _beat(self, token: str) -> None:
+        meta = {"pid": os.getpid(), "host": socket.gethostname(), "beat": time.time()}
+        self._call(self._state.upsert, ids=[f"lease:{token}"], embeddings=[[1.0]], metadatas=[meta])
+
+    def _keep_beating(self, token: str, stop: threading.Event) -> None:
+        while not stop.wait(_BEAT_EVERY):
+            try:
+                self._beat(token)
+            except AssistantError as exc:
+                log.debug("writer heartbeat failed: %s", exc)
+
+    def _end_lease(self, token: str) -> None:
+        self._token = ""
+        with contextlib.suppress(AssistantError):
+            self._call(self._state.delete, ids=[f"lease:{token}"])
+
+    def _live_writers(self) -> set[str]:
+        """Tokens of writers that are still at work (recent heartbeat, and alive if on this machine)."""
+        got = self._call(self._state.get, where={"beat": {"$gt": time.time() - LEASE_SECONDS}},
+                         include=["metadatas"])  # fmt: skip
+        host, live = socket.gethostname(), set()
+        for lease_id, meta in zip(got["ids"], got["metadatas"], strict=True):
+            if meta.get("host") == host and not _process_alive(int(meta.get("pid", 0))):
+                continue
+            live.add(lease_id.removeprefix("lease:"))
+        return live
+
+    def _read_generation(self) -> str | None:
+        got = self._call(self._state.get, ids=["generation"], include=["metadatas"])
+        return got["metadatas"][0]["g"] if got["ids"] else None
+
+    def _follow(self, generation: str | None) -> None:
+        """Another process changed an embedded index since this one last looked: reopen the client, whose
+        in-memory vector index only knows this process's own writes."""
+        if generation != self._generation and self._generation is not None and not self.settings.chroma_host:
+            self._reopen()
+        self._generation = generation
+
+    def _reopen(self) -> None:
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        log.info("the index changed in another process: reopening %s", self.settings.chroma_dir)
+        with self._connecting:
+            SharedSystemClient.clear_system_cache()  # clients already open keep their own system
+            self._open()
+
     def documents(self) -> dict[str, DocumentInfo]:
         self._connect()
         got = self._call(self._docs.get, include=["metadatas"])
@@ -157,6 +249,7 @@ class ChromaStore:
                 "date_int": date_int(doc.date),
                 "source": doc.source,
                 "path": doc.path,
+                "w": self._token,
             }
             ids.extend(chunk_id(doc, c.index) for c in chunks)
             vecs.extend(vectors)
@@ -168,7 +261,7 @@ class ChromaStore:
             if rest and rest[0] is not None:
                 for index, packed in _pack(rest[0]).items():
                     s_ids.append(chunk_id(doc, index))
-                    s_metas.append({"doc_id": doc.doc_id, "sha": base["sha"]} | packed)
+                    s_metas.append({"doc_id": doc.doc_id, "sha": base["sha"], "w": self._token} | packed)
             records.append(
                 {k: base[k] for k in ("title", "date", "source", "path")}
                 | {"sha256": doc.sha256, "chunks": len(chunks), "root": doc.root, "kind": doc.kind}
@@ -224,22 +317,24 @@ class ChromaStore:
 
     def _bump(self) -> None:
         """Record that the collection changed: readers compare this generation instead of every record."""
-        self._call(
-            self._state.upsert, ids=["generation"], embeddings=[[1.0]], metadatas=[{"g": uuid.uuid4().hex}]
-        )
+        generation = uuid.uuid4().hex
+        self._call(self._state.upsert, ids=["generation"], embeddings=[[1.0]], metadatas=[{"g": generation}])
+        self._generation = generation
 
     def query(self, vector: np.ndarray, k: int, where: dict | None) -> list[tuple[str, float, str, dict]]:
         self._connect()
         n = self.count()
         if not n:
             return []
-        got = self._call(
-            self._chunks.query,
-            query_embeddings=[np.asarray(vector, dtype=np.float32)],
-            n_results=min(k, n),
-            where=where or None,
-            include=["documents", "metadatas", "distances"],
-        )
+        args = {"query_embeddings": [np.asarray(vector, dtype=np.float32)], "n_results": min(k, n),
+                "where": where or None, "include": ["documents", "metadatas", "distances"]}  # fmt: skip
+        try:
+            got = self._chunks.query(**args)
+        except Exception as exc:
+            if self.settings.chroma_host or "finding id" not in str(exc):
+                raise self._error(exc) from None
+            self._reopen()  # a filter matched chunks another process wrote after this one opened
+            got = self._call(self._chunks.query, **args)
         return list(
             zip(got["ids"][0], got["distances"][0], got["documents"][0], got["metadatas"][0], strict=True)
         )
@@ -274,9 +369,10 @@ class ChromaStore:
         existed is fingerprinted from all its document records instead.
         """
         self._connect()
-        got = self._call(self._state.get, ids=["generation"], include=["metadatas"])
-        if got["ids"]:
-            return f"{got['metadatas'][0]['g']}:{self.count()}"
+        generation = self._read_generation()
+        if generation is not None:
+            self._follow(generation)
+            return f"{generation}:{self.count()}"
         docs = self.documents()
         h = hashlib.sha256(str(self.count()).encode())
         for doc_id in sorted(docs):
@@ -285,9 +381,10 @@ class ChromaStore:
 
     def sweep_orphans(self) -> int:
         """Delete chunks left by an interrupted write (no record, or a hash other than the record's) and
-        the sentence vectors written with them (always after their chunks, so found through them)."""
+        the sentence vectors written with them. Chunks of a writer still at work on a shared server are
+        kept: their record comes when that writer commits."""
         live = {doc_id: info.sha256[:12] for doc_id, info in self.documents().items()}
-        stale, versions = [], set()
+        found: dict[tuple[str, str], tuple[str, list[str]]] = {}
         offset = 0
         while True:
             got = self._call(self._chunks.get, include=["metadatas"], limit=_PAGE, offset=offset)
@@ -295,16 +392,88 @@ class ChromaStore:
                 break
             for cid, meta in zip(got["ids"], got["metadatas"], strict=True):
                 if live.get(meta.get("doc_id")) != meta.get("sha"):
-                    stale.append(cid)
-                    versions.add((meta.get("doc_id", ""), meta.get("sha", "")))
+                    key = (meta.get("doc_id", ""), meta.get("sha", ""))
+                    found.setdefault(key, (meta.get("w", ""), []))[1].append(cid)
             offset += len(got["ids"])
-        for i in range(0, len(stale), _PAGE):
-            self._call(self._chunks.delete, ids=stale[i : i + _PAGE])
-        for doc_id, sha in versions:
+        if not found:
+            return 0
+        busy = set() if self._exclusive else self._live_writers() - {self._token}
+        now = {doc_id: info.sha256[:12] for doc_id, info in self.documents().items()}  # committed meanwhile?
+        stale = 0
+        for (doc_id, sha), (writer, ids) in found.items():
+            if (writer and writer in busy) or now.get(doc_id) == sha:
+                continue
+            for i in range(0, len(ids), _PAGE):
+                self._call(self._chunks.delete, ids=ids[i : i + _PAGE])
             self._call(self._sentences.delete, where={"$and": [{"doc_id": doc_id}, {"sha": sha}]})
+            stale += len(ids)
         if stale:
-            log.warning("removed %d chunks left by an interrupted ingest", len(stale))
-        return len(stale)
+            log.warning("removed %d chunks left by an interrupted ingest", stale)
+        return stale
+
+
+class _LockFile:
+    """An exclusive lock on a file across processes (flock), held for one write to an embedded index;
+    waits up to `wait` seconds for another process's write, saying which process holds it."""
+
+    def __init__(self, path: Path, wait: float):
+        self.path, self.wait, self._fd = Path(path), wait, -1
+
+    def __enter__(self):
+        import fcntl
+
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise AssistantError(f"cannot write to the index at {self.path.parent}: {exc.strerror}") from None
+        deadline, told = time.monotonic() + self.wait, False
+        while True:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                holder = self._holder()
+                if time.monotonic() >= deadline:
+                    os.close(self._fd)
+                    raise AssistantError(
+                        f"the index at {self.path.parent} is being written by process {holder}; try again "
+                        "when it has finished (POLICY_ASSISTANT_WRITE_WAIT sets how long to wait)"
+                    ) from None
+                if not told:
+                    log.warning("the index is being written by process %s; waiting for it to finish", holder)
+                    told = True
+                time.sleep(0.2)
+        os.ftruncate(self._fd, 0)
+        os.pwrite(self._fd, f"{os.getpid()}\n".encode(), 0)
+        return self
+
+    def _holder(self) -> str:
+        try:
+            return self.path.read_text().strip() or "?"
+        except OSError:
+            return "?"
+
+    def __exit__(self, *exc):
+        import fcntl
+
+        with contextlib.suppress(OSError):
+            os.ftruncate(self._fd, 0)
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
+        os.close(self._fd)
+        return False
+
+
+def _process_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _pack(sv: SentenceVectors) -> dict[int, dict[str, str]]:

@@ -57,3 +57,72 @@ def test_a_refused_upload_leaves_no_copy(tmp_path, real_embedder):
     result = a.add_upload(bad, "scan.pdf")
     assert result.status == "failed" and "PDF" in result.detail
     assert not list(a.uploads_dir.rglob("*")) and not a.documents()
+
+
+WRITER = """
+import sys
+from pathlib import Path
+from assistant import Assistant
+
+index, host, port, folder = sys.argv[1:5]
+a = Assistant(index_dir=index, chroma_host=host or None, chroma_port=int(port))
+for f in sorted(Path(folder).glob("*.txt")):  # one write per file, as uploads on a page arrive
+    r = a.add_upload(f, f.name)
+    print(r.status, r.doc_id, r.detail, flush=True)
+"""
+SYLLABLES = ["al", "bor", "cin", "dun", "eth", "fal", "gor", "hin", "ist", "jor"]
+
+
+def place(k: int) -> str:
+    return (SYLLABLES[k // 10 % 10] + SYLLABLES[k % 10] + "ville").capitalize()
+
+
+def two_writers(tmp_path: Path, host: str = "", port: int = 8000, collection: str = "policy_chunks"):
+    """Two processes upload 40 different documents each into one index at the same time; then every
+    document must hold exactly its chunks and answer its question."""
+    import os
+    import subprocess
+    import sys
+    from collections import Counter
+
+    from conftest import ROOT
+
+    folders = [tmp_path / f"writer-{w}" for w in range(2)]
+    expected = {}
+    for w, folder in enumerate(folders):
+        for i in range(40):
+            k = 40 * w + i
+            notice(folder, f"notice_{i:02d}.txt", place(k), 100 + k)
+            expected[place(k)] = 100 + k
+    index = tmp_path / "index"
+    env = {**os.environ, "POLICY_ASSISTANT_COLLECTION": collection}
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(index), host, str(port), str(f)], cwd=ROOT,
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for f in folders]  # fmt: skip
+    outputs = [p.communicate(timeout=900) for p in procs]
+    for p, (out, err) in zip(procs, outputs, strict=True):
+        assert p.returncode == 0, err[-2000:]
+        assert [line.split()[0] for line in out.splitlines()] == ["added"] * 40, out
+    a = Assistant(index_dir=index, chroma_host=host or None, chroma_port=port, collection=collection)
+    docs = a.store.documents()
+    assert len(docs) == 80
+    per_doc = Counter(m["doc_id"] for _ids, _texts, metas in a.store.iter_chunks() for m in metas)
+    assert {d: per_doc[d] for d in docs} == {d: info.chunks for d, info in docs.items()}
+    assert set(per_doc) == set(docs), "chunks without a document"
+    for name, permits in expected.items():
+        answer = a.ask(f"How many harbour permits did the {name} office issue in 2024?")
+        assert f"{permits} harbour permits" in answer.text, (name, answer.text)
+
+
+RUNS = int(__import__("os").environ.get("POLICY_ASSISTANT_WRITER_RUNS", "1"))
+
+
+@pytest.mark.parametrize("run", range(RUNS))
+def test_two_writer_processes_on_one_embedded_index(tmp_path, run):
+    two_writers(tmp_path)
+
+
+@pytest.mark.parametrize("run", range(RUNS))
+def test_two_writer_processes_on_one_chroma_server(tmp_path, chroma_server, run):
+    host, port = chroma_server
+    two_writers(tmp_path, host, port, collection=f"writers_{run}_{tmp_path.name[-8:].replace('-', '_')}")
