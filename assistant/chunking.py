@@ -106,6 +106,8 @@ class Chunker:
             raise ValueError(f"overlap_sentences must be 0 or more, got {overlap_sentences}")
         self.count_tokens = count_tokens
         self.max_tokens = max_tokens
+        # A hard cap in characters too: a run the tokenizer reads as one unknown piece can be any length.
+        self.max_chars = 8 * max_tokens
         self.overlap = overlap_sentences
 
     def split(self, doc: Document) -> list[Chunk]:
@@ -115,7 +117,10 @@ class Chunker:
         i = 0
         while i < len(spans):
             j, total = i, 0
-            while j < len(spans) and (j == i or total + counts[j] <= self.max_tokens):
+            while j < len(spans) and (
+                j == i
+                or (total + counts[j] <= self.max_tokens and spans[j][1] - spans[i][0] <= self.max_chars)
+            ):
                 total += counts[j]
                 j += 1
             j = self._keep_list_whole(doc.text, spans, i, j)
@@ -156,18 +161,25 @@ class Chunker:
         counts = self.count_tokens([text[a:b] for a, b in spans]) if spans else []
         pieces = []
         for (a, b), n in zip(spans, counts, strict=True):
-            if n <= self.max_tokens:
+            if n <= self.max_tokens and b - a <= self.max_chars:
                 pieces.append((a, b))
             else:
                 pieces.extend(self._cut_long(text, a, b))
         return pieces
 
     def _cut_long(self, text: str, a: int, b: int) -> list[tuple[int, int]]:
-        words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text[a:b])]
+        words = []
+        for m in re.finditer(r"\S+", text[a:b]):
+            start, end = m.span()
+            while end - start > self.max_tokens:  # a run without spaces: at most one word piece a character
+                words.append((start, start + self.max_tokens))
+                start += self.max_tokens
+            words.append((start, end))
         counts = self.count_tokens([text[a + s : a + e] for s, e in words])
         pieces, first, total = [], 0, 0
         for k, n in enumerate(counts):
-            if total + n > self.max_tokens and k > first:
+            too_long = words[k][1] - words[first][0] > self.max_chars
+            if (total + n > self.max_tokens or too_long) and k > first:
                 pieces.append((a + words[first][0], a + words[k - 1][1]))
                 first, total = k, 0
             total += n

@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     write_wait: float = Field(
         600.0, ge=0, description="seconds a write waits for another process's write to the same index"
     )
+    max_expanded_mb: float = Field(
+        100.0, gt=0, description="a DOCX whose parts unpack to more than this is refused (zip bombs)"
+    )
+    max_doc_chars: int = Field(10_000_000, ge=1000, description="characters of text one document may hold")
+    max_doc_chunks: int = Field(20_000, ge=1, description="chunks one document may split into")
+    max_pdf_pages: int = Field(5_000, ge=1, description="PDFs with more pages are refused")
     url_timeout: float = Field(20.0, gt=0, description="seconds before a URL download is abandoned")
     candidates: int = Field(40, ge=1, le=1000, description="dense and BM25 candidates before fusion")
     rrf_k: int = Field(60, ge=1, description="reciprocal-rank fusion constant")
@@ -58,6 +64,12 @@ class Settings(BaseSettings):
     @property
     def max_file_bytes(self) -> int:
         return int(self.max_file_mb * 1024 * 1024)
+
+    def limits(self):
+        """How far one file may expand when read (see readers.Limits)."""
+        from .readers import Limits
+
+        return Limits(int(self.max_expanded_mb * 1024 * 1024), self.max_doc_chars, self.max_pdf_pages)
 
     @property
     def chroma_dir(self) -> Path:

@@ -14,7 +14,7 @@ from .config import Settings, make_settings
 from .embeddings import CachedEmbedder, Embedder, make_embedder
 from .ingest import Ingestor
 from .keyword import KeywordIndex
-from .models import Answer, AssistantError, DocumentInfo, Hit, IngestReport, UploadResult, Verdict
+from .models import Answer, AssistantError, Cancelled, DocumentInfo, Hit, IngestReport, UploadResult, Verdict
 from .retrieval import HybridRetriever
 from .store import ChromaStore, Store
 
@@ -65,16 +65,19 @@ class Assistant:
         )
         self._write_lock = threading.Lock()
 
-    def ingest(self, paths: list[str | Path] | str | Path, prune: bool = False, progress: bool = False):
-        """Add or update documents from files, folders and URLs; returns an IngestReport."""
+    def ingest(self, paths: list[str | Path] | str | Path, prune: bool = False, progress: bool = False,
+               cancel: threading.Event | None = None):  # fmt: skip
+        """Add or update documents from files, folders and URLs; returns an IngestReport. Setting `cancel`
+        (or Ctrl-C) stops it between documents or embedding batches, raising Cancelled; documents
+        stored before that are whole, the one in progress leaves nothing behind."""
         if isinstance(paths, str | Path):
             paths = [paths]
         with self._write_lock, self.store.writing():
             ingestor = Ingestor(self.settings, self.store, self.embedder, self.keyword)
-            report: IngestReport = ingestor.run([str(p) for p in paths], prune=prune, progress=progress)
+            report: IngestReport = ingestor.run([str(p) for p in paths], prune, progress, cancel)
         return report
 
-    def add_upload(self, file: str | Path, name: str) -> UploadResult:
+    def add_upload(self, file: str | Path, name: str, cancel: threading.Event | None = None) -> UploadResult:
         """Index an uploaded file: copied to uploads/<content hash>/<its name> (so two different files
         with one name never overwrite each other), unless the same content is already indexed."""
         display = upload_name(name)
@@ -93,7 +96,10 @@ class Assistant:
         except OSError as exc:
             return UploadResult(display, "failed", f"cannot store the upload: {exc.strerror or exc}")
         try:
-            report = self.ingest([target])
+            report = self.ingest([target], cancel=cancel)
+        except Cancelled:
+            _discard_upload(target, self.uploads_dir)
+            return UploadResult(display, "cancelled", "not indexed")
         except AssistantError as exc:
             report = IngestReport(failed=[(str(target), str(exc))])
         if report.failed:

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .models import Document, InputError
-from .readers import READERS, Parsed, fetch_url, normalise
+from .readers import READERS, Limits, Parsed, fetch_url, normalise
 
 log = logging.getLogger(__name__)
 
@@ -89,9 +89,11 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def parse(source: Source, data: bytes, ext: str) -> Document:
+def parse(source: Source, data: bytes, ext: str, limits: Limits | None = None) -> Document:
     """Turn raw bytes into a normalised Document; raises InputError with a one-line reason."""
-    parsed: Parsed = READERS[ext](data)
+    limits = limits or Limits()
+    parsed: Parsed = READERS[ext](data, limits)
+    limits.check_chars(len(parsed.text))
     text = normalise(parsed.text)
     title, date, src = parsed.title, parsed.date, parsed.source
     if ext in (".txt", ".text", ".md", ".markdown"):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,7 +17,7 @@ from .config import Settings
 from .documents import Source, discover, parse, read_bytes, sha256
 from .embeddings import Embedder
 from .keyword import KeywordIndex
-from .models import Chunk, Document, IngestReport, InputError
+from .models import Cancelled, Chunk, Document, IngestReport, InputError
 from .store import TITLE_SPAN, SentenceVectors, Store
 
 log = logging.getLogger(__name__)
@@ -39,7 +42,23 @@ class Ingestor:
         self.settings, self.store, self.embedder, self.keyword = settings, store, embedder, keyword
         self.chunker = Chunker(embedder.count_tokens, settings.chunk_tokens, settings.overlap_sentences)
 
-    def run(self, inputs: list[str], prune: bool = False, progress: bool = False) -> IngestReport:
+    def run(self, inputs: list[str], prune: bool = False, progress: bool = False,
+            cancel: threading.Event | None = None) -> IngestReport:  # fmt: skip
+        """Ingest; on Ctrl-C or `cancel`, the chunks of documents not yet committed are deleted before
+        the interruption goes on, so no document is left half-indexed."""
+        self._cancel = cancel
+        try:
+            return self._run(inputs, prune, progress)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                self.store.sweep_orphans()
+            raise
+
+    def _check_cancel(self) -> None:
+        if self._cancel is not None and self._cancel.is_set():
+            raise Cancelled()
+
+    def _run(self, inputs: list[str], prune: bool, progress: bool) -> IngestReport:
         started = time.perf_counter()
         report = IngestReport()
         sources, report.failed, roots = discover([str(i) for i in inputs])
@@ -49,6 +68,7 @@ class Ingestor:
         pending: list[_Pending] = []
         bar = _progress(len(sources), progress)
         for source in sources:
+            self._check_cancel()
             bar.set_postfix_str(source.doc_id[-40:], refresh=False)
             if source.doc_id in seen:
                 bar.update(1)
@@ -80,10 +100,16 @@ class Ingestor:
             if old is not None and old.sha256 == sha256(data):
                 report.unchanged.append(source.doc_id)
                 return None
-            doc = parse(source, data, ext)
+            doc = parse(source, data, ext, self.settings.limits())
             chunks = self.chunker.split(doc)
             if not chunks:
                 raise InputError("no text in document")
+            most = self.settings.max_doc_chunks
+            if len(chunks) > most:
+                raise InputError(
+                    f"refused: splits into {len(chunks):,} chunks, more than {most:,} "
+                    "(limit: POLICY_ASSISTANT_MAX_DOC_CHUNKS)"
+                )
             return _Pending(doc, chunks, is_update=old is not None)
         except InputError as exc:
             reason = str(exc)
@@ -98,8 +124,9 @@ class Ingestor:
         if not pending:
             return
         texts = [embedding_text(p.doc.title, c.text) for p in pending for c in p.chunks]
-        vectors = self.embedder.embed(texts)
-        sentences = sentence_vectors([(p.doc, p.chunks) for p in pending], self.embedder)
+        vectors = self._embed(texts)
+        sentences = sentence_vectors([(p.doc, p.chunks) for p in pending], self._embed)
+        self._check_cancel()
         items, offset = [], 0
         for p, sv in zip(pending, sentences, strict=True):
             items.append((p.doc, p.chunks, vectors[offset : offset + len(p.chunks)], sv))
@@ -115,9 +142,20 @@ class Ingestor:
             (report.updated if p.is_update else report.added).append(p.doc.doc_id)
         log.info("stored %d documents (%d chunks)", len(pending), len(texts))
 
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        """Embed in slices so a cancel is noticed within seconds, even inside one large document."""
+        step = 512
+        if len(texts) <= step:
+            return self.embedder.embed(texts)
+        parts = []
+        for k in range(0, len(texts), step):
+            self._check_cancel()
+            parts.append(self.embedder.embed(texts[k : k + step]))
+        return np.vstack(parts)
+
 
 def sentence_vectors(
-    documents: list[tuple[Document, list[Chunk]]], embedder: Embedder
+    documents: list[tuple[Document, list[Chunk]]], embed: Callable[[list[str]], np.ndarray]
 ) -> list[SentenceVectors]:
     """The vectors the answer selector compares with a question: one per sentence of every chunk, and the
     document's title under the span (-1, -1) of each chunk; a text shared by chunks is embedded once."""
@@ -130,7 +168,7 @@ def sentence_vectors(
         for *_span, text in doc_spans:
             unique.setdefault(text, len(unique))
         spans.append(doc_spans)
-    vectors = embedder.embed(list(unique)) if unique else np.zeros((0, 0), dtype=np.float32)
+    vectors = embed(list(unique)) if unique else np.zeros((0, 0), dtype=np.float32)
     return [
         SentenceVectors([(i, a, b) for i, a, b, _ in doc_spans], vectors[[unique[t] for *_, t in doc_spans]])
         for doc_spans in spans

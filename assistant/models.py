@@ -12,6 +12,13 @@ class AssistantError(Exception):
     """A problem the user can act on; the CLI prints its message as one line."""
 
 
+class Cancelled(AssistantError):
+    """The user stopped a long write; documents stored before it are whole, the one in progress is gone."""
+
+    def __init__(self, message: str = "cancelled: documents stored before it are kept whole, none half"):
+        super().__init__(message)
+
+
 class InputError(AssistantError):
     """One input (file or URL) could not be read; the rest of the work goes on."""
 
@@ -130,7 +137,7 @@ class UploadResult:
     """What became of one uploaded file: shown by its original name, stored under its content hash."""
 
     name: str
-    status: Literal["added", "updated", "unchanged", "failed"]
+    status: Literal["added", "updated", "unchanged", "failed", "cancelled"]
     detail: str = ""
     doc_id: str = ""
 

@@ -20,6 +20,23 @@ _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]{2,}")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 
+@dataclass(frozen=True)
+class Limits:
+    """How far one file may expand when read: a few kilobytes can unpack to gigabytes (a zip or PDF
+    stream bomb), so the size cap on the file itself is not enough."""
+
+    expanded_bytes: int = 100 * 1024 * 1024  # DOCX: all its compressed parts, unpacked
+    chars: int = 10_000_000  # text extracted from one document
+    pdf_pages: int = 5_000
+
+    def check_chars(self, n: int) -> None:
+        if n > self.chars:
+            raise InputError(
+                f"refused: expands to more than {self.chars:,} characters of text "
+                "(limit: POLICY_ASSISTANT_MAX_DOC_CHARS)"
+            )
+
+
 @dataclass
 class Parsed:
     """What a reader found: text, optional metadata and, for PDFs, where each page starts."""
@@ -78,14 +95,14 @@ def _decode_legacy(data: bytes) -> str:
         return data.decode("latin-1")
 
 
-def read_text(data: bytes) -> Parsed:
+def read_text(data: bytes, limits: Limits) -> Parsed:
     return Parsed(text=decode_text(data))
 
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
 
 
-def read_markdown(data: bytes) -> Parsed:
+def read_markdown(data: bytes, limits: Limits) -> Parsed:
     """Markdown with optional YAML front matter (title, date, source, url)."""
     import yaml
 
@@ -130,7 +147,7 @@ def _meta(soup, keys) -> str:
     return ""
 
 
-def read_html(data: bytes) -> Parsed:
+def read_html(data: bytes, limits: Limits) -> Parsed:
     """Main text of an HTML page (no scripts, navigation or footers); title and date from meta tags."""
     from bs4 import BeautifulSoup
 
@@ -164,8 +181,9 @@ def decode_html(data: bytes) -> str:
     return decode_text(data)
 
 
-def read_pdf(data: bytes) -> Parsed:
-    """Text layer of a PDF, page by page; the page where each piece starts is kept."""
+def read_pdf(data: bytes, limits: Limits) -> Parsed:
+    """Text layer of a PDF, page by page; the page where each piece starts is kept. Refused above
+    `limits.pdf_pages` pages or `limits.chars` characters, before or while reading it."""
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
@@ -175,8 +193,18 @@ def read_pdf(data: bytes) -> Parsed:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise InputError("encrypted PDF: cannot read it without the password")
+        count = _page_count(reader)
+        if count > limits.pdf_pages:
+            raise InputError(
+                f"refused: {count:,} pages, more than {limits.pdf_pages:,} "
+                "(limit: POLICY_ASSISTANT_MAX_PDF_PAGES)"
+            )
         pieces, pages, offset = [], [], 0
         for number, page in enumerate(reader.pages, start=1):
+            if number > limits.pdf_pages:  # the page tree said fewer
+                raise InputError(
+                    f"refused: more than {limits.pdf_pages:,} pages (limit: POLICY_ASSISTANT_MAX_PDF_PAGES)"
+                )
             text = normalise(page.extract_text() or "")
             if not text:
                 continue
@@ -185,6 +213,7 @@ def read_pdf(data: bytes) -> Parsed:
             pages.append((offset, number))
             pieces.append(text)
             offset += len(text)
+            limits.check_chars(offset)
     except InputError:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as exc:
@@ -199,14 +228,55 @@ def read_pdf(data: bytes) -> Parsed:
     return Parsed(text="\n\n".join(pieces), title=title, pages=pages)
 
 
-def read_docx(data: bytes) -> Parsed:
-    """Paragraphs and table cells of a Word document; title and date from its core properties."""
+def _page_count(reader) -> int:
+    """Pages a PDF declares in its page tree's root (cheap), else found by walking the tree."""
+    try:
+        declared = reader.trailer["/Root"]["/Pages"]["/Count"]
+        return int(declared)
+    except (KeyError, TypeError, ValueError):
+        return len(reader.pages)
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _docx_chars(z, stop_above: int) -> int:
+    """Characters of text in a DOCX body, counted while streaming its XML (python-docx would first
+    build an object per paragraph: over a minute and a gigabyte for a small file of empty paragraphs)."""
+    from lxml import etree
+
+    total = 0
+    try:
+        with z.open("word/document.xml") as f:
+            for _event, el in etree.iterparse(f, events=("end",), tag=(f"{_W}t", f"{_W}p")):
+                total += len(el.text or "") + 2 * (el.tag == f"{_W}p")
+                el.clear(keep_tail=False)
+                if total > stop_above:
+                    break
+    except KeyError:
+        return 0  # no body part: python-docx says what is wrong
+    return total
+
+
+def read_docx(data: bytes, limits: Limits) -> Parsed:
+    """Paragraphs and table cells of a Word document; title and date from its core properties. Refused
+    when its parts would unpack to more than `limits.expanded_bytes` (read from the zip directory, whose
+    sizes Python's zip reader also enforces while unpacking)."""
     import zipfile
 
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            expanded = sum(info.file_size for info in z.infolist())
+        if expanded > limits.expanded_bytes:
+            raise InputError(
+                f"refused: expands to {expanded / 2**20:,.0f} MB when unpacked, more than "
+                f"{limits.expanded_bytes / 2**20:,.0f} MB (limit: POLICY_ASSISTANT_MAX_EXPANDED_MB)"
+            )
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            limits.check_chars(_docx_chars(z, limits.chars))
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise InputError(f"not a valid DOCX file: {exc}") from None

@@ -99,6 +99,7 @@ class HybridRetriever:
         f = check_filters(filters)
         n = max(self.candidates, k)
         vector = self.embedder.embed([query])[0]
+        self.keyword.ensure()  # first: follows another process's write, for the dense side too
         dense = self.store.query(vector, n, chroma_where(f))
         sparse = self.keyword.search(query, n, metadata_filter(f))
         found = {cid: (text, meta) for cid, _dist, text, meta in dense}

@@ -103,6 +103,21 @@ class ChromaStore:
                 self._open()
 
     def _open(self) -> None:
+        s = self.settings
+        with contextlib.ExitStack() as stack:
+            if not s.chroma_host:
+                # Two processes creating one fresh index at once would both create its tables.
+                with contextlib.suppress(AssistantError):  # a read-only index is opened without it
+                    stack.enter_context(_LockFile(s.index_dir / "open.lock", s.write_wait))
+            for attempt in range(3):
+                try:
+                    return self._open_collections()
+                except AssistantError as exc:
+                    if "already exists" not in str(exc) or attempt == 2:
+                        raise
+                    time.sleep(0.5)  # another client created it meanwhile; the next try finds it
+
+    def _open_collections(self) -> None:
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 

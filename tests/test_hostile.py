@@ -126,3 +126,145 @@ def test_two_writer_processes_on_one_embedded_index(tmp_path, run):
 def test_two_writer_processes_on_one_chroma_server(tmp_path, chroma_server, run):
     host, port = chroma_server
     two_writers(tmp_path, host, port, collection=f"writers_{run}_{tmp_path.name[-8:].replace('-', '_')}")
+
+
+def test_a_reader_sees_another_process_write_and_its_filters_work(tmp_path, real_embedder):
+    import time
+
+    from conftest import run_cli
+
+    index = tmp_path / "index"
+    reader = Assistant(index_dir=index, embedder=real_embedder)
+    reader.ingest([notice(tmp_path / "first", "first.txt", "Alderbay", 41)])
+    assert "41 harbour permits" in reader.ask("How many harbour permits did the Alderbay office issue?").text
+    later = notice(tmp_path / "later", "later.txt", "Quillmoor", 58)
+    assert run_cli("--index", str(index), "ingest", str(later)).returncode == 0  # another process writes
+    time.sleep(reader.keyword.check_every + 0.1)  # readers look for other writers' changes this often
+    question = "How many harbour permits did the Quillmoor office issue in 2024?"
+    assert "58 harbour permits" in reader.ask(question).text
+    only_later = {"doc_ids": ["later/later.txt"]}
+    assert "58 harbour permits" in reader.ask(question, filters=only_later).text
+    assert reader.check("The Quillmoor office issued 58 harbour permits in 2024.").verdict == "supported"
+    assert reader.check("The Quillmoor office issued 59 harbour permits in 2024.").verdict == "contradicted"
+
+
+def docx_bomb(path: Path, megabytes: int) -> Path:
+    """A small DOCX whose document.xml unpacks to `megabytes` MB (one paragraph of padding)."""
+    import zipfile
+
+    from helpers import make_docx
+
+    plain = make_docx(path.with_suffix(".plain.docx"), "Synthetic bomb", ["SYNTHETIC TEST DOCUMENT: a bomb."])
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            if info.filename != "word/document.xml":
+                out.writestr(info, src.read(info))
+        with out.open("word/document.xml", "w", force_zip64=True) as xml:
+            xml.write(b'<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
+                      b'wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>')  # fmt: skip
+            block = b"SYNTHETIC " * 104858  # about 1 MB
+            for _ in range(megabytes):
+                xml.write(block)
+            xml.write(b"</w:t></w:r></w:p></w:body></w:document>")
+    plain.unlink()
+    return path
+
+
+def test_files_that_expand_far_beyond_their_size_are_refused_naming_the_limit(tmp_path, real_embedder):
+    from helpers import make_pdf
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    bomb = docx_bomb(folder / "bomb.docx", 300)
+    assert bomb.stat().st_size < 2 * 1024 * 1024
+    (folder / "pages.pdf").write_bytes(make_pdf([f"Synthetic page {n}" for n in range(20_000)]))
+    notice(folder, "fine.txt", "Alderbay", 41)
+    a = Assistant(index_dir=tmp_path / "index", embedder=real_embedder)
+    report = a.ingest([folder])
+    reasons = dict((Path(p).name, r) for p, r in report.failed)
+    assert (
+        "expands to 301 MB" in reasons["bomb.docx"]
+        and "POLICY_ASSISTANT_MAX_EXPANDED_MB" in reasons["bomb.docx"]
+    )
+    assert "20,000 pages" in reasons["pages.pdf"] and "POLICY_ASSISTANT_MAX_PDF_PAGES" in reasons["pages.pdf"]
+    assert report.added == ["in/fine.txt"]  # the rest of the work goes on
+
+    small = Assistant(
+        index_dir=tmp_path / "small", embedder=real_embedder, max_doc_chars=5000, max_doc_chunks=3
+    )
+    long_text = notice(tmp_path / "long", "long.txt", "Birchmouth", 52)
+    long_text.write_text(long_text.read_text() + "The office met again. " * 400)
+    report = small.ingest([long_text])
+    assert "more than 5,000 characters" in report.failed[0][1] and not small.documents()
+    many = notice(tmp_path / "many", "many.txt", "Cedarholm", 63)
+    many.write_text(many.read_text() + "The office met again on the harbour permits. " * 90)
+    report = small.ingest([many])
+    assert "chunks, more than 3" in report.failed[0][1] and not small.documents()
+
+
+def test_text_without_whitespace_is_cut_into_bounded_chunks(tmp_path, real_embedder):
+    a = Assistant(index_dir=tmp_path / "index", embedder=real_embedder)
+    blob = tmp_path / "in" / "blob.txt"
+    blob.parent.mkdir()
+    blob.write_text("SYNTHETIC_TEST_DOCUMENT_" + "x" * 400_000, encoding="utf-8")
+    report = a.ingest([blob])
+    cap = 8 * a.settings.chunk_tokens
+    assert report.added and report.chunks_added >= 400_000 // cap
+    assert max(len(t) for _ids, texts, _m in a.store.iter_chunks() for t in texts) <= cap
+    hits = a.search("SYNTHETIC_TEST_DOCUMENT", k=3)
+    assert hits and all(len(h.passage) <= cap for h in hits)
+
+
+def orphan_free(a: Assistant) -> int:
+    """Every chunk belongs to a listed document, which holds exactly its chunks; returns the count."""
+    from collections import Counter
+
+    docs = a.store.documents()
+    per_doc = Counter(m["doc_id"] for _ids, _texts, metas in a.store.iter_chunks() for m in metas)
+    assert set(per_doc) == set(docs), "chunks without a document, or a document without chunks"
+    assert all(per_doc[d] == info.chunks for d, info in docs.items())
+    return len(docs)
+
+
+def test_cancel_and_ctrl_c_leave_no_half_document(tmp_path, real_embedder):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import threading
+
+    from conftest import ROOT
+
+    from assistant.models import Cancelled
+
+    folder = tmp_path / "notices"
+    for k in range(120):
+        notice(folder, f"notice_{k:03d}.txt", place(k % 100) + str(k), 100 + k)
+    a = Assistant(index_dir=tmp_path / "index", embedder=real_embedder, ingest_batch=8)
+    cancel = threading.Event()
+
+    def press_cancel_once_something_is_stored():
+        while not a.store.documents():
+            cancel.wait(0.05)
+        cancel.set()
+
+    threading.Thread(target=press_cancel_once_something_is_stored, daemon=True).start()
+    with pytest.raises(Cancelled):
+        a.ingest([folder], cancel=cancel)
+    stored = orphan_free(a)
+    assert 0 < stored < 120
+    assert len(a.ingest([folder]).added) == 120 - stored and orphan_free(a) == 120
+
+    index = tmp_path / "ctrl-c"
+    env = {**os.environ, "POLICY_ASSISTANT_INGEST_BATCH": "8"}
+    cmd = [sys.executable, "-m", "assistant", "-v", "--index", str(index), "ingest", str(folder)]
+    proc = subprocess.Popen(
+        cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    for line in proc.stderr:
+        if "stored" in line:
+            break
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err[-2000:]
+    assert 0 < orphan_free(Assistant(index_dir=index, embedder=real_embedder)) < 120
