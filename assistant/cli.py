@@ -229,7 +229,11 @@ def serve(
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port of the page.")] = 7860,
     auth: Annotated[
-        str | None, typer.Option(help="user:password for basic login (or POLICY_ASSISTANT_AUTH).")
+        str | None,
+        typer.Option(help="user:password for the login (other users see it in `ps`: prefer --auth-file)."),
+    ] = None,
+    auth_file: Annotated[
+        Path | None, typer.Option(help="A file whose first line is user:password (or POLICY_ASSISTANT_AUTH).")
     ] = None,
 ) -> None:
     """Start the chat page (Gradio) on HOST:PORT."""
@@ -242,12 +246,17 @@ def serve(
         from ui.app import serve as serve_page
     except ImportError as exc:
         raise AssistantError(f"the page needs Gradio: pip install 'policy-assistant[ui]' ({exc})") from None
+    if auth_file is not None:
+        try:
+            auth = auth_file.read_text(encoding="utf-8").splitlines()[0].strip()
+        except (OSError, IndexError, UnicodeDecodeError) as exc:
+            raise AssistantError(f"cannot read a user:password line from {auth_file}: {exc}") from None
     auth = auth or os.environ.get("POLICY_ASSISTANT_AUTH") or None
     credentials = None
     if auth:
         user, sep, password = auth.partition(":")
         if not sep or not user or not password:
-            raise AssistantError("--auth must look like user:password")
+            raise AssistantError("the login must look like user:password")
         credentials = (user, password)
     warning = exposure_warning(host, credentials)
     if warning:

@@ -213,6 +213,7 @@ def clean_query(query: str) -> str:
     """Reject empty, punctuation-only and overlong questions with a message a user understands."""
     if not isinstance(query, str):
         raise AssistantError("the question must be text")
+    query = query.encode("utf-8", "replace").decode("utf-8")  # a lone surrogate cannot be tokenized
     query = " ".join(query.split())
     if not query:
         raise AssistantError("the question is empty")

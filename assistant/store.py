@@ -94,6 +94,7 @@ class ChromaStore:
         self._token = ""  # this process's writer token while it writes
         self._exclusive = False  # holding the embedded index's lock file
         self._connecting = threading.Lock()
+        self._snapshot: Path | None = None  # a copy of a read-only embedded index, opened for reading
 
     def _connect(self) -> None:
         if self._client is not None:
@@ -117,6 +118,21 @@ class ChromaStore:
                         raise
                     time.sleep(0.5)  # another client created it meanwhile; the next try finds it
 
+    def _read_only_copy(self) -> Path:
+        """Chroma cannot open a database it may not write: read a private copy, and refuse writes."""
+        import atexit
+        import shutil
+        import tempfile
+
+        if self._snapshot is None:
+            log.warning("the index at %s is read-only: reading a copy of it; writes are refused",
+                        self.settings.chroma_dir)  # fmt: skip
+            folder = Path(tempfile.mkdtemp(prefix="policy-assistant-read-only-"))
+            atexit.register(shutil.rmtree, folder, True)
+            shutil.copytree(self.settings.chroma_dir, folder / "chroma")
+            self._snapshot = folder / "chroma"
+        return self._snapshot
+
     def _open_collections(self) -> None:
         import chromadb
         from chromadb.config import Settings as ChromaSettings
@@ -128,7 +144,14 @@ class ChromaStore:
                 client = chromadb.HttpClient(host=s.chroma_host, port=s.chroma_port, settings=chroma_settings)
             else:
                 s.chroma_dir.mkdir(parents=True, exist_ok=True)
-                client = chromadb.PersistentClient(path=str(s.chroma_dir), settings=chroma_settings)
+                path = self._snapshot or s.chroma_dir
+                try:
+                    client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+                except Exception as exc:
+                    if "readonly" not in str(exc).replace("-", "") or self._snapshot is not None:
+                        raise
+                    copy = self._read_only_copy()
+                    client = chromadb.PersistentClient(path=str(copy), settings=chroma_settings)
             # embedding_function=None: vectors come from our embedder; Chroma's default downloads a model.
             chunks = client.get_or_create_collection(
                 s.collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
@@ -165,6 +188,9 @@ class ChromaStore:
         """Hold the right to write: the lock file of an embedded index (waiting for another process's
         write to finish), or a lease on a Chroma server; start from the latest state in either case."""
         s = self.settings
+        self._connect()
+        if self._snapshot is not None:
+            raise AssistantError(f"the index at {s.index_dir} is read-only: it can be searched, not changed")
         with contextlib.ExitStack() as stack:
             if not s.chroma_host:
                 stack.enter_context(_LockFile(s.index_dir / "write.lock", s.write_wait))

@@ -268,3 +268,42 @@ def test_cancel_and_ctrl_c_leave_no_half_document(tmp_path, real_embedder):
     _out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err[-2000:]
     assert 0 < orphan_free(Assistant(index_dir=index, embedder=real_embedder)) < 120
+
+
+def test_a_read_only_index_can_be_listed_and_searched_not_changed(tmp_path):
+    import subprocess
+
+    from conftest import run_cli
+
+    index = tmp_path / "index"
+    assert (
+        run_cli(
+            "--index", str(index), "ingest", str(notice(tmp_path / "in", "a.txt", "Alderbay", 41))
+        ).returncode
+        == 0
+    )
+    frozen = [index, index / "chroma", index / "chroma" / "chroma.sqlite3", index / "bm25"]
+    # chattr, not chmod: the tests may run as root, whom file modes do not stop.
+    if subprocess.run(["chattr", "+i", *map(str, frozen)], capture_output=True).returncode != 0:
+        pytest.skip("chattr +i is not available on this file system")
+    try:
+        listed = run_cli("--index", str(index), "list")
+        assert listed.returncode == 0 and "Alderbay" in listed.stdout, listed.stderr
+        asked = run_cli(
+            "--index", str(index), "ask", "How many harbour permits did the Alderbay office issue?"
+        )
+        assert "41 harbour permits" in asked.stdout, asked.stderr
+        added = run_cli(
+            "--index", str(index), "ingest", str(notice(tmp_path / "in", "b.txt", "Birchmouth", 52))
+        )
+        assert added.returncode == 2 and "read-only" in added.stderr and "Traceback" not in added.stderr
+    finally:
+        subprocess.run(["chattr", "-i", *map(str, frozen)], capture_output=True)
+
+
+def test_a_lone_surrogate_in_a_question_is_not_an_error(tmp_path, real_embedder):
+    a = Assistant(index_dir=tmp_path / "index", embedder=real_embedder)
+    a.ingest([notice(tmp_path / "in", "a.txt", "Alderbay", 41)])
+    answer = a.ask("How many harbour permits did the Alderbay office issue? \ud800")
+    assert "41 harbour permits" in answer.text
+    assert a.check("The Alderbay office issued 41 harbour permits in 2024 \udfff").verdict == "supported"

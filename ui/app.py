@@ -197,6 +197,25 @@ def build_app(assistant) -> gr.Blocks:
     return demo
 
 
+def login_check(user: str, password: str, pause: float = 1.0):
+    """The page's login: each wrong attempt waits `pause` seconds, one at a time, so guessing runs at
+    about one try a second whatever the number of connections; right ones pass at once."""
+    import asyncio
+    import hmac
+
+    wrong_attempts = asyncio.Lock()
+
+    async def check(given_user: str, given_password: str) -> bool:
+        ok = hmac.compare_digest(str(given_user).encode(), user.encode())
+        ok &= hmac.compare_digest(str(given_password).encode(), password.encode())
+        if not ok:
+            async with wrong_attempts:
+                await asyncio.sleep(pause)
+        return ok
+
+    return check
+
+
 def exposure_warning(host: str, auth) -> str | None:
     """A warning when the page is reachable from other machines without a password."""
     try:
@@ -207,7 +226,8 @@ def exposure_warning(host: str, auth) -> str | None:
         return None
     return (
         f"warning: serving on {host} without --auth: anyone who can reach this machine can read every "
-        "indexed document and add or remove documents. Use --auth user:password or bind 127.0.0.1."
+        "indexed document and add or remove documents. Set a login (POLICY_ASSISTANT_AUTH=user:password "
+        "or --auth-file) or bind 127.0.0.1."
     )
 
 
@@ -220,7 +240,7 @@ def serve(assistant, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str,
     demo.launch(
         server_name=host,
         server_port=port,
-        auth=auth,
+        auth=login_check(*auth) if auth else None,
         share=False,
         ssr_mode=False,
         show_error=True,
