@@ -151,6 +151,7 @@ class Ingestor:
         for k in range(0, len(texts), step):
             self._check_cancel()
             parts.append(self.embedder.embed(texts[k : k + step]))
+            log.info("embedded %d of %d texts", min(k + step, len(texts)), len(texts))
         return np.vstack(parts)
 
 
