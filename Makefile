@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.setup-stamp
 PIP    := $(BIN)/pip --disable-pip-version-check --quiet
 
-.PHONY: setup run chat index test bench train-answerer lint format clean
+.PHONY: setup run chat index test test-fast bench train-answerer lint format clean
 
 setup: $(STAMP)
 
@@ -32,6 +32,10 @@ chat: index
 test: setup
 	$(BIN)/python -m pytest
 
+# Unit tests only: no model, no server, no browser (under a minute).
+test-fast: setup
+	$(BIN)/python -m pytest -m "not slow"
+
 # Reproduces the README's Performance section (about 30-45 minutes on 2 cores); writes docs/bench.md.
 bench: setup
 	$(BIN)/policy-assistant bench --out docs/bench.md
@@ -41,9 +45,12 @@ bench: setup
 train-answerer: setup
 	$(BIN)/policy-assistant train-answerer --work build/train-answerer
 
+# ruff, the layer contracts in pyproject.toml (import-linter) and declared = imported dependencies (deptry).
 lint: setup
 	$(BIN)/ruff check assistant ui tests
 	$(BIN)/ruff format --check assistant ui tests
+	$(BIN)/lint-imports
+	$(BIN)/deptry .
 
 format: setup
 	$(BIN)/ruff format assistant ui tests

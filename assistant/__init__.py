@@ -8,23 +8,23 @@ __version__ = "0.1.0"
 __all__ = ["Assistant", "Settings", "AssistantError", "__version__"]
 
 if TYPE_CHECKING:
-    from .config import Settings
-    from .core import Assistant
-    from .models import AssistantError
+    from assistant.config import Settings
+    from assistant.core import Assistant
+    from assistant.models import AssistantError
 
 
 def __getattr__(name: str):
     # Lazy, so `policy-assistant --help` does not import Chroma or torch.
     if name == "Assistant":
-        from .core import Assistant
+        from assistant.core import Assistant
 
         return Assistant
     if name == "Settings":
-        from .config import Settings
+        from assistant.config import Settings
 
         return Settings
     if name == "AssistantError":
-        from .models import AssistantError
+        from assistant.models import AssistantError
 
         return AssistantError
     raise AttributeError(f"module 'assistant' has no attribute {name!r}")

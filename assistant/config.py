@@ -2,10 +2,30 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from assistant.models import InputError
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How far one file may expand when read: a few kilobytes can unpack to gigabytes (a zip or PDF
+    stream bomb), so the size cap on the file itself is not enough."""
+
+    expanded_bytes: int = 100 * 1024 * 1024  # DOCX: all its compressed parts, unpacked
+    chars: int = 10_000_000  # text extracted from one document
+    pdf_pages: int = 5_000
+
+    def check_chars(self, n: int) -> None:
+        if n > self.chars:
+            raise InputError(
+                f"refused: expands to more than {self.chars:,} characters of text "
+                "(limit: POLICY_ASSISTANT_MAX_DOC_CHARS)"
+            )
 
 
 class Settings(BaseSettings):
@@ -65,10 +85,8 @@ class Settings(BaseSettings):
     def max_file_bytes(self) -> int:
         return int(self.max_file_mb * 1024 * 1024)
 
-    def limits(self):
-        """How far one file may expand when read (see readers.Limits)."""
-        from .readers import Limits
-
+    def limits(self) -> Limits:
+        """How far one file may expand when read."""
         return Limits(int(self.max_expanded_mb * 1024 * 1024), self.max_doc_chars, self.max_pdf_pages)
 
     @property

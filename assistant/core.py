@@ -10,13 +10,22 @@ import threading
 from dataclasses import replace
 from pathlib import Path
 
-from .config import Settings, make_settings
-from .embeddings import CachedEmbedder, Embedder, make_embedder
-from .ingest import Ingestor
-from .keyword import KeywordIndex
-from .models import Answer, AssistantError, Cancelled, DocumentInfo, Hit, IngestReport, UploadResult, Verdict
-from .retrieval import HybridRetriever
-from .store import ChromaStore, Store
+from assistant.config import Settings, make_settings
+from assistant.index.embeddings import CachedEmbedder, Embedder, make_embedder
+from assistant.index.ingest import Ingestor
+from assistant.index.keyword import KeywordIndex
+from assistant.index.store import ChromaStore, Store
+from assistant.models import (
+    Answer,
+    AssistantError,
+    Cancelled,
+    DocumentInfo,
+    Hit,
+    IngestReport,
+    UploadResult,
+    Verdict,
+)
+from assistant.reasoning.retrieval import HybridRetriever
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +64,10 @@ class Assistant:
         self.keyword = KeywordIndex(self.store, s.bm25_dir)
         self.query_embedder = CachedEmbedder(self.embedder)
         self.retriever = HybridRetriever(self.store, self.keyword, self.query_embedder, s.candidates, s.rrf_k)
-        from .answer import Answerer
+        from assistant.reasoning.answer import Answerer
 
         self.answerer = Answerer(self.keyword, self.query_embedder.embed, stored=self.store.sentence_vectors)
-        from .factcheck import FactChecker
+        from assistant.reasoning.factcheck import FactChecker
 
         self.checker = FactChecker(
             self.keyword, self.query_embedder.embed, stored=self.store.sentence_vectors
@@ -121,7 +130,7 @@ class Assistant:
         self, question: str, history: list[tuple[str, str]] | None = None, filters: dict | None = None
     ) -> Answer:
         """Answer with cited sentences, or abstain; follow-ups are rewritten using `history`."""
-        from .questions import rewrite
+        from assistant.reasoning.questions import rewrite
 
         question = clean_query(question)
         rewritten = rewrite(question, [(str(q), str(a)) for q, a in (history or [])])
@@ -134,8 +143,8 @@ class Assistant:
     def retrieve(self, text: str, filters: dict | None = None, k: int = 10):
         """Split the asker's situation from the question; search with the question and, when there is a
         situation, with both, fusing the two rankings. Returns (Query, hits)."""
-        from .retrieval import reciprocal_rank_fusion
-        from .selection import split_situation
+        from assistant.reasoning.retrieval import reciprocal_rank_fusion
+        from assistant.reasoning.selection import split_situation
 
         query = split_situation(text)
         hits = self.retriever.search(query.question, k=k, filters=filters)

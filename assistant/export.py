@@ -9,7 +9,7 @@ import html
 import re
 from datetime import datetime
 
-from .models import Answer, Citation, Verdict
+from assistant.models import Answer, Citation, Verdict
 
 _AUTOLINK = re.compile(r"(?i)(?<=[a-z])(?=://)|(?<=\bwww)(?=\.)|(?=@)")
 

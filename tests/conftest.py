@@ -53,14 +53,14 @@ def _isolated(tmp_path, monkeypatch):
 @pytest.fixture(scope="session")
 def real_embedder():
     """The bundled all-MiniLM-L6-v2, loaded once for the whole session."""
-    from assistant.embeddings import SentenceTransformerEmbedder
+    from assistant.index.embeddings import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder()
 
 
 @pytest.fixture
 def fake_embedder():
-    from assistant.embeddings import HashEmbedder
+    from assistant.index.embeddings import HashEmbedder
 
     return HashEmbedder(64)
 
@@ -74,7 +74,7 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory):
     """A real `chroma run` server on a free loopback port, stopped at the end of the session."""
-    from assistant.bench import chroma_server as start
+    from assistant.measuring.bench import chroma_server as start
 
     proc, host, port = start(tmp_path_factory.mktemp("chroma-server") / "data")
     yield (host, port)

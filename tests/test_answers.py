@@ -8,8 +8,8 @@ import pytest
 from conftest import CORPUS, DATA, EVAL_EXTRA, ROOT, run_cli
 
 from assistant import Assistant
-from assistant.evaluation import evaluate_questions, faithful, load_jsonl
-from assistant.questions import is_follow_up, rewrite
+from assistant.measuring.evaluation import evaluate_questions, faithful, load_jsonl
+from assistant.reasoning.questions import is_follow_up, rewrite
 
 QA = EVAL_EXTRA.parent / "qa.jsonl"
 BEIJING = "How many foreign-funded enterprises were established in Beijing in 2024?"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import DATA, run_cli
 
-from assistant.scifact import ndcg_at, recall_at
+from assistant.measuring.scifact import ndcg_at, recall_at
 
 
 def test_metrics():

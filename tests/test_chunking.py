@@ -6,9 +6,9 @@ import pytest
 from conftest import EVAL_EXTRA, SEED
 from test_documents import load
 
-from assistant.chunking import Chunker, sentence_spans, whitespace_counter, wordpiece_counter
-from assistant.embeddings import bundled_model_dir
+from assistant.index.embeddings import bundled_model_dir
 from assistant.models import Document
+from assistant.text.chunking import Chunker, sentence_spans, whitespace_counter, wordpiece_counter
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,9 @@ import pytest
 from conftest import DATA, SEED, free_port
 from helpers import make_docx, make_pdf
 
-from assistant.documents import Source, discover, normalise_date, parse, read_bytes, split_header
 from assistant.models import InputError
-from assistant.readers import decode_text, normalise
+from assistant.text.documents import Source, discover, normalise_date, parse, read_bytes, split_header
+from assistant.text.readers import decode_text, normalise
 
 CAP = 50 * 1024 * 1024
 

@@ -8,7 +8,7 @@ import pytest
 from conftest import CORPUS, DATA, EVAL_EXTRA, run_cli
 
 from assistant import Assistant
-from assistant.evaluation import evaluate_claims, load_jsonl
+from assistant.measuring.evaluation import evaluate_claims, load_jsonl
 
 CLAIMS = EVAL_EXTRA.parent / "claims.jsonl"
 needs_eval = pytest.mark.skipif(

@@ -38,8 +38,8 @@ def sentence_keys(a: Assistant) -> set[tuple[str, int, int]]:
 
 
 def expected_sentences(a: Assistant) -> set[tuple[str, int, int]]:
-    from assistant.chunking import sentence_spans
-    from assistant.store import TITLE_SPAN
+    from assistant.index.store import TITLE_SPAN
+    from assistant.text.chunking import sentence_spans
 
     return {(i, x, y) for ids, texts, _ in a.store.iter_chunks() for i, t in zip(ids, texts, strict=True)
             for x, y in sentence_spans(t) + [TITLE_SPAN]}  # fmt: skip

@@ -29,7 +29,7 @@ def test_real_model_embedded_chroma(real_embedder):
     h = next(h for h in hits if "2,012" in h.passage)
     doc_text = (CORPUS / h.doc_id.split("/", 1)[1]).read_text(encoding="utf-8")
     assert h.title.startswith("Over 140 Groundbreaking Policies") and h.date == "2025-03-01"
-    from assistant.readers import normalise
+    from assistant.text.normalise import normalise
 
     assert h.passage in normalise(doc_text)
     assert h.end - h.start == len(h.passage)
@@ -94,7 +94,7 @@ def test_cli_failures_are_one_line(tmp_path):
 
 
 def test_help_is_light():
-    code = "import sys; from assistant.cli import app; print(sorted(m for m in ('torch','chromadb','sentence_transformers') if m in sys.modules))"  # noqa: E501
+    code = "import sys; from assistant.interfaces.cli import app; print(sorted(m for m in ('torch','chromadb','sentence_transformers') if m in sys.modules))"  # noqa: E501
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"
     assert run_cli("--help").returncode == 0

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from assistant.numbers import read_quantities
+from assistant.text.numbers import read_quantities
 
 INF = math.inf
 

@@ -7,7 +7,7 @@ import pytest
 from conftest import SEED
 
 from assistant import Assistant
-from assistant.embeddings import OnnxInt8Embedder, make_embedder
+from assistant.index.embeddings import OnnxInt8Embedder, make_embedder
 from assistant.models import AssistantError
 
 pytestmark = pytest.mark.slow

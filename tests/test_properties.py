@@ -6,13 +6,13 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.chunking import Chunker, sentence_spans, whitespace_counter
-from assistant.documents import normalise_date, split_header
 from assistant.models import Document
-from assistant.numbers import read_quantities
-from assistant.questions import rewrite
-from assistant.readers import decode_text, normalise
-from assistant.selection import answer_type, split_situation
+from assistant.reasoning.questions import rewrite
+from assistant.reasoning.selection import answer_type, split_situation
+from assistant.text.chunking import Chunker, sentence_spans, whitespace_counter
+from assistant.text.documents import normalise_date, split_header
+from assistant.text.numbers import read_quantities
+from assistant.text.readers import decode_text, normalise
 
 TEXT = st.text(st.characters(codec="utf-8"), max_size=600)
 PROSE = st.lists(

@@ -16,7 +16,7 @@ import pytest
 from conftest import ROOT, free_port, stop, wait_http
 
 from assistant import Assistant
-from assistant.bench import chroma_server
+from assistant.measuring.bench import chroma_server
 from assistant.models import AssistantError
 
 pytestmark = pytest.mark.slow

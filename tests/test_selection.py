@@ -8,11 +8,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.answer import _rule_span
-from assistant.chunking import Chunker, sentence_spans, whitespace_counter
-from assistant.embeddings import CachedEmbedder
+from assistant.index.embeddings import CachedEmbedder
+from assistant.measuring.training import (
+    _is_evidence,
+    guide_document,
+    guide_sentences,
+    guide_split,
+    squash,
+    train,
+)
 from assistant.models import AssistantError, Document
-from assistant.selection import (
+from assistant.reasoning.answer import _rule_span
+from assistant.reasoning.selection import (
     FEATURES,
     MODEL_PATH,
     SelectorModel,
@@ -20,7 +27,7 @@ from assistant.selection import (
     question_names,
     split_situation,
 )
-from assistant.training import _is_evidence, guide_document, guide_sentences, guide_split, squash, train
+from assistant.text.chunking import Chunker, sentence_spans, whitespace_counter
 
 RULE = (
     "Synthetic test text. You can apply if:\n- you are 18 or over\n- you live in the zone\n"

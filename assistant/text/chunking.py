@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .models import Chunk, Document
+from assistant.models import Chunk, Document
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 

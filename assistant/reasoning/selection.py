@@ -17,11 +17,11 @@ from typing import Literal, Protocol
 
 import numpy as np
 
-from .chunking import is_list_item, sentence_spans
-from .models import AssistantError, Hit
-from .store import TITLE_SPAN
+from assistant.index.store import TITLE_SPAN
+from assistant.models import AssistantError, Hit
+from assistant.text.chunking import is_list_item, sentence_spans
 
-MODEL_PATH = Path(__file__).resolve().parent / "data" / "answerer.json"
+MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "answerer.json"
 
 AnswerType = Literal["number", "percent", "date", "name", "yesno", "other"]
 
@@ -107,7 +107,7 @@ def answer_type(question: str) -> AnswerType:
 
 def question_names(text: str) -> list[str]:
     """What a question is about: its names (questions.entities) and every figure in it."""
-    from .questions import entities
+    from assistant.reasoning.questions import entities
 
     names = [n for n in entities(text) if n.lower() not in _PRONOUNS]
     names += [m.group(0) for m in re.finditer(r"\d(?:[\d,.]*\d)?", text)]

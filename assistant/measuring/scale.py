@@ -11,10 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .chunking import sentence_spans
-from .config import make_settings
-from .models import Chunk, Document
-from .store import TITLE_SPAN, SentenceVectors
+from assistant.config import make_settings
+from assistant.index.store import TITLE_SPAN, SentenceVectors
+from assistant.models import Chunk, Document
+from assistant.text.chunking import sentence_spans
 
 DOC_CHUNKS = 5  # chunks per synthetic document
 
@@ -41,8 +41,8 @@ def synthetic_chunks(texts: list[str], vectors: np.ndarray, size: int):
 
 def build_main() -> None:
     """argv: SOURCE_INDEX TARGET_INDEX SIZE. Reads chunks and vectors of the source, writes SIZE chunks."""
-    from .keyword import KeywordIndex
-    from .store import ChromaStore
+    from assistant.index.keyword import KeywordIndex
+    from assistant.index.store import ChromaStore
 
     source, target, size = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
     src = ChromaStore(make_settings(index_dir=source))
@@ -118,7 +118,7 @@ def measure_main() -> None:
     """argv: INDEX QUESTIONS.json [HOST PORT]. Prints cold-start mark, warm latencies and peak RSS as JSON."""
     index, questions = Path(sys.argv[1]), json.loads(Path(sys.argv[2]).read_text())
     server = {"chroma_host": sys.argv[3], "chroma_port": int(sys.argv[4])} if len(sys.argv) > 4 else {}
-    from .core import Assistant
+    from assistant.core import Assistant
 
     a = Assistant(make_settings(index_dir=index, **server))
     a.ask(questions[0])

@@ -13,7 +13,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .models import AssistantError
+from assistant.models import AssistantError
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ class SentenceTransformerEmbedder:
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         if self._counter is None:
-            from .chunking import wordpiece_counter
+            from assistant.text.chunking import wordpiece_counter
 
             self._counter = wordpiece_counter(self.model_dir)
         return self._counter(texts)
@@ -245,7 +245,7 @@ class OnnxInt8Embedder:
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         if self._counter is None:
-            from .chunking import wordpiece_counter
+            from assistant.text.chunking import wordpiece_counter
 
             self._counter = wordpiece_counter(self.model_dir)
         return self._counter(texts)

@@ -16,11 +16,11 @@ import time
 from importlib.metadata import version
 from pathlib import Path
 
-from . import scifact as sf
-from .config import make_settings
-from .ingest import embedding_text
+from assistant.config import make_settings
+from assistant.index.ingest import embedding_text
+from assistant.measuring import scifact as sf
 
-DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "bench" / "scifact"
+DEFAULT_DATA = Path(__file__).resolve().parents[3] / "shared" / "bench" / "scifact"
 
 
 def machine() -> str:
@@ -50,7 +50,7 @@ def _log(msg: str) -> None:
 
 def quality_and_throughput(work: Path, data_dir: Path, quick: bool) -> dict:
     """Ingest SciFact the normal way (timed), encode the same chunks alone (timed), score retrieval."""
-    from .core import Assistant
+    from assistant.core import Assistant
 
     qrels = sf.load_qrels(data_dir / "qrels" / "test.tsv")
     if quick:
@@ -98,7 +98,7 @@ def quality_and_throughput(work: Path, data_dir: Path, quick: bool) -> dict:
 
 def onnx_backend(work: Path, texts: list[str], queries: dict, qrels: dict) -> dict:
     """The onnx-int8 backend on the same chunks (encode alone) and through a full ingest and scoring."""
-    from .core import Assistant
+    from assistant.core import Assistant
 
     settings = make_settings(index_dir=work / "scifact-onnx", embed_backend="onnx-int8")
     b = Assistant(settings)
@@ -132,7 +132,7 @@ def _child(code: str, *args: str, timeout: float = 3600) -> tuple[dict, float]:
 
 def build_scale_index(source: str, target: Path, size: int) -> None:
     """A deterministic corpus of `size` chunks derived from the SciFact chunks (vectors reused, not timed)."""
-    _child("from assistant.scale import build_main; build_main()", source, str(target), str(size))
+    _child("from assistant.measuring.scale import build_main; build_main()", source, str(target), str(size))
 
 
 def measure(index: Path, questions: list[str], n: int, server: tuple[str, int] | None = None) -> dict:
@@ -140,7 +140,7 @@ def measure(index: Path, questions: list[str], n: int, server: tuple[str, int] |
     qfile = index / "questions.json"
     qfile.write_text(json.dumps(questions[:n]))
     args = [str(index), str(qfile)] + ([server[0], str(server[1])] if server else [])
-    result, spawned = _child("from assistant.scale import measure_main; measure_main()", *args)
+    result, spawned = _child("from assistant.measuring.scale import measure_main; measure_main()", *args)
     result["cold_start_s"] = round(result.pop("first_answer_at") - spawned, 2)
     return result
 
@@ -174,7 +174,7 @@ def chroma_server(path: Path, port: int | None = None):
 
 def latency_base(work: Path, data_dir: Path) -> dict:
     """Only what the latency rows need: SciFact ingested the normal way, and its test queries."""
-    from .core import Assistant
+    from assistant.core import Assistant
 
     qrels = sf.load_qrels(data_dir / "qrels" / "test.tsv")
     sf.write_docs(data_dir, work / "scifact")

@@ -60,8 +60,8 @@ def _global(
 
 def _assistant():
     if _state["assistant"] is None:
-        from .config import make_settings
-        from .core import Assistant
+        from assistant.config import make_settings
+        from assistant.core import Assistant
 
         _state["assistant"] = Assistant(make_settings(**_state["overrides"]))
     return _state["assistant"]
@@ -239,7 +239,7 @@ def serve(
     """Start the chat page (Gradio) on HOST:PORT."""
     import os
 
-    from .models import AssistantError
+    from assistant.models import AssistantError
 
     try:
         from ui.app import exposure_warning
@@ -269,7 +269,7 @@ def serve(
 @app.command()
 def chat() -> None:
     """Multi-turn questions in the terminal; follow-ups use the earlier turns ('exit' or Ctrl-D to leave)."""
-    from .models import AssistantError
+    from assistant.models import AssistantError
 
     a = _assistant()
     typer.echo(f"Policy Assistant: {len(a.documents())} documents indexed. Ask a question; 'exit' to leave.")
@@ -304,8 +304,14 @@ def evaluate(
     as_json: JsonOpt = False,
 ) -> None:
     """Answer quality (questions files, ours or ConditionalQA's) or verdict accuracy (claims files)."""
-    from . import evaluation as ev
-    from .evaluation import evaluate_claims, evaluate_questions, format_claims, format_report, load_jsonl
+    from assistant.measuring import evaluation as ev
+    from assistant.measuring.evaluation import (
+        evaluate_claims,
+        evaluate_questions,
+        format_claims,
+        format_report,
+        load_jsonl,
+    )
 
     if split not in (None, "fit", "tune", "test"):
         raise typer.BadParameter(f"--split must be fit, tune or test, got {split!r}")
@@ -341,8 +347,8 @@ def train_answerer(
     passages: Annotated[int, typer.Option("--passages", help="Top passages to take sentences from.")] = 8,
 ) -> None:
     """Refit the answer selector on ConditionalQA's train split (split by guide) and save it."""
-    from . import training as t
-    from .selection import MODEL_PATH
+    from assistant.measuring import training as t
+    from assistant.reasoning.selection import MODEL_PATH
 
     if passages < 1:
         raise typer.BadParameter(f"--passages must be at least 1, got {passages}")
@@ -362,7 +368,7 @@ def bench(
     as_json: JsonOpt = False,
 ) -> None:
     """Retrieval quality on BEIR SciFact, ingest throughput, and latency/memory at 1k-100k chunks."""
-    from . import bench as b
+    from assistant.measuring import bench as b
 
     result = b.run(quick=quick, data_dir=data or b.DEFAULT_DATA, latency_only=latency_only)
     table = b.to_markdown(result)
@@ -375,7 +381,7 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: runs the app and turns known failures into one line and an exit code."""
     import click
 
-    from .models import AssistantError
+    from assistant.models import AssistantError
 
     try:
         code = app(args=argv, standalone_mode=False)

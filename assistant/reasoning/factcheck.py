@@ -8,13 +8,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .answer import cite, coverage, key_terms, names_present
-from .chunking import sentence_spans
-from .keyword import KeywordIndex
-from .models import Citation, Hit, Verdict
-from .numbers import Quantity, read_quantities
-from .questions import entities
-from .selection import gather
+from assistant.index.keyword import KeywordIndex
+from assistant.models import Citation, Hit, Verdict
+from assistant.reasoning.answer import cite, coverage, key_terms, names_present
+from assistant.reasoning.questions import entities
+from assistant.reasoning.selection import gather
+from assistant.text.chunking import sentence_spans
+from assistant.text.numbers import Quantity, read_quantities
 
 VERDICTS = ("supported", "contradicted", "not_found")
 _CONTEXT_KINDS = ("year", "label")
@@ -148,7 +148,7 @@ def _same_subject(claim_fig: Quantity, evidence: Quantity) -> bool:
 
 
 def _noun_overlap(a: Quantity, b: Quantity) -> int:
-    from .keyword import Tokenizer
+    from assistant.index.keyword import Tokenizer
 
     tok = _TOKENIZER or Tokenizer()
     return len(set(tok(" ".join(a.noun))) & set(tok(" ".join(b.noun))))

@@ -12,10 +12,9 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .chunking import is_list_item, sentence_spans
-from .keyword import KeywordIndex
-from .models import Answer, Citation, Hit
-from .selection import (
+from assistant.index.keyword import KeywordIndex
+from assistant.models import Answer, Citation, Hit
+from assistant.reasoning.selection import (
     FEATURES,
     Candidate,
     Featurizer,
@@ -27,6 +26,7 @@ from .selection import (
     present,
     question_names,
 )
+from assistant.text.chunking import is_list_item, sentence_spans
 
 NOT_ANSWERED = "The corpus does not answer this."
 CLOSEST = "Closest passages; they may not answer this exactly:"

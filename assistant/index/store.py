@@ -30,8 +30,8 @@ from typing import Protocol
 
 import numpy as np
 
-from .config import Settings
-from .models import AssistantError, Chunk, Document, DocumentInfo
+from assistant.config import Settings
+from assistant.models import AssistantError, Chunk, Document, DocumentInfo
 
 log = logging.getLogger(__name__)
 

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .chunking import Chunker, sentence_spans
-from .config import Settings
-from .documents import Source, discover, parse, read_bytes, sha256
-from .embeddings import Embedder
-from .keyword import KeywordIndex
-from .models import Cancelled, Chunk, Document, IngestReport, InputError
-from .store import TITLE_SPAN, SentenceVectors, Store
+from assistant.config import Settings
+from assistant.index.embeddings import Embedder
+from assistant.index.keyword import KeywordIndex
+from assistant.index.store import TITLE_SPAN, SentenceVectors, Store
+from assistant.models import Cancelled, Chunk, Document, IngestReport, InputError
+from assistant.text.chunking import Chunker, sentence_spans
+from assistant.text.documents import Source, discover, parse, read_bytes, sha256
 
 log = logging.getLogger(__name__)
 

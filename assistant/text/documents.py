@@ -6,11 +6,12 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
-from .models import Document, InputError
-from .readers import READERS, Limits, Parsed, fetch_url, normalise
+from assistant.config import Limits
+from assistant.models import Document, InputError
+from assistant.text.normalise import normalise, normalise_date
+from assistant.text.readers import READERS, Parsed, fetch_url
 
 log = logging.getLogger(__name__)
 
@@ -158,35 +159,6 @@ def split_header(text: str) -> tuple[dict[str, str], str]:
 def _title_from_text(text: str) -> str:
     first = text.split("\n", 1)[0].strip().lstrip("#").strip()
     return first if 0 < len(first) <= 150 and not first.endswith((".", ";", ",")) else ""
-
-
-_DATE_FORMATS = (
-    "%Y-%m-%d",
-    "%Y/%m/%d",
-    "%Y.%m.%d",
-    "%B %d, %Y",
-    "%b %d, %Y",
-    "%d %B %Y",
-    "%d %b %Y",
-    "%Y年%m月%d日",
-)
-
-
-def normalise_date(value: str) -> str:
-    """Dates in common written forms to YYYY-MM-DD; '' when not understood."""
-    value = (value or "").strip()
-    if not value:
-        return ""
-    m = re.match(r"^(\d{4})-(\d{1,2})-(\d{1,2})", value)
-    if m:
-        value = f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
-    for fmt in _DATE_FORMATS:
-        try:
-            return datetime.strptime(value, fmt).date().isoformat()
-        except ValueError:
-            continue
-    log.debug("date %r not understood", value)
-    return ""
 
 
 def _host(url: str) -> str:

@@ -21,11 +21,11 @@ from typing import Literal
 
 import numpy as np
 
-from .evaluation import load_jsonl
-from .models import AssistantError
-from .selection import FEATURES, FEATURES_VERSION, SelectorModel
+from assistant.measuring.evaluation import load_jsonl
+from assistant.models import AssistantError
+from assistant.reasoning.selection import FEATURES, FEATURES_VERSION, SelectorModel
 
-DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "train" / "conditionalqa"
+DEFAULT_DATA = Path(__file__).resolve().parents[3] / "shared" / "train" / "conditionalqa"
 Split = Literal["fit", "tune", "test"]
 MODES = ("question", "situation + question")
 SCORER = "trees"  # or "logistic"; trees chose the evidence more often on the tune guides (docs/answers.md)
@@ -49,7 +49,7 @@ def guide_split(url: str) -> Split:
 
 
 def squash(text: str) -> str:
-    from .readers import normalise
+    from assistant.text.normalise import normalise
 
     text = re.sub(r"^\s*([-*•·]|\(?\d{1,3}[.)])\s+", "", normalise(text))
     return " ".join(text.split()).lower()
@@ -132,8 +132,8 @@ class Example:
 
 def collect(assistant, rows: list[dict]) -> list[Example]:
     """Retrieve, build candidates and label them (sentence inside a gold evidence, or the reverse)."""
-    from .chunking import sentence_spans
-    from .selection import split_situation
+    from assistant.reasoning.selection import split_situation
+    from assistant.text.chunking import sentence_spans
 
     texts = [c for r in rows for m in MODES for c in _query_texts(question_text(r, m), split_situation)]
     texts += [p[a:b] for _ids, passages, _m in assistant.store.iter_chunks() for p in passages
@@ -310,7 +310,7 @@ def report(model: SelectorModel, examples: list[Example], split: Split) -> dict:
 
 def train(data_dir: Path, work: Path, out: Path, passages: int = 8) -> dict:
     """The whole refit: guides -> index -> candidates -> model file; returns the figures."""
-    from .core import Assistant
+    from assistant.core import Assistant
 
     path = data_dir / "train.jsonl"
     if not path.is_file():

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 
-from .documents import normalise_date
-from .embeddings import Embedder
-from .keyword import KeywordIndex
-from .models import AssistantError, Hit
-from .store import Store, date_int
+from assistant.index.embeddings import Embedder
+from assistant.index.keyword import KeywordIndex
+from assistant.index.store import Store, date_int
+from assistant.models import AssistantError, Hit
+from assistant.text.normalise import normalise_date
 
 log = logging.getLogger(__name__)
 

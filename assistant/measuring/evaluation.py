@@ -8,13 +8,13 @@ import statistics
 import time
 from pathlib import Path
 
-from .models import AssistantError
+from assistant.models import AssistantError
 
 _FIGURE = re.compile(r"\d(?:[\d,.]*\d)?")
 
 
 def _squash(text: str) -> str:
-    from .readers import normalise
+    from assistant.text.normalise import normalise
 
     return " ".join(normalise(text).split())
 
@@ -117,7 +117,7 @@ def evaluate_conditionalqa(assistant, rows: list[dict], split: str | None = None
     """For the question alone and for situation + question: evidence cited (a citation's quote holds one
     of the evidence sentences, or lies inside one), answer span present, wrongful and right abstentions,
     hedged answers, latency. `split` keeps the guides of one training split (fit, tune, test)."""
-    from .training import MODES, guide_split, question_text, squash
+    from assistant.measuring.training import MODES, guide_split, question_text, squash
 
     if split:
         rows = [r for r in rows if guide_split(r["url"]) == split]
@@ -183,7 +183,7 @@ def format_report(report: dict) -> str:
 
 def evaluate_claims(assistant, rows: list[dict]) -> dict:
     """Verdict accuracy per expected verdict, a confusion table, and warm check latency."""
-    from .factcheck import VERDICTS
+    from assistant.reasoning.factcheck import VERDICTS
 
     assistant.search("warm up the model and the indexes", k=1)
     results, latencies = [], []

@@ -5,36 +5,20 @@ from __future__ import annotations
 import io
 import logging
 import re
-import unicodedata
 import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 
-from .models import InputError
+from assistant.config import Limits
+from assistant.models import InputError
+from assistant.text.normalise import normalise
 
 log = logging.getLogger(__name__)
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]{2,}")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
-
-
-@dataclass(frozen=True)
-class Limits:
-    """How far one file may expand when read: a few kilobytes can unpack to gigabytes (a zip or PDF
-    stream bomb), so the size cap on the file itself is not enough."""
-
-    expanded_bytes: int = 100 * 1024 * 1024  # DOCX: all its compressed parts, unpacked
-    chars: int = 10_000_000  # text extracted from one document
-    pdf_pages: int = 5_000
-
-    def check_chars(self, n: int) -> None:
-        if n > self.chars:
-            raise InputError(
-                f"refused: expands to more than {self.chars:,} characters of text "
-                "(limit: POLICY_ASSISTANT_MAX_DOC_CHARS)"
-            )
 
 
 @dataclass
@@ -47,17 +31,6 @@ class Parsed:
     source: str = ""
     url: str = ""
     pages: list[tuple[int, int]] = field(default_factory=list)
-
-
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
-
-
-def normalise(text: str) -> str:
-    """NFKC (non-breaking spaces become spaces), Unix newlines, no trailing blanks, at most one empty line."""
-    text = unicodedata.normalize("NFKC", text.replace("\r\n", "\n").replace("\r", "\n")).translate(_INVISIBLE)
-    text = re.sub(r"[ \t]+\n", "\n", text)
-    text = re.sub(r"\n{3,}", "\n\n", text)
-    return text.strip()
 
 
 def decode_text(data: bytes) -> str:

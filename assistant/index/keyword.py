@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .store import Store
+from assistant.index.store import Store
 
 log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)
