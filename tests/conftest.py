@@ -5,20 +5,11 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
+from helpers import stop
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-DATA = Path(__file__).parent / "data"
-ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT / "corpus"
-SEED = next(CORPUS.glob("beijing_*.txt"))
-EVAL_EXTRA = ROOT.parent / "shared" / "eval" / "corpus_extra"
 
 
 def _loopback(address) -> bool:
@@ -65,12 +56,6 @@ def fake_embedder():
     return HashEmbedder(64)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory):
     """A real `chroma run` server on a free loopback port, stopped at the end of the session."""
@@ -79,39 +64,3 @@ def chroma_server(tmp_path_factory):
     proc, host, port = start(tmp_path_factory.mktemp("chroma-server") / "data")
     yield (host, port)
     stop(proc)
-
-
-def stop(proc) -> None:
-    if proc is not None and proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-def wait_http(url: str, proc, seconds: float = 120, log: Path | None = None) -> None:
-    """Wait until `url` answers; fail with the log's tail if the process dies or time runs out."""
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=2).read()
-            return
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                stop(proc)
-                tail = log.read_text(errors="replace")[-3000:] if log and log.exists() else ""
-                pytest.fail(f"{url} did not come up: {tail}")
-            time.sleep(0.3)
-
-
-def run_cli(*args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-    """The installed command line, in a subprocess, as a user runs it."""
-    return subprocess.run(
-        [sys.executable, "-m", "assistant", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, **(env or {})},
-        cwd=ROOT,
-    )

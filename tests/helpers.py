@@ -1,8 +1,17 @@
-"""Builders for test inputs that are binary (PDF, DOCX); their text says it is synthetic."""
+"""Shared test helpers: paths, the CLI in a subprocess, servers, and builders for binary inputs (PDF,
+DOCX), whose text says it is synthetic. Fixtures live in conftest.py; tests import helpers from here."""
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
+
+import pytest
 
 
 def make_pdf(pages: list[str]) -> bytes:
@@ -45,3 +54,62 @@ def make_docx(path: Path, title: str, paragraphs: list[str]) -> Path:
         document.add_paragraph(p)
     document.save(str(path))
     return path
+
+
+DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+SEED = next(CORPUS.glob("beijing_*.txt"))
+EVAL_EXTRA = ROOT.parent / "shared" / "eval" / "corpus_extra"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def stop(proc) -> None:
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def wait_http(url: str, proc, seconds: float = 120, log: Path | None = None) -> None:
+    """Wait until `url` answers; fail with the log's tail if the process dies or time runs out."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                stop(proc)
+                tail = log.read_text(errors="replace")[-3000:] if log and log.exists() else ""
+                pytest.fail(f"{url} did not come up: {tail}")
+            time.sleep(0.3)
+
+
+def run_cli(*args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    """The installed command line, in a subprocess, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "assistant", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        cwd=ROOT,
+    )
+
+
+def load(path, cap: int = 50 * 1024 * 1024):
+    """Discover, read and parse one file as ingest does; fails the test on a refusal."""
+    from assistant.text.documents import discover, parse, read_bytes
+
+    sources, failed, _ = discover([str(path)])
+    assert not failed, failed
+    data, ext = read_bytes(sources[0], cap, 5)
+    return parse(sources[0], data, ext)

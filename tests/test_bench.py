@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import DATA, run_cli
+from helpers import DATA, run_cli
 
 from assistant.measuring.scifact import ndcg_at, recall_at
 

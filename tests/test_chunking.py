@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import EVAL_EXTRA, SEED
-from test_documents import load
+from helpers import EVAL_EXTRA, SEED, load
 
 from assistant.index.embeddings import bundled_model_dir
 from assistant.models import Document

@@ -7,21 +7,13 @@ import threading
 from functools import partial
 
 import pytest
-from conftest import DATA, SEED, free_port
-from helpers import make_docx, make_pdf
+from helpers import DATA, SEED, free_port, load, make_docx, make_pdf
 
 from assistant.models import InputError
 from assistant.text.documents import Source, discover, normalise_date, parse, read_bytes, split_header
 from assistant.text.readers import decode_text, normalise
 
 CAP = 50 * 1024 * 1024
-
-
-def load(path, cap=CAP):
-    sources, failed, _ = discover([str(path)])
-    assert not failed, failed
-    data, ext = read_bytes(sources[0], cap, 5)
-    return parse(sources[0], data, ext)
 
 
 def reason(path, cap=CAP) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import CORPUS, DATA, EVAL_EXTRA, run_cli
+from helpers import CORPUS, DATA, EVAL_EXTRA, run_cli
 
 from assistant import Assistant
 from assistant.measuring.evaluation import evaluate_claims, load_jsonl

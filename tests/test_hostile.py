@@ -85,7 +85,7 @@ def two_writers(tmp_path: Path, host: str = "", port: int = 8000, collection: st
     import sys
     from collections import Counter
 
-    from conftest import ROOT
+    from helpers import ROOT
 
     folders = [tmp_path / f"writer-{w}" for w in range(2)]
     expected = {}
@@ -131,7 +131,7 @@ def test_two_writer_processes_on_one_chroma_server(tmp_path, chroma_server, run)
 def test_a_reader_sees_another_process_write_and_its_filters_work(tmp_path, real_embedder):
     import time
 
-    from conftest import run_cli
+    from helpers import run_cli
 
     index = tmp_path / "index"
     reader = Assistant(index_dir=index, embedder=real_embedder)
@@ -233,7 +233,7 @@ def test_cancel_and_ctrl_c_leave_no_half_document(tmp_path, real_embedder):
     import sys
     import threading
 
-    from conftest import ROOT
+    from helpers import ROOT
 
     from assistant.models import Cancelled
 
@@ -273,7 +273,7 @@ def test_cancel_and_ctrl_c_leave_no_half_document(tmp_path, real_embedder):
 def test_a_read_only_index_can_be_listed_and_searched_not_changed(tmp_path):
     import subprocess
 
-    from conftest import run_cli
+    from helpers import run_cli
 
     index = tmp_path / "index"
     assert (

@@ -5,8 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from conftest import DATA, SEED
-from helpers import make_pdf
+from helpers import DATA, SEED, make_pdf
 
 from assistant import Assistant
 from assistant.models import AssistantError
@@ -129,12 +128,16 @@ def test_bm25_side_index_follows_another_writer(fake_embedder, folder):
     assert reader.keyword.fingerprint == writer.store.fingerprint()
 
 
-def test_bm25_side_index_is_persisted_and_reloaded(fake_embedder, folder):
+def test_bm25_side_index_is_persisted_and_reloaded(fake_embedder, folder, caplog):
+    import logging
+
     Assistant(embedder=fake_embedder).ingest([folder])
     fresh = Assistant(embedder=fake_embedder)
-    fresh.keyword.ensure()
-    snap = fresh.keyword.ensure()
+    with caplog.at_level(logging.DEBUG, logger="assistant.index.keyword"):
+        snap = fresh.keyword.ensure()
+    assert "loaded BM25 side index" in caplog.text and "rebuilt" not in caplog.text  # read back, not rebuilt
     assert snap.retriever is not None and len(snap.ids) == fresh.chunk_count()
+    assert fresh.search("green bond pilots", k=1)[0].doc_id == "policies/synthetic_zone_notice.md"
 
 
 def test_orphan_chunks_of_an_interrupted_write_are_swept(assistant, folder):

@@ -8,7 +8,7 @@ import sys
 import uuid
 
 import pytest
-from conftest import CORPUS, EVAL_EXTRA, ROOT, free_port, run_cli
+from helpers import CORPUS, EVAL_EXTRA, ROOT, free_port, run_cli
 
 from assistant import Assistant
 

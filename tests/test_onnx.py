@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import SEED
+from helpers import SEED
 
 from assistant import Assistant
 from assistant.index.embeddings import OnnxInt8Embedder, make_embedder

@@ -3,16 +3,20 @@ and the chunker's offsets always hold with no text lost between chunks."""
 
 from __future__ import annotations
 
+import re
+from typing import get_args
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assistant.models import Document
 from assistant.reasoning.questions import rewrite
-from assistant.reasoning.selection import answer_type, split_situation
+from assistant.reasoning.selection import AnswerType, answer_type, split_situation
 from assistant.text.chunking import Chunker, sentence_spans, whitespace_counter
 from assistant.text.documents import normalise_date, split_header
+from assistant.text.normalise import normalise
 from assistant.text.numbers import read_quantities
-from assistant.text.readers import decode_text, normalise
+from assistant.text.readers import decode_text
 
 TEXT = st.text(st.characters(codec="utf-8"), max_size=600)
 PROSE = st.lists(
@@ -31,7 +35,8 @@ PROSE = st.lists(
 def test_header_parser_and_normaliser_never_crash(text):
     meta, body = split_header(normalise(text))
     assert isinstance(meta, dict) and isinstance(body, str)
-    normalise_date(text[:40])
+    date = normalise_date(text[:40])
+    assert date == "" or re.fullmatch(r"\d{4}-\d{2}-\d{2}", date)
 
 
 @settings(max_examples=200, deadline=None)
@@ -71,6 +76,8 @@ def test_decoder_either_decodes_or_says_binary(data):
 @settings(max_examples=100, deadline=None)
 @given(TEXT, TEXT)
 def test_question_reading_never_crashes(question, previous):
-    answer_type(question)
-    split_situation(question)
-    rewrite(question, [(previous, "")])
+    assert answer_type(question) in get_args(AnswerType)
+    query = split_situation(question)
+    assert set(query.question.split()) <= set(question.split())
+    assert set(query.situation.split()) <= set(question.split())
+    assert isinstance(rewrite(question, [(previous, "")]), str)

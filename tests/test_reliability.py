@@ -13,7 +13,7 @@ import uuid
 from collections import Counter
 
 import pytest
-from conftest import ROOT, free_port, stop, wait_http
+from helpers import ROOT, free_port, stop, wait_http
 
 from assistant import Assistant
 from assistant.measuring.bench import chroma_server

@@ -51,6 +51,7 @@ class Store(Protocol):
     def sentence_vectors(self, chunk_ids: list[str]) -> dict[str, dict[tuple[int, int], np.ndarray]]: ...
     def query(self, vector: np.ndarray, k: int, where: dict | None) -> list[tuple[str, float, str, dict]]: ...
     def iter_chunks(self) -> Iterator[tuple[list[str], list[str], list[dict]]]: ...
+    def chunk_vectors(self, ids: list[str]) -> dict[str, np.ndarray]: ...
     def get(self, ids: list[str]) -> dict[str, tuple[str, dict]]: ...
     def count(self) -> int: ...
     def fingerprint(self) -> str: ...
@@ -398,6 +399,16 @@ class ChromaStore:
                 return
             yield got["ids"], got["documents"], got["metadatas"]
             offset += len(got["ids"])
+
+    def chunk_vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
+        """The stored embeddings of these chunks, by id (for tools that copy or blend an index)."""
+        if not ids:
+            return {}
+        self._connect()
+        got = self._call(self._chunks.get, ids=list(ids), include=["embeddings"])
+        return {
+            i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"], strict=True)
+        }
 
     def count(self) -> int:
         self._connect()

@@ -377,6 +377,37 @@ def bench(
     typer.echo(json.dumps(result, indent=2) if as_json else table)
 
 
+_GLOBAL_VALUED = ("--index", "--chroma-host", "--chroma-port", "--embed-model", "--embed-backend")
+_GLOBAL_FLAGS = ("-v", "-vv", "-vvv", "--verbose")
+
+
+def hoist_global_options(argv: list[str]) -> list[str]:
+    """Global options given after the command (`ingest corpus --index /tmp/x`) moved before it, where
+    the command line parser expects them; everything else keeps its order."""
+    import typer.main
+
+    commands = set(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
+    at = 0
+    while at < len(argv) and argv[at] not in commands:
+        at += 2 if argv[at] in _GLOBAL_VALUED else 1
+    if at >= len(argv):
+        return argv
+    moved, rest, tail, j = [], [], argv[at + 1 :], 0
+    while j < len(tail):
+        arg = tail[j]
+        if arg == "--":
+            rest += tail[j:]
+            break
+        if arg.split("=", 1)[0] in _GLOBAL_VALUED and ("=" in arg or j + 1 < len(tail)):
+            take = 1 if "=" in arg else 2
+            moved += tail[j : j + take]
+            j += take
+            continue
+        (moved if arg in _GLOBAL_FLAGS else rest).append(arg)
+        j += 1
+    return argv[:at] + moved + [argv[at]] + rest
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: runs the app and turns known failures into one line and an exit code."""
     import click
@@ -384,7 +415,9 @@ def main(argv: list[str] | None = None) -> None:
     from assistant.models import AssistantError
 
     try:
-        code = app(args=argv, standalone_mode=False)
+        code = app(
+            args=hoist_global_options(list(sys.argv[1:] if argv is None else argv)), standalone_mode=False
+        )
     except click.exceptions.Exit as exc:
         code = exc.exit_code
     except click.ClickException as exc:

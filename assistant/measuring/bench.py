@@ -71,7 +71,7 @@ def quality_and_throughput(work: Path, data_dir: Path, quick: bool) -> dict:
     ]
     _log(f"encoding the same {len(texts)} chunks alone")
     started = time.perf_counter()
-    a.embedder.model.encode(texts, batch_size=a.settings.batch_size, normalize_embeddings=True)
+    a.embedder.embed(texts)
     encode_s = time.perf_counter() - started
     _log(f"scoring {len(qids)} queries")
     queries = sf.load_queries(data_dir / "queries.jsonl", qids)

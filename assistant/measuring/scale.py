@@ -46,15 +46,18 @@ def build_main() -> None:
 
     source, target, size = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
     src = ChromaStore(make_settings(index_dir=source))
-    src._connect()
-    got = src._chunks.get(include=["documents", "metadatas", "embeddings"])
-    texts, metas = got["documents"], got["metadatas"]
-    vectors = np.asarray(got["embeddings"], dtype=np.float32)
+    ids, texts, metas = [], [], []
+    for page_ids, page_texts, page_metas in src.iter_chunks():
+        ids += page_ids
+        texts += page_texts
+        metas += page_metas
+    stored_vectors = src.chunk_vectors(ids)
+    vectors = np.stack([stored_vectors[i] for i in ids]).astype(np.float32)
     sentence_vectors = {}  # sentence text -> its stored vector, reused for the blends' sentences
-    for k in range(0, len(got["ids"]), 500):
-        ids = got["ids"][k : k + 500]
-        stored = src.sentence_vectors(ids)
-        for cid, text, meta in zip(ids, texts[k : k + 500], metas[k : k + 500], strict=True):
+    for k in range(0, len(ids), 500):
+        page = ids[k : k + 500]
+        stored = src.sentence_vectors(page)
+        for cid, text, meta in zip(page, texts[k : k + 500], metas[k : k + 500], strict=True):
             for (a, b), vec in stored.get(cid, {}).items():
                 sentence_vectors[
                     meta.get("title") or meta["doc_id"] if (a, b) == TITLE_SPAN else text[a:b]

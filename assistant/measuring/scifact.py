@@ -113,21 +113,17 @@ def rankers(assistant, depth: int = 300) -> dict[str, Callable[[str], list[str]]
 
 
 def evaluate(assistant, queries: dict[str, str], qrels: dict[str, dict[str, int]], depth: int = 300) -> dict:
-    """nDCG@10 and recall@100 per ranker over the given queries."""
-    old = assistant.retriever.candidates
-    assistant.retriever.candidates = max(old, depth)
-    try:
-        results = {}
-        for name, rank in rankers(assistant, depth).items():
-            ndcg, recall = [], []
-            for qid, text in queries.items():
-                ranked = rank(text)
-                ndcg.append(ndcg_at(ranked, qrels[qid]))
-                recall.append(recall_at(ranked, qrels[qid]))
-            results[name] = {
-                "ndcg@10": round(sum(ndcg) / len(ndcg), 4),
-                "recall@100": round(sum(recall) / len(recall), 4),
-            }
-    finally:
-        assistant.retriever.candidates = old
+    """nDCG@10 and recall@100 per ranker over the given queries (each ranker takes `depth` candidates from
+    both sides: `search(k=depth)` widens the hybrid's candidate lists to k)."""
+    results = {}
+    for name, rank in rankers(assistant, depth).items():
+        ndcg, recall = [], []
+        for qid, text in queries.items():
+            ranked = rank(text)
+            ndcg.append(ndcg_at(ranked, qrels[qid]))
+            recall.append(recall_at(ranked, qrels[qid]))
+        results[name] = {
+            "ndcg@10": round(sum(ndcg) / len(ndcg), 4),
+            "recall@100": round(sum(recall) / len(recall), 4),
+        }
     return results

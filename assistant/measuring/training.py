@@ -38,7 +38,7 @@ def _load_examples(path: Path, key) -> list[Example] | None:
     try:
         with open(path, "rb") as f:
             stored_key, examples = pickle.load(f)
-    except (OSError, pickle.PickleError, EOFError, AttributeError):
+    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError):  # stale or moved classes
         return None
     return examples if stored_key == key else None
 
@@ -184,10 +184,10 @@ def fit(examples: list[Example]) -> SelectorModel:
 
     def scorer(Xs, ys):
         if SCORER == "trees":
-            from sklearn.ensemble import HistGradientBoostingClassifier
+            from sklearn.ensemble import GradientBoostingClassifier
 
-            gb = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05, max_leaf_nodes=15,
-                                                min_samples_leaf=40, random_state=0)  # fmt: skip
+            gb = GradientBoostingClassifier(n_estimators=200, learning_rate=0.05, max_leaf_nodes=15,
+                                            min_samples_leaf=40, random_state=0)  # fmt: skip
             return gb.fit(Xs, ys)
         return LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced").fit((Xs - mean) / scale, ys)
 
@@ -214,9 +214,7 @@ def fit(examples: list[Example]) -> SelectorModel:
         mean=mean.tolist(),
         scale=scale.tolist(),
         coef=final.coef_[0].tolist() if SCORER != "trees" else [0.0] * len(FEATURES),
-        intercept=float(final.intercept_[0])
-        if SCORER != "trees"
-        else float(final._baseline_prediction[0][0]),
+        intercept=float(final.intercept_[0]) if SCORER != "trees" else _prior_log_odds(final),
         trees=export_trees(final) if SCORER == "trees" else [],
         calibration=[float(cal.coef_[0][0]), float(cal.coef_[0][1]), float(cal.intercept_[0])],
         answer_at=0.5,
@@ -228,19 +226,26 @@ def fit(examples: list[Example]) -> SelectorModel:
 
 
 def export_trees(gb) -> list[dict]:
-    """The boosted trees as plain lists (leaves: left = right = -1), read back by SelectorModel.logits."""
+    """The boosted trees as plain lists (leaves: left = right = -1, values scaled by the learning rate),
+    read back by SelectorModel.logits; from scikit-learn's public `estimators_[i, 0].tree_`."""
     out = []
-    for (tree,) in gb._predictors:
-        nodes = tree.nodes
-        leaf = nodes["is_leaf"].astype(bool)
+    for (estimator,) in gb.estimators_:
+        tree = estimator.tree_
+        leaf = tree.children_left < 0
         out.append({
-            "feature": np.where(leaf, -1, nodes["feature_idx"].astype(np.int64)).tolist(),
-            "threshold": np.where(leaf, 0.0, nodes["num_threshold"]).astype(float).tolist(),
-            "left": np.where(leaf, -1, nodes["left"].astype(np.int64)).tolist(),
-            "right": np.where(leaf, -1, nodes["right"].astype(np.int64)).tolist(),
-            "value": np.where(leaf, nodes["value"], 0.0).astype(float).tolist(),
+            "feature": np.where(leaf, -1, tree.feature.astype(np.int64)).tolist(),
+            "threshold": np.where(leaf, 0.0, tree.threshold).astype(float).tolist(),
+            "left": np.where(leaf, -1, tree.children_left.astype(np.int64)).tolist(),
+            "right": np.where(leaf, -1, tree.children_right.astype(np.int64)).tolist(),
+            "value": np.where(leaf, gb.learning_rate * tree.value[:, 0, 0], 0.0).astype(float).tolist(),
         })  # fmt: skip
     return out
+
+
+def _prior_log_odds(gb) -> float:
+    """The boosting's starting score: log-odds of the positive class among the fitted candidates."""
+    p = float(gb.init_.class_prior_[1])
+    return float(np.log(p / (1 - p)))
 
 
 def _chosen(logits: np.ndarray, labels: np.ndarray) -> tuple[float, float, bool]:
@@ -321,8 +326,7 @@ def train(data_dir: Path, work: Path, out: Path, passages: int = 8) -> dict:
     write_guides(rows, guides)
     a = Assistant(index_dir=work / "index")
     a.query_embedder.size = 10**6
-    a.answerer.featurizer.passages = passages
-    a.answerer._model = SelectorModel.untrained(passages)
+    a.answerer.model = SelectorModel.untrained(passages)
     _log(f"ingesting {len(urls)} guide documents into {work / 'index'}")
     a.ingest([guides], prune=True)
     cache = work / f"examples-{passages}.pkl"

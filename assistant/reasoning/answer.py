@@ -54,6 +54,11 @@ class Answerer:
             self._model = SelectorModel.load()
         return self._model
 
+    @model.setter
+    def model(self, model: SelectorModel) -> None:
+        """Use another fitted (or, for collecting training candidates, an untrained) selector."""
+        self._model = model
+
     def candidates(self, query: Query, hits: list[Hit]) -> list[Candidate]:
         self.featurizer.passages = self.model.passages
         return self.featurizer.candidates(query, hits)
