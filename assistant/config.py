@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, get_args
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from assistant.models import InputError
+
+EmbedBackend = Literal["torch", "onnx-int8"]
+EMBED_BACKENDS: tuple[str, ...] = get_args(EmbedBackend)
 
 
 @dataclass(frozen=True)
@@ -41,7 +45,7 @@ class Settings(BaseSettings):
         None, description="sentence-transformers model dir; bundled MiniLM if unset"
     )
     device: str | None = Field(None, description="torch device for embeddings (cpu, cuda); auto when unset")
-    embed_backend: str = Field(
+    embed_backend: EmbedBackend = Field(
         "torch", description="torch, or onnx-int8 (exported locally, ~2.5x faster on CPU)"
     )
     batch_size: int = Field(64, ge=1, le=4096)
@@ -62,11 +66,11 @@ class Settings(BaseSettings):
     candidates: int = Field(40, ge=1, le=1000, description="dense and BM25 candidates before fusion")
     rrf_k: int = Field(60, ge=1, description="reciprocal-rank fusion constant")
 
-    @field_validator("embed_backend")
+    @field_validator("embed_backend", mode="before")
     @classmethod
     def _known_backend(cls, v: str) -> str:
-        if v not in ("torch", "onnx-int8"):
-            raise ValueError(f"unknown embedding backend {v!r}; choose one of: torch, onnx-int8")
+        if v not in EMBED_BACKENDS:
+            raise ValueError(f"unknown embedding backend {v!r}; choose one of: {', '.join(EMBED_BACKENDS)}")
         return v
 
     @field_validator("chroma_host")

@@ -20,6 +20,7 @@ from assistant.models import (
     AssistantError,
     Cancelled,
     DocumentInfo,
+    Filters,
     Hit,
     IngestReport,
     UploadResult,
@@ -122,12 +123,15 @@ class Assistant:
     def uploads_dir(self) -> Path:
         return Path(self.settings.index_dir) / "uploads"
 
-    def search(self, query: str, k: int = 10, filters: dict | None = None) -> list[Hit]:
+    def search(self, query: str, k: int = 10, filters: Filters | dict | None = None) -> list[Hit]:
         """Ranked passages for a query (hybrid dense + BM25), no answer."""
         return self.retriever.search(clean_query(query), k=k, filters=filters)
 
     def ask(
-        self, question: str, history: list[tuple[str, str]] | None = None, filters: dict | None = None
+        self,
+        question: str,
+        history: list[tuple[str, str]] | None = None,
+        filters: Filters | dict | None = None,
     ) -> Answer:
         """Answer with cited sentences, or abstain; follow-ups are rewritten using `history`."""
         from assistant.reasoning.questions import rewrite
@@ -140,7 +144,7 @@ class Assistant:
         answer.rewritten_question = rewritten if rewritten != question else ""
         return answer
 
-    def retrieve(self, text: str, filters: dict | None = None, k: int = 10):
+    def retrieve(self, text: str, filters: Filters | dict | None = None, k: int = 10):
         """Split the asker's situation from the question; search with the question and, when there is a
         situation, with both, fusing the two rankings. Returns (Query, hits)."""
         from assistant.reasoning.retrieval import reciprocal_rank_fusion
@@ -155,7 +159,7 @@ class Assistant:
         fused = reciprocal_rank_fusion([[h.chunk_id for h in hits], [h.chunk_id for h in both]])[:k]
         return query, [replace(by_id[cid], score=round(score, 6)) for cid, score in fused]
 
-    def check(self, claim: str, filters: dict | None = None) -> Verdict:
+    def check(self, claim: str, filters: Filters | dict | None = None) -> Verdict:
         """Fact-check a claim against the corpus: supported, contradicted or not_found, with evidence."""
         claim = clean_query(claim)
         return self.checker.check(claim, self.retriever.search(claim, k=10, filters=filters))

@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 Outcome = Literal["answer", "closest", "none"]
+AnswerType = Literal["number", "percent", "date", "name", "yesno", "other"]  # what a question asks for
+VerdictKind = Literal["supported", "contradicted", "not_found"]
 
 
 class AssistantError(Exception):
@@ -21,6 +23,29 @@ class Cancelled(AssistantError):
 
 class InputError(AssistantError):
     """One input (file or URL) could not be read; the rest of the work goes on."""
+
+
+@dataclass
+class Filters:
+    """What a search, question or claim may draw on: sources, a date range (YYYY-MM-DD) and documents;
+    empty fields do not filter. The CLI and the page build it alike; API clients may pass the dict."""
+
+    source: list[str] = field(default_factory=list)
+    date_from: str = ""
+    date_to: str = ""
+    doc_ids: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, source=None, date_from=None, date_to=None, doc_ids=None) -> Filters:
+        """From form or option values: None and blanks mean no filter; one string is one value."""
+
+        def values(v) -> list[str]:
+            return [v] if isinstance(v, str) and v.strip() else [str(x) for x in v or [] if str(x).strip()]
+
+        return cls(values(source), (date_from or "").strip(), (date_to or "").strip(), values(doc_ids))
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if v}
 
 
 @dataclass
@@ -174,7 +199,7 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     related: list[Hit] = field(default_factory=list)  # shown as "related, not an answer" when abstaining
     rewritten_question: str = ""
-    kind: str = ""  # the answer type the question asks for: number, percent, date, name, yesno, other
+    kind: AnswerType = "other"  # what the question asks for
     confidence: float = 0.0  # calibrated probability that the quoted sentence answers the question
     outcome: Outcome = "none"  # answer (confident), closest (hedged quotes), none (abstained)
 
@@ -185,15 +210,26 @@ class Answer:
 
 
 @dataclass
+class FigureCheck:
+    """One figure of a claim against the corpus: its status, the corpus figure it was compared with, and
+    the citation number holding that figure (0 when none)."""
+
+    figure: str
+    status: VerdictKind
+    evidence: str = ""
+    n: int = 0
+
+
+@dataclass
 class Verdict:
     """Fact-check of a claim: supported, contradicted or not_found, with the evidence sentences cited."""
 
     claim: str
-    verdict: str  # supported | contradicted | not_found
+    verdict: VerdictKind
     explanation: str
     citations: list[Citation] = field(default_factory=list)
     related: list[Hit] = field(default_factory=list)
-    parts: list[dict] = field(default_factory=list)  # per claim figure: figure, status, evidence figure, n
+    parts: list[FigureCheck] = field(default_factory=list)  # one per figure of the claim
 
     def to_dict(self) -> dict:
         d = asdict(self)

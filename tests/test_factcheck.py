@@ -56,7 +56,7 @@ def test_several_figures_say_which_part_is_wrong(assistant):
     v = assistant.check("152 projects under the 2.0 plan were completed, an implementation rate above 95%.")
     assert v.verdict == "contradicted"
     assert "above 95%" in v.explanation and "exceeding 86%" in v.explanation
-    assert {p["figure"]: p["status"] for p in v.parts}["152"] == "supported"
+    assert {p.figure: p.status for p in v.parts}["152"] == "supported"
 
 
 def test_other_place_is_not_evidence(assistant):

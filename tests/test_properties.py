@@ -9,9 +9,9 @@ from typing import get_args
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.models import Document
+from assistant.models import AnswerType, Document
 from assistant.reasoning.questions import rewrite
-from assistant.reasoning.selection import AnswerType, answer_type, split_situation
+from assistant.reasoning.selection import answer_type, split_situation
 from assistant.text.chunking import Chunker, sentence_spans, whitespace_counter
 from assistant.text.documents import normalise_date, split_header
 from assistant.text.normalise import normalise

@@ -17,7 +17,7 @@ os.environ.setdefault("GRADIO_TELEMETRY_ENABLED", "False")
 import gradio as gr  # noqa: E402
 
 from assistant.export import conversation_markdown  # noqa: E402
-from assistant.models import AssistantError  # noqa: E402
+from assistant.models import AssistantError, Filters  # noqa: E402
 
 from . import render  # noqa: E402
 
@@ -31,10 +31,8 @@ def api_dict(data: dict) -> dict:
     return data
 
 
-def _filters(sources, date_from, date_to, docs) -> dict:
-    f = {"source": sources or None, "date_from": (date_from or "").strip() or None,
-         "date_to": (date_to or "").strip() or None, "doc_ids": docs or None}  # fmt: skip
-    return {k: v for k, v in f.items() if v}
+def _filters(sources, date_from, date_to, docs) -> Filters:
+    return Filters.of(sources, date_from, date_to, docs)
 
 
 def build_app(assistant) -> gr.Blocks:

@@ -13,6 +13,7 @@ from typing import Protocol
 
 import numpy as np
 
+from assistant.config import EMBED_BACKENDS
 from assistant.models import AssistantError
 
 log = logging.getLogger(__name__)
@@ -249,9 +250,6 @@ class OnnxInt8Embedder:
 
             self._counter = wordpiece_counter(self.model_dir)
         return self._counter(texts)
-
-
-EMBED_BACKENDS = ("torch", "onnx-int8")
 
 
 class CachedEmbedder:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.index.store import Store
+from assistant.index.store import FILTER_FIELDS, Store
 
 log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -131,13 +131,7 @@ class KeywordIndex:
             ids.extend(page_ids)
             texts.extend(page_texts)
             metas.extend(
-                {
-                    "doc_id": m.get("doc_id", ""),
-                    "date_int": m.get("date_int", 0),
-                    "source": m.get("source", ""),
-                    "title": m.get("title", ""),
-                }
-                for m in page_metas
+                {key: m.get(key, 0 if key == "date_int" else "") for key in FILTER_FIELDS} for m in page_metas
             )
         retriever = None
         if ids:

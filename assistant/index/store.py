@@ -31,7 +31,7 @@ from typing import Protocol
 import numpy as np
 
 from assistant.config import Settings
-from assistant.models import AssistantError, Chunk, Document, DocumentInfo
+from assistant.models import AssistantError, Chunk, Document, DocumentInfo, Hit
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +73,42 @@ class SentenceVectors:
 
     spans: list[tuple[int, int, int]]
     vectors: np.ndarray
+
+
+def chunk_metadata(doc: Document, chunk: Chunk, writer: str = "") -> dict:
+    """What the store keeps beside a chunk's text and vector; `hit_from` reads it back."""
+    return {
+        "doc_id": doc.doc_id, "sha": doc.sha256[:12], "title": doc.title, "date": doc.date,
+        "date_int": date_int(doc.date), "source": doc.source, "path": doc.path, "w": writer,
+        "start": chunk.start, "end": chunk.end, "page_start": chunk.page_start, "page_end": chunk.page_end,
+    }  # fmt: skip
+
+
+def document_record(doc: Document, chunks: int) -> dict:
+    """A document's record (the commit point of its write); `info_from` reads it back."""
+    return {"title": doc.title, "date": doc.date, "source": doc.source, "path": doc.path,
+            "sha256": doc.sha256, "chunks": chunks, "root": doc.root, "kind": doc.kind}  # fmt: skip
+
+
+def info_from(doc_id: str, meta: dict) -> DocumentInfo:
+    return DocumentInfo(
+        doc_id=doc_id, title=meta.get("title", ""), date=meta.get("date", ""), source=meta.get("source", ""),
+        path=meta.get("path", ""), chunks=int(meta.get("chunks", 0)), sha256=meta.get("sha256", ""),
+        root=meta.get("root", ""), kind=meta.get("kind", ""),
+    )  # fmt: skip
+
+
+FILTER_FIELDS = ("doc_id", "date_int", "source", "title")  # what filters (and BM25's titles) need of a chunk
+
+
+def hit_from(chunk_id: str, text: str, meta: dict, score: float) -> Hit:
+    """A search result from a stored chunk: the inverse of `chunk_metadata`."""
+    return Hit(
+        doc_id=meta.get("doc_id", ""), chunk_id=chunk_id, score=round(score, 6), passage=text,
+        start=int(meta.get("start", 0)), end=int(meta.get("end", 0)), title=meta.get("title", ""),
+        date=meta.get("date", ""), source=meta.get("source", ""), path=meta.get("path", ""),
+        page_start=int(meta.get("page_start", 0)), page_end=int(meta.get("page_end", 0)),
+    )  # fmt: skip
 
 
 def date_int(date: str) -> int:
@@ -258,20 +294,9 @@ class ChromaStore:
     def documents(self) -> dict[str, DocumentInfo]:
         self._connect()
         got = self._call(self._docs.get, include=["metadatas"])
-        out = {}
-        for doc_id, meta in zip(got["ids"], got["metadatas"], strict=True):
-            out[doc_id] = DocumentInfo(
-                doc_id=doc_id,
-                title=meta.get("title", ""),
-                date=meta.get("date", ""),
-                source=meta.get("source", ""),
-                path=meta.get("path", ""),
-                chunks=int(meta.get("chunks", 0)),
-                sha256=meta.get("sha256", ""),
-                root=meta.get("root", ""),
-                kind=meta.get("kind", ""),
-            )
-        return out
+        return {
+            doc_id: info_from(doc_id, meta) for doc_id, meta in zip(got["ids"], got["metadatas"], strict=True)
+        }
 
     def put_many(self, items: list[tuple], replace: bool = True) -> None:
         """Store several documents, each (Document, chunks, chunk vectors[, SentenceVectors]): all chunks and
@@ -283,31 +308,15 @@ class ChromaStore:
         ids, vecs, texts, metas, records = [], [], [], [], []
         s_ids, s_metas = [], []
         for doc, chunks, vectors, *rest in items:
-            base = {
-                "doc_id": doc.doc_id,
-                "sha": doc.sha256[:12],
-                "title": doc.title,
-                "date": doc.date,
-                "date_int": date_int(doc.date),
-                "source": doc.source,
-                "path": doc.path,
-                "w": self._token,
-            }
             ids.extend(chunk_id(doc, c.index) for c in chunks)
             vecs.extend(vectors)
             texts.extend(c.text for c in chunks)
-            metas.extend(
-                base | {"start": c.start, "end": c.end, "page_start": c.page_start, "page_end": c.page_end}
-                for c in chunks
-            )
+            metas.extend(chunk_metadata(doc, c, self._token) for c in chunks)
             if rest and rest[0] is not None:
                 for index, packed in _pack(rest[0]).items():
                     s_ids.append(chunk_id(doc, index))
-                    s_metas.append({"doc_id": doc.doc_id, "sha": base["sha"], "w": self._token} | packed)
-            records.append(
-                {k: base[k] for k in ("title", "date", "source", "path")}
-                | {"sha256": doc.sha256, "chunks": len(chunks), "root": doc.root, "kind": doc.kind}
-            )
+                    s_metas.append({"doc_id": doc.doc_id, "sha": doc.sha256[:12], "w": self._token} | packed)
+            records.append(document_record(doc, len(chunks)))
         step = min(_PAGE, self._call(self._client.get_max_batch_size))
         for i in range(0, len(ids), step):
             self._call(

@@ -117,8 +117,9 @@ def remove(doc_id: Annotated[str, typer.Argument(help="The doc_id shown by `list
 
 
 def _filters(source: list[str] | None, date_from: str | None, date_to: str | None, doc: list[str] | None):
-    f = {"source": source, "date_from": date_from, "date_to": date_to, "doc_ids": doc}
-    return {k: v for k, v in f.items() if v}
+    from assistant.models import Filters
+
+    return Filters.of(source, date_from, date_to, doc)
 
 
 SourceOpt = Annotated[list[str] | None, typer.Option("--source", help="Only this source (repeatable).")]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.index.keyword import KeywordIndex
-from assistant.models import Citation, Hit, Verdict
+from assistant.models import Citation, FigureCheck, Hit, Verdict, VerdictKind
 from assistant.reasoning.answer import cite, coverage, key_terms, names_present
 from assistant.reasoning.questions import entities
 from assistant.reasoning.selection import gather
@@ -71,17 +71,11 @@ class FactChecker:
         parts, citations = [], []
         for figure in checkable:
             status, evidence, sentence = self._judge(figure, sentences)
-            part = {
-                "figure": figure.text,
-                "status": status,
-                "evidence": evidence.text if evidence else "",
-                "n": 0,
-            }
+            part = FigureCheck(figure.text, status, evidence.text if evidence else "")
             if sentence is not None:
-                citation = _cite_once(citations, sentence)
-                part["n"] = citation.n
+                part.n = _cite_once(citations, sentence).n
             parts.append(part)
-        statuses = [p["status"] for p in parts]
+        statuses = [p.status for p in parts]
         verdict = (
             "contradicted"
             if "contradicted" in statuses
@@ -169,24 +163,22 @@ def _ref(c: Citation) -> str:
     return ", ".join(x for x in (c.title, c.date) if x)
 
 
-def _explain(verdict: str, parts: list[dict], citations: list[Citation], claim: str) -> str:
+def _explain(verdict: VerdictKind, parts: list[FigureCheck], citations: list[Citation], claim: str) -> str:
     by_n = {c.n: c for c in citations}
     if verdict == "not_found":
-        missing = [p["figure"] for p in parts if p["status"] == "not_found"]
+        missing = [p.figure for p in parts if p.status == "not_found"]
         return (
             f"The corpus has no figure about this ({', '.join(missing)}); "
             "the closest passages are listed as related, not as evidence."
         )
     lines = []
     for p in parts:
-        c = by_n.get(p["n"])
-        if p["status"] == "contradicted":
-            prefix = f"On “{p['figure']}”: " if len(parts) > 1 else ""
-            lines.append(f"{prefix}The corpus says {p['evidence']} ({_ref(c)}) [{c.n}], not {p['figure']}.")
-        elif p["status"] == "supported" and verdict == "supported":
-            lines.append(
-                f"The corpus says {p['evidence']} ({_ref(c)}) [{c.n}], which supports {p['figure']}."
-            )
-        elif p["status"] == "not_found":
-            lines.append(f"Nothing in the corpus about “{p['figure']}”.")
+        c = by_n.get(p.n)
+        if p.status == "contradicted":
+            prefix = f"On “{p.figure}”: " if len(parts) > 1 else ""
+            lines.append(f"{prefix}The corpus says {p.evidence} ({_ref(c)}) [{c.n}], not {p.figure}.")
+        elif p.status == "supported" and verdict == "supported":
+            lines.append(f"The corpus says {p.evidence} ({_ref(c)}) [{c.n}], which supports {p.figure}.")
+        elif p.status == "not_found":
+            lines.append(f"Nothing in the corpus about “{p.figure}”.")
     return " ".join(lines)

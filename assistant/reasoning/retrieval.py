@@ -7,8 +7,8 @@ from collections.abc import Callable, Sequence
 
 from assistant.index.embeddings import Embedder
 from assistant.index.keyword import KeywordIndex
-from assistant.index.store import Store, date_int
-from assistant.models import AssistantError, Hit
+from assistant.index.store import Store, date_int, hit_from
+from assistant.models import AssistantError, Filters, Hit
 from assistant.text.normalise import normalise_date
 
 log = logging.getLogger(__name__)
@@ -16,8 +16,11 @@ log = logging.getLogger(__name__)
 FILTER_KEYS = ("source", "doc_ids", "date_from", "date_to")
 
 
-def check_filters(filters: dict | None) -> dict:
-    """Validate a filters dict; dates become YYYYMMDD ints and single values become lists."""
+def check_filters(filters: Filters | dict | None) -> dict:
+    """Validate filters (a Filters, or its dict from an API client); dates become YYYYMMDD ints and single
+    values become lists."""
+    if isinstance(filters, Filters):
+        filters = filters.to_dict()
     if not filters:
         return {}
     unknown = set(filters) - set(FILTER_KEYS)
@@ -93,7 +96,7 @@ class HybridRetriever:
         self.store, self.keyword, self.embedder = store, keyword, embedder
         self.candidates, self.rrf_k = candidates, rrf_k
 
-    def search(self, query: str, k: int = 10, filters: dict | None = None) -> list[Hit]:
+    def search(self, query: str, k: int = 10, filters: Filters | dict | None = None) -> list[Hit]:
         if k < 1:
             raise AssistantError(f"k must be at least 1, got {k}")
         f = check_filters(filters)
@@ -112,20 +115,5 @@ class HybridRetriever:
             if cid not in found:  # deleted between the BM25 snapshot and now
                 continue
             text, meta = found[cid]
-            hits.append(
-                Hit(
-                    doc_id=meta.get("doc_id", ""),
-                    chunk_id=cid,
-                    score=round(score, 6),
-                    passage=text,
-                    start=int(meta.get("start", 0)),
-                    end=int(meta.get("end", 0)),
-                    title=meta.get("title", ""),
-                    date=meta.get("date", ""),
-                    source=meta.get("source", ""),
-                    path=meta.get("path", ""),
-                    page_start=int(meta.get("page_start", 0)),
-                    page_end=int(meta.get("page_end", 0)),
-                )
-            )
+            hits.append(hit_from(cid, text, meta, score))
         return hits

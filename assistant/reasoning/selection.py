@@ -13,17 +13,16 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Protocol
 
 import numpy as np
 
 from assistant.index.store import TITLE_SPAN
-from assistant.models import AssistantError, Hit
+from assistant.models import AnswerType, AssistantError, Hit
 from assistant.text.chunking import is_list_item, sentence_spans
 
 MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "answerer.json"
 
-AnswerType = Literal["number", "percent", "date", "name", "yesno", "other"]
 
 # General English, not fitted to any question: the words that open a question and what they ask for.
 _TYPE_OPENERS: list[tuple[AnswerType, re.Pattern]] = [
