@@ -17,7 +17,7 @@ from assistant.index.embeddings import Embedder
 from assistant.index.keyword import KeywordIndex
 from assistant.index.store import TITLE_SPAN, SentenceVectors, Store
 from assistant.models import Cancelled, Chunk, Document, IngestReport, InputError
-from assistant.text.chunking import Chunker, sentence_spans
+from assistant.text.chunking import Chunker, sentence_spans, titled
 from assistant.text.documents import Source, discover, parse, read_bytes, sha256
 
 log = logging.getLogger(__name__)
@@ -28,11 +28,6 @@ class _Pending:
     doc: Document
     chunks: list[Chunk]
     is_update: bool
-
-
-def embedding_text(title: str, passage: str) -> str:
-    """What is embedded and keyword-indexed for a chunk: its document title gives it context."""
-    return f"{title}\n{passage}" if title else passage
 
 
 class Ingestor:
@@ -123,7 +118,7 @@ class Ingestor:
     def _flush(self, pending: list[_Pending], report: IngestReport) -> None:
         if not pending:
             return
-        texts = [embedding_text(p.doc.title, c.text) for p in pending for c in p.chunks]
+        texts = [titled(p.doc.title, c.text) for p in pending for c in p.chunks]
         vectors = self._embed(texts)
         sentences = sentence_vectors([(p.doc, p.chunks) for p in pending], self._embed)
         self._check_cancel()

@@ -20,16 +20,12 @@ from pathlib import Path
 import numpy as np
 
 from assistant.index.store import FILTER_FIELDS, Store
+from assistant.text.chunking import titled
+from assistant.text.words import STOP_WORDS
 
 log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
-_STOPWORDS = frozenset(
-    "a an and are as at be been but by for from has have had he her his i if in into is it its of on or "
-    "our she so such than that the their them then there these they this those to was we were what when "
-    "where which while who whom why will with would you your do does did can could should may might shall "
-    "about over under more most less also any all each other some own same not no nor only very just".split()
-)
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+|[\u3400-\u4dbf\u4e00-\u9fff]", re.UNICODE)
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
@@ -54,7 +50,7 @@ class Tokenizer:
             previous_cjk = ""
             if tok[0].isdigit():
                 tokens.append(tok.replace(",", ""))
-            elif tok not in _STOPWORDS and len(tok) > 1:
+            elif tok not in STOP_WORDS and len(tok) > 1:
                 tokens.append(self._stem(tok))
         return tokens
 
@@ -135,7 +131,7 @@ class KeywordIndex:
             )
         retriever = None
         if ids:
-            corpus = [self.tokenize(f"{m['title']}\n{t}") or [""] for t, m in zip(texts, metas, strict=True)]
+            corpus = [self.tokenize(titled(m["title"], t)) or [""] for t, m in zip(texts, metas, strict=True)]
             retriever = bm25s.BM25()
             retriever.index(corpus, show_progress=False)
         snap = _Snapshot(fingerprint, retriever, ids, metas)

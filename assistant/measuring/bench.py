@@ -17,8 +17,8 @@ from importlib.metadata import version
 from pathlib import Path
 
 from assistant.config import make_settings
-from assistant.index.ingest import embedding_text
 from assistant.measuring import scifact as sf
+from assistant.text.chunking import titled
 
 DEFAULT_DATA = Path(__file__).resolve().parents[3] / "shared" / "bench" / "scifact"
 
@@ -65,7 +65,7 @@ def quality_and_throughput(work: Path, data_dir: Path, quick: bool) -> dict:
     report = a.ingest([work / "scifact"], progress=sys.stderr.isatty())
     pipeline_s = time.perf_counter() - started
     texts = [
-        embedding_text(m.get("title", ""), p)
+        titled(m.get("title", ""), p)
         for _, passages, metas in a.store.iter_chunks()
         for p, m in zip(passages, metas, strict=True)
     ]

@@ -13,7 +13,7 @@ from assistant.models import Citation, FigureCheck, Hit, Verdict, VerdictKind
 from assistant.reasoning.answer import cite, coverage, key_terms, names_present
 from assistant.reasoning.questions import entities
 from assistant.reasoning.selection import gather
-from assistant.text.chunking import sentence_spans
+from assistant.text.chunking import sentence_spans, titled
 from assistant.text.numbers import Quantity, read_quantities
 
 VERDICTS = ("supported", "contradicted", "not_found")
@@ -97,7 +97,7 @@ class FactChecker:
         thing) close in meaning by the embedder; best term coverage first."""
         found = []
         for hit in hits:
-            if not names_present(names, f"{hit.title}\n{hit.passage}"):
+            if not names_present(names, titled(hit.title, hit.passage)):
                 continue
             for a, b in sentence_spans(hit.passage):
                 text = hit.passage[a:b]

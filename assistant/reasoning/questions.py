@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import re
 
-QUESTION_WORDS = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "is", "are", "was",
-                  "were", "do", "does", "did", "can", "could", "may", "must", "should", "has", "have", "and",
-                  "the", "a", "an", "in", "on", "for", "by", "of", "to", "tell", "give", "list", "show"}  # fmt: skip  # noqa: E501
+from assistant.text.words import MONTHS, NUMBER_VALUES, ORDINALS, QUESTION_WORDS
 
-_NUMBER_NAMES = set(
-    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred dozen a an "
-    "some over more "
-    "nearly about around first second third fourth fifth sixth seventh eighth ninth tenth january february "
-    "march april may june july august september october november december".split()
-)  # numbers and dates are compared as figures, not required as names
+# Numbers and dates are compared as figures, not required as names (nor the words that hedge a figure).
+_NUMBER_NAMES = (
+    {w for w in NUMBER_VALUES if " " not in w} | set(ORDINALS) | set(MONTHS)
+    | {"a", "an", "some", "over", "more", "nearly", "about", "around"}
+)  # fmt: skip
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
 _CAPITAL_WORD = re.compile(r"\b[A-Z][\w.'-]*[\w]|\b\d+\.\d+\b")
 

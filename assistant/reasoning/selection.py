@@ -19,7 +19,8 @@ import numpy as np
 
 from assistant.index.store import TITLE_SPAN
 from assistant.models import AnswerType, AssistantError, Hit
-from assistant.text.chunking import is_list_item, sentence_spans
+from assistant.text.chunking import is_list_item, sentence_spans, titled
+from assistant.text.words import MONTHS, NUMBER_WORDS
 
 MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "answerer.json"
 
@@ -39,13 +40,10 @@ _TYPE_OPENERS: list[tuple[AnswerType, re.Pattern]] = [
         ),
     ),  # fmt: skip
 ]
-_MONTHS = "january february march april may june july august september october november december".split()
-_NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty "
-                 "fifty sixty hundred thousand million billion dozen half").split()  # fmt: skip
-_NUMBER = re.compile(r"\d(?:[\d,.]*\d)?|\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.I)
+_NUMBER = re.compile(r"\d(?:[\d,.]*\d)?|\b(" + "|".join(sorted(NUMBER_WORDS)) + r")\b", re.I)
 _DATE_ONLY = re.compile(r"\b(19|20)\d{2}\b")  # a year alone is not a count
 _PERCENT = re.compile(r"\d\s?(%|per ?cent|percentage points?)", re.I)
-_DATE = re.compile(r"\b(19|20)\d{2}\b|\b(" + "|".join(_MONTHS) + r")\b", re.I)
+_DATE = re.compile(r"\b(19|20)\d{2}\b|\b(" + "|".join(MONTHS) + r")\b", re.I)
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+\b")
 _MODAL = re.compile(r"\b(can|cannot|can't|must|may|should|need|needs|only|if|unless|eligible|entitled|"
                     r"allowed|not)\b", re.I)  # fmt: skip
@@ -241,7 +239,7 @@ class Featurizer:
             block = svecs[i : i + n]
             pv = block.sum(axis=0)
             pv = pv / (np.linalg.norm(pv) or 1.0)
-            context = f"{hit.title}\n{hit.passage}"
+            context = titled(hit.title, hit.passage)
             lex_passage, _ = cover(context)
             names_passage = _share_present(names, context)
             sit_passage = _share_present(sit_figures, context, empty=0.0)

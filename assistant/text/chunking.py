@@ -96,6 +96,11 @@ def _trim(text: str, a: int, b: int) -> tuple[int, int]:
     return a, b
 
 
+def titled(title: str, passage: str) -> str:
+    """A chunk as it is embedded and keyword-indexed: its document's title gives it context."""
+    return f"{title}\n{passage}" if title else passage
+
+
 class Chunker:
     """Packs whole sentences into chunks of at most `max_tokens` word pieces, overlapping by sentences."""
 

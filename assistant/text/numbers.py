@@ -11,25 +11,14 @@ import math
 import re
 from dataclasses import dataclass, field
 
-_WORD_VALUES = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
-    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
-    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "a hundred": 100,
-    "a dozen": 12, "dozen": 12, "a thousand": 1000,
-}  # fmt: skip
-_ORDINALS = {
-    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
-    "ninth": 9, "tenth": 10,
-}  # fmt: skip
+from assistant.text.words import MONTHS, NUMBER_VALUES, ORDINALS
+
 _SCALES = {"thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9,
            "b": 1e9, "trillion": 1e12, "tn": 1e12}  # fmt: skip
 _CURRENCIES = {
     "rmb": "CNY", "cny": "CNY", "yuan": "CNY", "¥": "CNY", "usd": "USD", "us$": "USD", "$": "USD",
     "dollars": "USD", "dollar": "USD", "eur": "EUR", "€": "EUR", "euros": "EUR", "euro": "EUR",
 }  # fmt: skip
-_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-           "november", "december"]  # fmt: skip
 # qualifier -> (how the stated value bounds the real one)
 _QUALIFIERS = {
     "more than": "gt", "over": "gt", "above": "gt", "exceeding": "gt", "in excess of": "gt",
@@ -42,7 +31,7 @@ _QUALIFIERS = {
 }  # fmt: skip
 
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:[ ]\d{3})+(?![\d,.])|\d+(?:\.\d+)?"
-_WORDS = "|".join(sorted((re.escape(w) for w in _WORD_VALUES), key=len, reverse=True))
+_WORDS = "|".join(sorted((re.escape(w) for w in NUMBER_VALUES), key=len, reverse=True))
 _QUALS = "|".join(sorted((re.escape(q) for q in _QUALIFIERS), key=len, reverse=True))
 _QUANTITY = re.compile(
     rf"""
@@ -57,8 +46,8 @@ _QUANTITY = re.compile(
     """,
     re.I | re.X,
 )
-_ORDINAL = re.compile(rf"\b({'|'.join(_ORDINALS)}|\d+(?:st|nd|rd|th))\b", re.I)
-_MONTH_YEAR = re.compile(rf"\b({'|'.join(_MONTHS)})\s+(?:\d{{1,2}},?\s+)?((?:19|20)\d{{2}})\b", re.I)
+_ORDINAL = re.compile(rf"\b({'|'.join(ORDINALS)}|\d+(?:st|nd|rd|th))\b", re.I)
+_MONTH_YEAR = re.compile(rf"\b({'|'.join(MONTHS)})\s+(?:\d{{1,2}},?\s+)?((?:19|20)\d{{2}})\b", re.I)
 _YEAR_CONTEXT = re.compile(
     r"(?:\b(?:in|since|by|of|from|until|till|before|after|during|for|year|end|early|late|mid|fiscal|to|and)\s*)$",
     re.I,
@@ -115,8 +104,8 @@ class Quantity:
 
 def _to_number(raw: str) -> float | None:
     raw = raw.strip().lower()
-    if raw in _WORD_VALUES:
-        return float(_WORD_VALUES[raw])
+    if raw in NUMBER_VALUES:
+        return float(NUMBER_VALUES[raw])
     try:
         return float(raw.replace(",", "").replace(" ", ""))
     except ValueError:
@@ -144,7 +133,7 @@ def read_quantities(text: str) -> list[Quantity]:
     found: list[Quantity] = []
     taken: list[tuple[int, int]] = []
     for m in _MONTH_YEAR.finditer(text):
-        month = _MONTHS.index(m.group(1).lower()) + 1
+        month = MONTHS.index(m.group(1).lower()) + 1
         value = int(m.group(2)) + month / 100
         found.append(Quantity(m.group(0), m.start(), m.end(), "month", value, value, value))
         taken.append((m.start(), m.end()))
@@ -159,7 +148,7 @@ def read_quantities(text: str) -> list[Quantity]:
         if any(a <= m.start() < b for a, b in taken):
             continue
         word = m.group(1).lower()
-        value = float(_ORDINALS.get(word) or int(re.sub(r"\D", "", word)))
+        value = float(ORDINALS.get(word) or int(re.sub(r"\D", "", word)))
         q = Quantity(m.group(0), m.start(), m.end(), "ordinal", value, value, value)
         q.noun = _noun_after(text, m.end())
         found.append(q)

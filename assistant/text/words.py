@@ -1,0 +1,31 @@
+"""The word lists, each in one place: stop words, question words, months, number words and ordinals.
+General English, not fitted to any question."""
+
+from __future__ import annotations
+
+STOP_WORDS = frozenset(
+    "a an and are as at be been but by for from has have had he her his i if in into is it its of on or "
+    "our she so such than that the their them then there these they this those to was we were what when "
+    "where which while who whom why will with would you your do does did can could should may might shall "
+    "about over under more most less also any all each other some own same not no nor only very just".split()
+)
+QUESTION_WORDS = frozenset(
+    "what which who whom whose when where why how is are was were do does did can could may must should has "
+    "have and the a an in on for by of to tell give list show".split()
+)
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+          "november", "december")  # fmt: skip
+NUMBER_VALUES = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "a hundred": 100,
+    "a dozen": 12, "dozen": 12, "a thousand": 1000,
+}  # fmt: skip
+ORDINALS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+    "ninth": 9, "tenth": 10,
+}  # fmt: skip
+SCALE_WORDS = ("thousand", "million", "billion", "trillion")
+# Single words that state a count or an amount.
+NUMBER_WORDS = frozenset(w for w in NUMBER_VALUES if " " not in w) | set(SCALE_WORDS) | {"half"}
