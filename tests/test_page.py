@@ -301,3 +301,34 @@ def test_same_name_uploads_from_two_sessions_are_both_indexed(server, browser, t
             f"How many ferry permits did the {place} office issue in 2024?", api_name="/ask"
         )
         assert f"{permits} ferry permits" in answer["text"], answer["text"]
+
+
+def test_cancel_stops_a_long_upload_and_keeps_documents_whole(server, browser, tmp_path):
+    from gradio_client import Client
+
+    paths = []
+    for k, place in enumerate(("Marrowby", "Nettlecombe", "Oakhurst")):
+        lines = [f"Synthetic {place} Register\n\nSYNTHETIC TEST DOCUMENT: {place} is a fictional place.\n"]
+        lines += [f"Entry {n}: the {place} office filed record {n} of {k} in its register of harbour works."
+                  for n in range(3000)]  # fmt: skip
+        path = tmp_path / f"{place.lower()}.txt"
+        path.write_text("\n".join(lines))
+        paths.append(str(path))
+    page = browser.new_page()
+    page.goto(server)
+    page.get_by_role("tab", name="Documents").click()
+    page.set_input_files("#pa-upload input[type=file]", paths)
+    page.wait_for_timeout(500)
+    page.click("#pa-upload-btn")
+    page.wait_for_timeout(1500)
+    page.click("#pa-upload-cancel")
+    page.wait_for_selector("#pa-upload-result table", timeout=180000)
+    result = page.inner_text("#pa-upload-result")
+    assert "cancelled" in result, result
+    page.close()
+    client = Client(server, verbose=False)
+    answer = client.predict(
+        "Which office filed record 2999 in its register of harbour works?", api_name="/ask"
+    )
+    places = {c["title"] for c in answer["citations"] + answer["related"]}
+    assert not any("Oakhurst" in p for p in places)  # the last file never started

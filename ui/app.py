@@ -9,7 +9,9 @@ import ipaddress
 import logging
 import os
 import tempfile
+import threading
 from pathlib import Path
+from types import SimpleNamespace
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("GRADIO_TELEMETRY_ENABLED", "False")
@@ -31,38 +33,38 @@ def api_dict(data: dict) -> dict:
     return data
 
 
-def _filters(sources, date_from, date_to, docs) -> Filters:
-    return Filters.of(sources, date_from, date_to, docs)
+class Handlers:
+    """What the page's events do, for one shared Assistant; each returns the values of its outputs."""
 
+    def __init__(self, assistant):
+        self.assistant = assistant
+        self.export_dir = Path(tempfile.mkdtemp(prefix="policy-assistant-export-"))
+        self.cancels: dict[str, threading.Event] = {}  # per browser session: its Cancel button
 
-def build_app(assistant) -> gr.Blocks:
-    """The page for one shared Assistant (the model is loaded once for all sessions)."""
-    export_dir = Path(tempfile.mkdtemp(prefix="policy-assistant-export-"))
+    def doc_rows(self) -> list[list]:
+        return [[d.title, d.date, d.source, d.chunks, d.doc_id] for d in self.assistant.documents()]
 
-    def doc_rows():
-        return [[d.title, d.date, d.source, d.chunks, d.doc_id] for d in assistant.documents()]
-
-    def choices():
-        docs = assistant.documents()
+    def choices(self):
+        docs = self.assistant.documents()
         sources = sorted({d.source for d in docs if d.source})
         ids = [d.doc_id for d in docs]
         return gr.Dropdown(choices=sources), gr.Dropdown(choices=ids), gr.Dropdown(choices=ids)
 
-    def write_export(turns) -> str | None:
+    def write_export(self, turns) -> str | None:
         if not turns:
             return None
-        path = export_dir / f"briefing-{len(turns)}-{os.getpid()}-{id(turns)}.md"
+        path = self.export_dir / f"briefing-{len(turns)}-{os.getpid()}-{id(turns)}.md"
         path.write_text(conversation_markdown(turns), encoding="utf-8")
         return str(path)
 
-    def on_ask(message, chat, history, turns, sources, date_from, date_to, docs):
+    def on_ask(self, message, chat, history, turns, sources, date_from, date_to, docs):
         chat, history, turns = list(chat or []), list(history or []), list(turns or [])
         if not (message or "").strip():
             gr.Warning("Type a question first.")
             return message, chat, history, turns, gr.update(), gr.update()
         try:
-            answer = assistant.ask(
-                message, history=history, filters=_filters(sources, date_from, date_to, docs)
+            answer = self.assistant.ask(
+                message, history=history, filters=Filters.of(sources, date_from, date_to, docs)
             )
         except AssistantError as exc:
             chat += [{"role": "user", "content": render.chat_text(message)},
@@ -75,123 +77,143 @@ def build_app(assistant) -> gr.Blocks:
                  {"role": "assistant", "content": render.chat_text(shown)}]  # fmt: skip
         history.append((answer.rewritten_question or message, answer.text))
         turns.append((message, answer))
-        return "", chat, history, turns, render.sources_html(answer.to_dict()), write_export(turns)
+        return "", chat, history, turns, render.sources_html(answer), self.write_export(turns)
 
-    def on_check(claim, turns, sources, date_from, date_to, docs):
+    def on_check(self, claim, turns, sources, date_from, date_to, docs):
         turns = list(turns or [])
         if not (claim or "").strip():
             gr.Warning("Paste a claim first.")
             return render.empty("Paste a claim with a figure, e.g. a sentence from an article."), turns, None
         try:
-            verdict = assistant.check(claim, filters=_filters(sources, date_from, date_to, docs))
+            verdict = self.assistant.check(claim, filters=Filters.of(sources, date_from, date_to, docs))
         except AssistantError as exc:
-            return render.empty(str(exc)), turns, write_export(turns)
+            return render.empty(str(exc)), turns, self.write_export(turns)
         turns.append((claim, verdict))
-        return render.verdict_html(verdict.to_dict()), turns, write_export(turns)
+        return render.verdict_html(verdict), turns, self.write_export(turns)
 
-    def on_clear():
+    def on_clear(self):
         return [], [], [], render.empty("Sources of the latest answer appear here."), None
 
-    def on_upload(files, progress=gr.Progress()):  # noqa: B008 - Gradio injects progress this way
-        rows = []
-        files = files or []
+    def on_upload(self, files, request: gr.Request, progress=gr.Progress()):  # noqa: B008 - Gradio injects it
+        rows, files = [], files or []
+        cancel = self.cancels.setdefault(request.session_hash or "", threading.Event())
+        cancel.clear()
         for i, f in enumerate(progress.tqdm(files, desc="Indexing")):
             src = Path(f if isinstance(f, str) else f.name)
-            result = assistant.add_upload(src, src.name)
+            if cancel.is_set():
+                rows.append((src.name, "cancelled", "not started"))
+                continue
+            result = self.assistant.add_upload(src, src.name, cancel=cancel)
             rows.append((result.name, result.status, result.detail))
             log.info("upload %d/%d %s: %s", i + 1, len(files), result.name, result.status)
-        return (render.upload_html(rows), doc_rows(), *choices())
+        return (render.upload_html(rows), self.doc_rows(), *self.choices())
 
-    def on_remove(doc_id):
+    def on_cancel(self, request: gr.Request) -> None:
+        self.cancels.setdefault(request.session_hash or "", threading.Event()).set()
+
+    def on_remove(self, doc_id):
         if not doc_id:
-            return render.empty("Pick a document to remove."), doc_rows(), *choices()
-        removed = assistant.remove(doc_id)
+            return render.empty("Pick a document to remove."), self.doc_rows(), *self.choices()
+        removed = self.assistant.remove(doc_id)
         note = f"Removed {doc_id}." if removed else f"No document {doc_id}."
-        return render.empty(note), doc_rows(), *choices()
+        return render.empty(note), self.doc_rows(), *self.choices()
 
-    with gr.Blocks(title="Policy Assistant", analytics_enabled=False) as demo:
-        gr.Markdown("## Policy Assistant\nAnswers from your policy documents, quoted and cited. Offline.")
-        history, turns = gr.State([]), gr.State([])
-        with gr.Accordion("Filters (apply to questions and claims)", open=False):
+    def api_ask(
+        self, question: str, history: list[list[str]] | None = None, filters: dict | None = None
+    ) -> dict:
+        """Answer a question; history is [[question, answer], ...]; returns the Answer as a dict."""
+        try:
+            turns = [(str(t[0]), str(t[1]) if len(t) > 1 else "") for t in history or []]
+            return api_dict(self.assistant.ask(question, history=turns, filters=filters).to_dict())
+        except AssistantError as exc:
+            raise gr.Error(str(exc)) from None
+
+    def api_check(self, claim: str, filters: dict | None = None) -> dict:
+        """Fact-check a claim; returns the Verdict as a dict."""
+        try:
+            return api_dict(self.assistant.check(claim, filters=filters).to_dict())
+        except AssistantError as exc:
+            raise gr.Error(str(exc)) from None
+
+
+def layout(doc_rows) -> SimpleNamespace:
+    """The page's components (inside an open gr.Blocks), by name."""
+    c = SimpleNamespace()
+    gr.Markdown("## Policy Assistant\nAnswers from your policy documents, quoted and cited. Offline.")
+    c.history, c.turns = gr.State([]), gr.State([])
+    with gr.Accordion("Filters (apply to questions and claims)", open=False):
+        with gr.Row():
+            c.f_source = gr.Dropdown(label="Source", multiselect=True, choices=[], elem_id="pa-filter-source")
+            c.f_from = gr.Textbox(label="Dated from (YYYY-MM-DD)", elem_id="pa-filter-from")
+            c.f_to = gr.Textbox(label="Dated to (YYYY-MM-DD)", elem_id="pa-filter-to")
+            c.f_docs = gr.Dropdown(label="Documents", multiselect=True, choices=[], elem_id="pa-filter-docs")
+    c.filters = [c.f_source, c.f_from, c.f_to, c.f_docs]
+    with gr.Tabs():
+        with gr.Tab("Ask", id="ask"):
             with gr.Row():
-                f_source = gr.Dropdown(
-                    label="Source", multiselect=True, choices=[], elem_id="pa-filter-source"
-                )
-                f_from = gr.Textbox(label="Dated from (YYYY-MM-DD)", elem_id="pa-filter-from")
-                f_to = gr.Textbox(label="Dated to (YYYY-MM-DD)", elem_id="pa-filter-to")
-                f_docs = gr.Dropdown(
-                    label="Documents", multiselect=True, choices=[], elem_id="pa-filter-docs"
-                )
-        filters = [f_source, f_from, f_to, f_docs]
-        with gr.Tabs():
-            with gr.Tab("Ask", id="ask"):
-                with gr.Row():
-                    with gr.Column(scale=3):
-                        chat = gr.Chatbot(
-                            label="Conversation", height=420, elem_id="pa-chat", feedback_options=None
-                        )
-                        question = gr.Textbox(
-                            label="Question", placeholder="How many ...?", elem_id="pa-question"
-                        )
-                        with gr.Row():
-                            ask_btn = gr.Button("Ask", variant="primary", elem_id="pa-ask")
-                            clear_btn = gr.Button("New conversation", elem_id="pa-clear")
-                            download = gr.DownloadButton("Download as Markdown", elem_id="pa-export")
-                    with gr.Column(scale=2):
-                        gr.Markdown("### Sources")
-                        sources = gr.HTML(render.empty("Sources of the latest answer appear here."),
-                                          elem_id="pa-sources")  # fmt: skip
-            with gr.Tab("Check a claim", id="check"):
-                example = "Beijing set up 2,500 foreign-funded enterprises in 2024."
-                claim = gr.Textbox(label="Claim", lines=2, elem_id="pa-claim", placeholder=example)
-                check_btn = gr.Button("Check", variant="primary", elem_id="pa-check")
-                verdict = gr.HTML(
-                    render.empty("The verdict and its evidence appear here."), elem_id="pa-verdict"
-                )
-            with gr.Tab("Documents", id="docs"):
-                table = gr.Dataframe(headers=["title", "date", "source", "chunks", "doc_id"], value=doc_rows,
-                                     interactive=False, elem_id="pa-docs")  # fmt: skip
-                files = gr.File(
-                    label="Add documents", file_count="multiple", type="filepath", elem_id="pa-upload"
-                )
-                upload_btn = gr.Button("Add to the index", variant="primary", elem_id="pa-upload-btn")
-                upload_result = gr.HTML(
-                    render.empty("Upload results appear here."), elem_id="pa-upload-result"
-                )
-                with gr.Row():
-                    remove_pick = gr.Dropdown(label="Remove a document", choices=[], elem_id="pa-remove-pick")
-                    remove_btn = gr.Button("Remove", variant="stop", elem_id="pa-remove")
-        private = {"api_visibility": "private"}
-        ask_inputs = [question, chat, history, turns, *filters]
-        ask_outputs = [question, chat, history, turns, sources, download]
-        ask_btn.click(on_ask, ask_inputs, ask_outputs, **private)
-        question.submit(on_ask, ask_inputs, ask_outputs, **private)
-        clear_btn.click(on_clear, None, [chat, history, turns, sources, download], **private)
-        check_btn.click(on_check, [claim, turns, *filters], [verdict, turns, download], **private)
-        claim.submit(on_check, [claim, turns, *filters], [verdict, turns, download], **private)
-        upload_btn.click(on_upload, [files], [upload_result, table, f_source, f_docs, remove_pick], **private)
-        remove_btn.click(
-            on_remove, [remove_pick], [upload_result, table, f_source, f_docs, remove_pick], **private
-        )
-        demo.load(choices, None, [f_source, f_docs, remove_pick], **private)
+                with gr.Column(scale=3):
+                    c.chat = gr.Chatbot(
+                        label="Conversation", height=420, elem_id="pa-chat", feedback_options=None
+                    )
+                    c.question = gr.Textbox(
+                        label="Question", placeholder="How many ...?", elem_id="pa-question"
+                    )
+                    with gr.Row():
+                        c.ask_btn = gr.Button("Ask", variant="primary", elem_id="pa-ask")
+                        c.clear_btn = gr.Button("New conversation", elem_id="pa-clear")
+                        c.download = gr.DownloadButton("Download as Markdown", elem_id="pa-export")
+                with gr.Column(scale=2):
+                    gr.Markdown("### Sources")
+                    c.sources = gr.HTML(render.empty("Sources of the latest answer appear here."),
+                                        elem_id="pa-sources")  # fmt: skip
+        with gr.Tab("Check a claim", id="check"):
+            example = "Beijing set up 2,500 foreign-funded enterprises in 2024."
+            c.claim = gr.Textbox(label="Claim", lines=2, elem_id="pa-claim", placeholder=example)
+            c.check_btn = gr.Button("Check", variant="primary", elem_id="pa-check")
+            c.verdict = gr.HTML(
+                render.empty("The verdict and its evidence appear here."), elem_id="pa-verdict"
+            )
+        with gr.Tab("Documents", id="docs"):
+            c.table = gr.Dataframe(headers=["title", "date", "source", "chunks", "doc_id"], value=doc_rows,
+                                   interactive=False, elem_id="pa-docs")  # fmt: skip
+            c.files = gr.File(
+                label="Add documents", file_count="multiple", type="filepath", elem_id="pa-upload"
+            )
+            with gr.Row():
+                c.upload_btn = gr.Button("Add to the index", variant="primary", elem_id="pa-upload-btn")
+                c.cancel_btn = gr.Button("Cancel", elem_id="pa-upload-cancel")
+            c.upload_result = gr.HTML(render.empty("Upload results appear here."), elem_id="pa-upload-result")
+            with gr.Row():
+                c.remove_pick = gr.Dropdown(label="Remove a document", choices=[], elem_id="pa-remove-pick")
+                c.remove_btn = gr.Button("Remove", variant="stop", elem_id="pa-remove")
+    return c
 
-        def ask(question: str, history: list[list[str]] | None = None, filters: dict | None = None) -> dict:
-            """Answer a question; history is [[question, answer], ...]; returns the Answer as a dict."""
-            try:
-                turns_ = [(str(t[0]), str(t[1]) if len(t) > 1 else "") for t in history or []]
-                return api_dict(assistant.ask(question, history=turns_, filters=filters).to_dict())
-            except AssistantError as exc:
-                raise gr.Error(str(exc)) from None
 
-        def check(claim: str, filters: dict | None = None) -> dict:
-            """Fact-check a claim; returns the Verdict as a dict."""
-            try:
-                return api_dict(assistant.check(claim, filters=filters).to_dict())
-            except AssistantError as exc:
-                raise gr.Error(str(exc)) from None
+def wire(demo: gr.Blocks, c: SimpleNamespace, h: Handlers) -> None:
+    """Connect the components to the handlers (inside the same gr.Blocks), and the named API."""
+    private = {"api_visibility": "private"}
+    ask_inputs = [c.question, c.chat, c.history, c.turns, *c.filters]
+    ask_outputs = [c.question, c.chat, c.history, c.turns, c.sources, c.download]
+    c.ask_btn.click(h.on_ask, ask_inputs, ask_outputs, **private)
+    c.question.submit(h.on_ask, ask_inputs, ask_outputs, **private)
+    c.clear_btn.click(h.on_clear, None, [c.chat, c.history, c.turns, c.sources, c.download], **private)
+    check_io = ([c.claim, c.turns, *c.filters], [c.verdict, c.turns, c.download])
+    c.check_btn.click(h.on_check, *check_io, **private)
+    c.claim.submit(h.on_check, *check_io, **private)
+    doc_outputs = [c.upload_result, c.table, c.f_source, c.f_docs, c.remove_pick]
+    c.upload_btn.click(h.on_upload, [c.files], doc_outputs, **private)
+    c.cancel_btn.click(h.on_cancel, None, None, queue=False, **private)
+    c.remove_btn.click(h.on_remove, [c.remove_pick], doc_outputs, **private)
+    demo.load(h.choices, None, [c.f_source, c.f_docs, c.remove_pick], **private)
+    gr.api(h.api_ask, api_name="ask")
+    gr.api(h.api_check, api_name="check")
 
-        gr.api(ask, api_name="ask")
-        gr.api(check, api_name="check")
+
+def build_app(assistant) -> gr.Blocks:
+    """The page for one shared Assistant (the model is loaded once for all sessions)."""
+    handlers = Handlers(assistant)
+    with gr.Blocks(title="Policy Assistant", analytics_enabled=False) as demo:
+        wire(demo, layout(handlers.doc_rows), handlers)
     return demo
 
 

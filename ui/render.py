@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from assistant.export import md_text
+from assistant.models import Answer, Citation, Hit, Verdict, VerdictKind
 
 CSS = """
 .pa-source { border: 1px solid #d0d7de; border-radius: 8px; padding: 10px 12px; margin: 8px 0; }
@@ -21,7 +22,7 @@ CSS = """
 .pa-empty { color: #57606a; font-style: italic; }
 """
 
-VERDICT_WORDS = {
+VERDICT_WORDS: dict[VerdictKind, str] = {
     "supported": "✔ Supported by the corpus",
     "contradicted": "✘ Contradicted by the corpus",
     "not_found": "? Not in the corpus",
@@ -44,50 +45,49 @@ def _head(n: int | None, title: str, date: str, source: str, doc_id: str, page: 
     )
 
 
-def citation_html(c: dict) -> str:
+def citation_html(c: Citation) -> str:
     """One cited passage with the quoted sentence highlighted (offsets are in document coordinates)."""
-    passage = c["passage"]
-    a = max(0, c["quote_start"] - c["start"])
-    b = min(len(passage), c["quote_end"] - c["start"])
-    body = f"{escape(passage[:a])}<mark>{escape(passage[a:b])}</mark>{escape(passage[b:])}"
-    head = _head(c["n"], c["title"], c["date"], c["source"], c["doc_id"], c.get("page", 0))
-    return f'<div class="pa-source" id="pa-source-{c["n"]}">{head}<div class="pa-passage">{body}</div></div>'
+    a = max(0, c.quote_start - c.start)
+    b = min(len(c.passage), c.quote_end - c.start)
+    body = f"{escape(c.passage[:a])}<mark>{escape(c.passage[a:b])}</mark>{escape(c.passage[b:])}"
+    head = _head(c.n, c.title, c.date, c.source, c.doc_id, c.page)
+    return f'<div class="pa-source" id="pa-source-{c.n}">{head}<div class="pa-passage">{body}</div></div>'
 
 
-def related_html(hits: list[dict], label: str) -> str:
+def related_html(hits: list[Hit], label: str) -> str:
     if not hits:
         return ""
     items = "".join(
-        f'<div class="pa-source pa-related">{_head(None, h["title"], h["date"], h["source"], h["doc_id"])}'
-        f'<div class="pa-passage">{escape(h["passage"])}</div></div>'
+        f'<div class="pa-source pa-related">{_head(None, h.title, h.date, h.source, h.doc_id)}'
+        f'<div class="pa-passage">{escape(h.passage)}</div></div>'
         for h in hits
     )
     return f'<div class="pa-related-list"><p><b>{escape(label)}</b></p>{items}</div>'
 
 
-def sources_html(answer: dict) -> str:
-    """The sources panel for an answer (dict form of assistant.models.Answer)."""
+def sources_html(answer: Answer) -> str:
+    """The sources panel for an answer: its citations, or its related passages when it abstains."""
     confidence = (
         f'<div class="pa-confidence">Confidence that the quoted passage answers this: '
-        f"{answer.get('confidence', 0.0):.2f}</div>"
+        f"{answer.confidence:.2f}</div>"
     )
-    if answer["abstained"]:
+    if answer.abstained:
         return (
-            f'<div class="pa-abstain"><b>{escape(answer["text"])}</b></div>'
+            f'<div class="pa-abstain"><b>{escape(answer.text)}</b></div>'
             + confidence
-            + related_html(answer["related"], "Related, not an answer:")
+            + related_html(answer.related, "Related, not an answer:")
         )
-    return confidence + "".join(citation_html(c) for c in answer["citations"])
+    return confidence + "".join(citation_html(c) for c in answer.citations)
 
 
-def verdict_html(verdict: dict) -> str:
-    kind = verdict["verdict"]
+def verdict_html(verdict: Verdict) -> str:
+    kind = verdict.verdict
     card = (
         f'<div class="pa-verdict pa-{kind}" data-verdict="{kind}"><b>{VERDICT_WORDS[kind]}</b><br>'
-        f"{escape(verdict['explanation'])}</div>"
+        f"{escape(verdict.explanation)}</div>"
     )
-    evidence = "".join(citation_html(c) for c in verdict["citations"])
-    return card + evidence + related_html(verdict["related"], "Related, not evidence:")
+    evidence = "".join(citation_html(c) for c in verdict.citations)
+    return card + evidence + related_html(verdict.related, "Related, not evidence:")
 
 
 def empty(text: str) -> str:
