@@ -184,10 +184,10 @@ def fit(examples: list[Example]) -> SelectorModel:
 
     def scorer(Xs, ys):
         if SCORER == "trees":
-            from sklearn.ensemble import GradientBoostingClassifier
+            from sklearn.ensemble import HistGradientBoostingClassifier
 
-            gb = GradientBoostingClassifier(n_estimators=200, learning_rate=0.05, max_leaf_nodes=15,
-                                            min_samples_leaf=40, random_state=0)  # fmt: skip
+            gb = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05, max_leaf_nodes=15,
+                                                min_samples_leaf=40, random_state=0)  # fmt: skip
             return gb.fit(Xs, ys)
         return LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced").fit((Xs - mean) / scale, ys)
 
@@ -214,7 +214,7 @@ def fit(examples: list[Example]) -> SelectorModel:
         mean=mean.tolist(),
         scale=scale.tolist(),
         coef=final.coef_[0].tolist() if SCORER != "trees" else [0.0] * len(FEATURES),
-        intercept=float(final.intercept_[0]) if SCORER != "trees" else _prior_log_odds(final),
+        intercept=float(final.intercept_[0]) if SCORER != "trees" else _baseline(final),
         trees=export_trees(final) if SCORER == "trees" else [],
         calibration=[float(cal.coef_[0][0]), float(cal.coef_[0][1]), float(cal.intercept_[0])],
         answer_at=0.5,
@@ -226,26 +226,27 @@ def fit(examples: list[Example]) -> SelectorModel:
 
 
 def export_trees(gb) -> list[dict]:
-    """The boosted trees as plain lists (leaves: left = right = -1, values scaled by the learning rate),
-    read back by SelectorModel.logits; from scikit-learn's public `estimators_[i, 0].tree_`."""
+    """The boosted trees as plain lists (leaves: left = right = -1), read back by SelectorModel.logits.
+
+    scikit-learn gives HistGradientBoosting no public view of its trees, so this reads its fitted
+    predictors; the refit test (tests/test_selection.py) fails if a scikit-learn release changes them."""
     out = []
-    for (estimator,) in gb.estimators_:
-        tree = estimator.tree_
-        leaf = tree.children_left < 0
+    for (tree,) in gb._predictors:
+        nodes = tree.nodes
+        leaf = nodes["is_leaf"].astype(bool)
         out.append({
-            "feature": np.where(leaf, -1, tree.feature.astype(np.int64)).tolist(),
-            "threshold": np.where(leaf, 0.0, tree.threshold).astype(float).tolist(),
-            "left": np.where(leaf, -1, tree.children_left.astype(np.int64)).tolist(),
-            "right": np.where(leaf, -1, tree.children_right.astype(np.int64)).tolist(),
-            "value": np.where(leaf, gb.learning_rate * tree.value[:, 0, 0], 0.0).astype(float).tolist(),
+            "feature": np.where(leaf, -1, nodes["feature_idx"].astype(np.int64)).tolist(),
+            "threshold": np.where(leaf, 0.0, nodes["num_threshold"]).astype(float).tolist(),
+            "left": np.where(leaf, -1, nodes["left"].astype(np.int64)).tolist(),
+            "right": np.where(leaf, -1, nodes["right"].astype(np.int64)).tolist(),
+            "value": np.where(leaf, nodes["value"], 0.0).astype(float).tolist(),
         })  # fmt: skip
     return out
 
 
-def _prior_log_odds(gb) -> float:
-    """The boosting's starting score: log-odds of the positive class among the fitted candidates."""
-    p = float(gb.init_.class_prior_[1])
-    return float(np.log(p / (1 - p)))
+def _baseline(gb) -> float:
+    """The boosting's starting score (scikit-learn's fitted baseline; see export_trees)."""
+    return float(gb._baseline_prediction[0][0])
 
 
 def _chosen(logits: np.ndarray, labels: np.ndarray) -> tuple[float, float, bool]:
