@@ -18,6 +18,7 @@ from assistant.index.store import ChromaStore, Store
 from assistant.models import (
     Answer,
     AssistantError,
+    Briefing,
     Cancelled,
     DocumentInfo,
     Filters,
@@ -158,6 +159,14 @@ class Assistant:
         by_id = {h.chunk_id: h for h in both + hits}
         fused = reciprocal_rank_fusion([[h.chunk_id for h in hits], [h.chunk_id for h in both]])[:k]
         return query, [replace(by_id[cid], score=round(score, 6)) for cid, score in fused]
+
+    def brief(self, topic: str, filters: Filters | dict | None = None, k: int = 30) -> Briefing:
+        """A briefing note on a topic: quoted, cited sentences from the `k` best passages across the
+        corpus, grouped into figures, measures and a timeline (no language model)."""
+        from assistant.reasoning.briefing import Briefer
+
+        topic = clean_query(topic)
+        return Briefer(self.answerer, self.query_embedder.embed).brief(topic, self.search(topic, k, filters))
 
     def check(self, claim: str, filters: Filters | dict | None = None) -> Verdict:
         """Fact-check a claim against the corpus: supported, contradicted or not_found, with evidence."""

@@ -9,7 +9,7 @@ import html
 import re
 from datetime import datetime
 
-from assistant.models import Answer, Citation, Verdict
+from assistant.models import Answer, Briefing, Citation, Verdict
 
 _AUTOLINK = re.compile(r"(?i)(?<=[a-z])(?=://)|(?<=\bwww)(?=\.)|(?=@)")
 
@@ -28,7 +28,9 @@ def md_text(text: str) -> str:
 def _source_line(c: Citation) -> str:
     bits = [f"*{md_text(c.title)}*"] if c.title else []
     bits += [md_text(x) for x in (c.date, c.source) if x]
-    bits.append(f"`{md_text(c.doc_id)}` chars {c.quote_start}-{c.quote_end}")
+    bits.append(
+        f"{md_text(c.doc_id)}, characters {c.quote_start}-{c.quote_end}"
+    )  # escapes would show in a code span
     return ", ".join(bits)
 
 
@@ -63,6 +65,41 @@ def verdict_markdown(verdict: Verdict) -> str:
         quote = md_text(c.quote).replace("\n", "\n    > ")
         lines.append(f"    > {quote}")
     return "\n".join(lines) + "\n"
+
+
+_BRIEF_SECTIONS = (
+    ("figure", "Headline figures"),
+    ("measure", "Measures and policies"),
+    ("event", "Timeline"),
+)
+
+
+def briefing_markdown(briefing: Briefing) -> str:
+    """A briefing note: quoted bullets with their citation numbers, by section, then the sources."""
+    stamp = datetime.now().strftime("%Y-%m-%d %H:%M")
+    out = [
+        f"# Briefing: {md_text(briefing.topic)}",
+        "",
+        f"_Exported {stamp}; each bullet quoted verbatim._",
+        "",
+    ]
+    if not briefing.items:
+        return "\n".join(out + ["The corpus has nothing on this topic.", ""])
+    for kind, heading in _BRIEF_SECTIONS:
+        items = [it for it in briefing.items if it.kind == kind]
+        if not items:
+            continue
+        out += [f"## {heading}", ""]
+        for it in items:
+            marks = "".join(f"\\[{n}\\]" for n in it.citations)
+            when = f" ({md_text(it.when)})" if it.when and kind == "event" else ""
+            flag = f" **Sources differ:** {md_text(it.conflict)}." if it.conflict else ""
+            out.append(f"- {md_text(it.quote)} {marks}{when}{flag}")
+        out.append("")
+    out += ["## Sources", ""]
+    for c in briefing.citations:
+        out.append(f"{c.n}. {_source_line(c)}")
+    return "\n".join(out) + "\n"
 
 
 def conversation_markdown(

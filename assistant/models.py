@@ -235,3 +235,29 @@ class Verdict:
         d = asdict(self)
         d["related"] = [h.to_dict() for h in self.related]
         return d
+
+
+BriefKind = Literal["figure", "measure", "event"]
+
+
+@dataclass
+class BriefItem:
+    """One bullet of a briefing: a verbatim quote and every citation that says it."""
+
+    kind: BriefKind  # a headline figure, a measure or policy, or a dated event
+    quote: str
+    citations: list[int]
+    when: str = ""  # the date the sentence names (YYYY-MM or YYYY), else its document's date
+    conflict: str = ""  # set when another source gives this figure differently
+
+
+@dataclass
+class Briefing:
+    """A note on a topic from many documents: quoted, cited bullets and the sources they come from."""
+
+    topic: str
+    items: list[BriefItem]
+    citations: list[Citation]
+
+    def to_dict(self) -> dict:
+        return asdict(self)

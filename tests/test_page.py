@@ -332,3 +332,16 @@ def test_cancel_stops_a_long_upload_and_keeps_documents_whole(server, browser, t
     )
     places = {c["title"] for c in answer["citations"] + answer["related"]}
     assert not any("Oakhurst" in p for p in places)  # the last file never started
+
+
+def test_briefing_tab_gives_a_cited_note(server, browser):
+    page = browser.new_page()
+    page.goto(server)
+    page.get_by_role("tab", name="Briefing").click()
+    page.fill("#pa-topic textarea", "foreign-funded enterprises in Beijing")
+    page.click("#pa-brief")
+    page.wait_for_selector("#pa-briefing .pa-briefing", timeout=60000)
+    note = page.inner_text("#pa-briefing")
+    assert "Headline figures" in note and "2,012" in note and "[1]" in note and "Sources" in note
+    assert page.locator("#pa-briefing mark").count() >= 1  # the cited passages, quotes highlighted
+    page.close()

@@ -18,7 +18,7 @@ os.environ.setdefault("GRADIO_TELEMETRY_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
 
-from assistant.export import conversation_markdown  # noqa: E402
+from assistant.export import briefing_markdown, conversation_markdown  # noqa: E402
 from assistant.models import AssistantError, Filters  # noqa: E402
 
 from . import render  # noqa: E402
@@ -90,6 +90,18 @@ class Handlers:
             return render.empty(str(exc)), turns, self.write_export(turns)
         turns.append((claim, verdict))
         return render.verdict_html(verdict), turns, self.write_export(turns)
+
+    def on_brief(self, topic, sources, date_from, date_to, docs):
+        if not (topic or "").strip():
+            gr.Warning("Type a topic first.")
+            return render.empty("Type a topic, e.g. foreign investment in Beijing."), None
+        try:
+            briefing = self.assistant.brief(topic, filters=Filters.of(sources, date_from, date_to, docs))
+        except AssistantError as exc:
+            return render.empty(str(exc)), None
+        path = self.export_dir / f"briefing-{os.getpid()}-{id(briefing)}.md"
+        path.write_text(briefing_markdown(briefing), encoding="utf-8")
+        return render.briefing_html(briefing), str(path)
 
     def on_clear(self):
         return [], [], [], render.empty("Sources of the latest answer appear here."), None
@@ -173,6 +185,15 @@ def layout(doc_rows) -> SimpleNamespace:
             c.verdict = gr.HTML(
                 render.empty("The verdict and its evidence appear here."), elem_id="pa-verdict"
             )
+        with gr.Tab("Briefing", id="brief"):
+            c.topic = gr.Textbox(
+                label="Topic", elem_id="pa-topic", placeholder="foreign investment in Beijing"
+            )
+            with gr.Row():
+                c.brief_btn = gr.Button("Write the note", variant="primary", elem_id="pa-brief")
+                c.brief_file = gr.DownloadButton("Download as Markdown", elem_id="pa-brief-export")
+            c.briefing = gr.HTML(render.empty("A note of quoted, cited sentences appears here."),
+                                 elem_id="pa-briefing")  # fmt: skip
         with gr.Tab("Documents", id="docs"):
             c.table = gr.Dataframe(headers=["title", "date", "source", "chunks", "doc_id"], value=doc_rows,
                                    interactive=False, elem_id="pa-docs")  # fmt: skip
@@ -200,6 +221,9 @@ def wire(demo: gr.Blocks, c: SimpleNamespace, h: Handlers) -> None:
     check_io = ([c.claim, c.turns, *c.filters], [c.verdict, c.turns, c.download])
     c.check_btn.click(h.on_check, *check_io, **private)
     c.claim.submit(h.on_check, *check_io, **private)
+    brief_io = ([c.topic, *c.filters], [c.briefing, c.brief_file])
+    c.brief_btn.click(h.on_brief, *brief_io, **private)
+    c.topic.submit(h.on_brief, *brief_io, **private)
     doc_outputs = [c.upload_result, c.table, c.f_source, c.f_docs, c.remove_pick]
     c.upload_btn.click(h.on_upload, [c.files], doc_outputs, **private)
     c.cancel_btn.click(h.on_cancel, None, None, queue=False, **private)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from assistant.export import md_text
-from assistant.models import Answer, Citation, Hit, Verdict, VerdictKind
+from assistant.models import Answer, Briefing, Citation, Hit, Verdict, VerdictKind
 
 CSS = """
 .pa-source { border: 1px solid #d0d7de; border-radius: 8px; padding: 10px 12px; margin: 8px 0; }
@@ -88,6 +88,30 @@ def verdict_html(verdict: Verdict) -> str:
     )
     evidence = "".join(citation_html(c) for c in verdict.citations)
     return card + evidence + related_html(verdict.related, "Related, not evidence:")
+
+
+_BRIEF_SECTIONS = {"figure": "Headline figures", "measure": "Measures and policies", "event": "Timeline"}
+
+
+def briefing_html(briefing: Briefing) -> str:
+    """A briefing: quoted bullets by section with their citation numbers, then the cited passages."""
+    if not briefing.items:
+        return empty("The corpus has nothing on this topic.")
+    parts = []
+    for kind, heading in _BRIEF_SECTIONS.items():
+        items = [it for it in briefing.items if it.kind == kind]
+        if not items:
+            continue
+        bullets = "".join(
+            f'<li class="pa-brief-{kind}">{escape(it.quote)} {"".join(f"[{n}]" for n in it.citations)}'
+            + (f" <i>({escape(it.when)})</i>" if kind == "event" and it.when else "")
+            + (f' <b class="pa-conflict">Sources differ: {escape(it.conflict)}.</b>' if it.conflict else "")
+            + "</li>"
+            for it in items
+        )
+        parts.append(f"<h4>{heading}</h4><ul>{bullets}</ul>")
+    sources = "".join(citation_html(c) for c in briefing.citations)
+    return f'<div class="pa-briefing">{"".join(parts)}<h4>Sources</h4>{sources}</div>'
 
 
 def empty(text: str) -> str:

@@ -224,6 +224,33 @@ def check(
 
 
 @app.command()
+def brief(
+    topic: Annotated[
+        str, typer.Argument(help="What the note is about, e.g. 'foreign investment in Beijing'.")
+    ],
+    source: SourceOpt = None,
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    doc: DocOpt = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Also write the note to this Markdown file.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """A briefing note on a topic: quoted, cited figures, measures and timeline from across the corpus."""
+    from assistant.export import briefing_markdown
+
+    briefing = _assistant().brief(topic, filters=_filters(source, date_from, date_to, doc))
+    note = briefing_markdown(briefing)
+    if out is not None:
+        out.write_text(note, encoding="utf-8")
+    if as_json:
+        _echo_json(briefing.to_dict())
+    else:
+        typer.echo(note)
+
+
+@app.command()
 def serve(
     host: Annotated[
         str, typer.Option(help="Address to bind; other than 127.0.0.1 exposes the page.")
