@@ -3,11 +3,21 @@ writers on one index. Every document here is synthetic and says so in its text."
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+from collections import Counter
 from pathlib import Path
 
 import pytest
+from helpers import ROOT, make_docx, make_pdf, run_cli
 
 from assistant import Assistant
+from assistant.models import Cancelled
 
 pytestmark = pytest.mark.slow
 
@@ -80,12 +90,6 @@ def place(k: int) -> str:
 def two_writers(tmp_path: Path, host: str = "", port: int = 8000, collection: str = "policy_chunks"):
     """Two processes upload 40 different documents each into one index at the same time; then every
     document must hold exactly its chunks and answer its question."""
-    import os
-    import subprocess
-    import sys
-    from collections import Counter
-
-    from helpers import ROOT
 
     folders = [tmp_path / f"writer-{w}" for w in range(2)]
     expected = {}
@@ -114,7 +118,7 @@ def two_writers(tmp_path: Path, host: str = "", port: int = 8000, collection: st
         assert f"{permits} harbour permits" in answer.text, (name, answer.text)
 
 
-RUNS = int(__import__("os").environ.get("POLICY_ASSISTANT_WRITER_RUNS", "1"))
+RUNS = int(os.environ.get("POLICY_ASSISTANT_WRITER_RUNS", "1"))
 
 
 @pytest.mark.parametrize("run", range(RUNS))
@@ -129,9 +133,6 @@ def test_two_writer_processes_on_one_chroma_server(tmp_path, chroma_server, run)
 
 
 def test_a_reader_sees_another_process_write_and_its_filters_work(tmp_path, real_embedder):
-    import time
-
-    from helpers import run_cli
 
     index = tmp_path / "index"
     reader = Assistant(index_dir=index, embedder=real_embedder)
@@ -150,10 +151,6 @@ def test_a_reader_sees_another_process_write_and_its_filters_work(tmp_path, real
 
 def docx_bomb(path: Path, megabytes: int) -> Path:
     """A small DOCX whose document.xml unpacks to `megabytes` MB (one paragraph of padding)."""
-    import zipfile
-
-    from helpers import make_docx
-
     plain = make_docx(path.with_suffix(".plain.docx"), "Synthetic bomb", ["SYNTHETIC TEST DOCUMENT: a bomb."])
     with zipfile.ZipFile(plain) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
         for info in src.infolist():
@@ -171,7 +168,6 @@ def docx_bomb(path: Path, megabytes: int) -> Path:
 
 
 def test_files_that_expand_far_beyond_their_size_are_refused_naming_the_limit(tmp_path, real_embedder):
-    from helpers import make_pdf
 
     folder = tmp_path / "in"
     folder.mkdir()
@@ -217,8 +213,6 @@ def test_text_without_whitespace_is_cut_into_bounded_chunks(tmp_path, real_embed
 
 def orphan_free(a: Assistant) -> int:
     """Every chunk belongs to a listed document, which holds exactly its chunks; returns the count."""
-    from collections import Counter
-
     docs = a.store.documents()
     per_doc = Counter(m["doc_id"] for _ids, _texts, metas in a.store.iter_chunks() for m in metas)
     assert set(per_doc) == set(docs), "chunks without a document, or a document without chunks"
@@ -227,15 +221,6 @@ def orphan_free(a: Assistant) -> int:
 
 
 def test_cancel_and_ctrl_c_leave_no_half_document(tmp_path, real_embedder):
-    import os
-    import signal
-    import subprocess
-    import sys
-    import threading
-
-    from helpers import ROOT
-
-    from assistant.models import Cancelled
 
     folder = tmp_path / "notices"
     for k in range(120):
@@ -271,9 +256,6 @@ def test_cancel_and_ctrl_c_leave_no_half_document(tmp_path, real_embedder):
 
 
 def test_a_read_only_index_can_be_listed_and_searched_not_changed(tmp_path):
-    import subprocess
-
-    from helpers import run_cli
 
     index = tmp_path / "index"
     assert (
