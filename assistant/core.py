@@ -165,12 +165,12 @@ class Assistant:
         corpus, grouped into figures, measures and a timeline (no language model)."""
         from assistant.reasoning.briefing import Briefer
 
-        topic = clean_query(topic)
+        topic = clean_query(topic, "topic")
         return Briefer(self.answerer, self.query_embedder.embed).brief(topic, self.search(topic, k, filters))
 
     def check(self, claim: str, filters: Filters | dict | None = None) -> Verdict:
         """Fact-check a claim against the corpus: supported, contradicted or not_found, with evidence."""
-        claim = clean_query(claim)
+        claim = clean_query(claim, "claim")
         return self.checker.check(claim, self.retriever.search(claim, k=10, filters=filters))
 
     def documents(self) -> list[DocumentInfo]:
@@ -231,16 +231,17 @@ def _discard_upload(path: Path, uploads: Path) -> None:
 _WORDLIKE = re.compile(r"\w", re.UNICODE)
 
 
-def clean_query(query: str) -> str:
-    """Reject empty, punctuation-only and overlong questions with a message a user understands."""
+def clean_query(query: str, what: str = "question") -> str:
+    """Reject empty, punctuation-only and overlong text (a question, claim or topic) with a message a
+    user understands."""
     if not isinstance(query, str):
-        raise AssistantError("the question must be text")
+        raise AssistantError(f"the {what} must be text")
     query = query.encode("utf-8", "replace").decode("utf-8")  # a lone surrogate cannot be tokenized
     query = " ".join(query.split())
     if not query:
-        raise AssistantError("the question is empty")
+        raise AssistantError(f"the {what} is empty")
     if not _WORDLIKE.search(query):
-        raise AssistantError("the question has no words, only punctuation")
+        raise AssistantError(f"the {what} has no words, only punctuation")
     if len(query) > MAX_QUERY_CHARS:
-        raise AssistantError(f"the question is {len(query)} characters long; the limit is {MAX_QUERY_CHARS}")
+        raise AssistantError(f"the {what} is {len(query)} characters long; the limit is {MAX_QUERY_CHARS}")
     return query
