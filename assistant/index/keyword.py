@@ -26,12 +26,18 @@ from assistant.text.words import STOP_WORDS
 log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
-_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+|[\u3400-\u4dbf\u4e00-\u9fff]", re.UNICODE)
+# Numbers, runs of letters other than CJK, and single CJK characters (which become unigrams and bigrams).
+_TOKEN = re.compile(
+    r"\d+(?:[.,]\d+)*|[^\W\d_\u3400-\u4dbf\u4e00-\u9fff]+|[\u3400-\u4dbf\u4e00-\u9fff]", re.UNICODE
+)
+TOKENIZER_VERSION = 2  # saved side indexes made by another tokenizer are rebuilt
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 
 class Tokenizer:
-    """Lower-case words, English Snowball stems, numbers without separators, CJK character bigrams."""
+    """Lower-case words, English Snowball stems, numbers without separators, and Chinese as character
+    unigrams plus bigrams (no segmenter: on CMRC 2018's 1,002 trial questions, BM25 alone finds the
+    question's paragraph in the top 5 for 99.5% this way, 98.7% with rjieba's search-mode words)."""
 
     def __init__(self):
         import Stemmer
@@ -44,7 +50,9 @@ class Tokenizer:
         for m in _TOKEN.finditer(text.lower()):
             tok = m.group(0)
             if _CJK.fullmatch(tok):
-                tokens.append(tok if not previous_cjk else previous_cjk + tok)
+                tokens.append(tok)
+                if previous_cjk:
+                    tokens.append(previous_cjk + tok)
                 previous_cjk = tok
                 continue
             previous_cjk = ""
@@ -102,7 +110,7 @@ class KeywordIndex:
     def _load(self, fingerprint: str) -> _Snapshot | None:
         try:
             meta = json.loads((self.directory / "meta.json").read_text(encoding="utf-8"))
-            if meta.get("fingerprint") != fingerprint:
+            if meta.get("fingerprint") != fingerprint or meta.get("tokenizer") != TOKENIZER_VERSION:
                 return None
             retriever = None
             if meta["ids"]:
@@ -146,7 +154,8 @@ class KeywordIndex:
             tmp.mkdir(parents=True)
             if snap.retriever is not None:
                 snap.retriever.save(str(tmp / "bm25"))
-            payload = {"fingerprint": snap.fingerprint, "ids": snap.ids, "metas": snap.metas}
+            payload = {"fingerprint": snap.fingerprint, "tokenizer": TOKENIZER_VERSION, "ids": snap.ids,
+                       "metas": snap.metas}  # fmt: skip
             (tmp / "meta.json").write_text(json.dumps(payload), encoding="utf-8")
             shutil.rmtree(self.directory, ignore_errors=True)
             tmp.rename(self.directory)
