@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 import shutil
@@ -28,6 +27,7 @@ from assistant.models import (
     Verdict,
 )
 from assistant.reasoning.retrieval import HybridRetriever
+from assistant.text.documents import sha256
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ class Assistant:
         with one name never overwrite each other), unless the same content is already indexed."""
         display = upload_name(name)
         try:
-            digest = _file_sha256(Path(file))
+            digest = sha256(Path(file).read_bytes())  # uploads are capped at max_file_mb
         except OSError as exc:
             return UploadResult(display, "failed", f"cannot read the upload: {exc.strerror or exc}")
         for info in self.store.documents().values():
@@ -205,14 +205,6 @@ def upload_name(name: str) -> str:
         stem, ext = base, ""
     stem = stem[:100].rstrip("._-") or "upload"
     return f"{stem}.{ext.lower()}" if ext else stem
-
-
-def _file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _discard_upload(path: Path, uploads: Path) -> None:

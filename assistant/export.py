@@ -9,7 +9,7 @@ import html
 import re
 from datetime import datetime
 
-from assistant.models import Answer, Briefing, Citation, Verdict
+from assistant.models import BRIEF_SECTIONS, Answer, Briefing, Citation, Verdict
 
 _AUTOLINK = re.compile(r"(?i)(?<=[a-z])(?=://)|(?<=\bwww)(?=\.)|(?=@)")
 
@@ -67,13 +67,6 @@ def verdict_markdown(verdict: Verdict) -> str:
     return "\n".join(lines) + "\n"
 
 
-_BRIEF_SECTIONS = (
-    ("figure", "Headline figures"),
-    ("measure", "Measures and policies"),
-    ("event", "Timeline"),
-)
-
-
 def briefing_markdown(briefing: Briefing) -> str:
     """A briefing note: quoted bullets with their citation numbers, by section, then the sources."""
     stamp = datetime.now().strftime("%Y-%m-%d %H:%M")
@@ -85,7 +78,7 @@ def briefing_markdown(briefing: Briefing) -> str:
     ]
     if not briefing.items:
         return "\n".join(out + ["The corpus has nothing on this topic.", ""])
-    for kind, heading in _BRIEF_SECTIONS:
+    for kind, heading in BRIEF_SECTIONS.items():
         items = [it for it in briefing.items if it.kind == kind]
         if not items:
             continue

@@ -238,6 +238,11 @@ class Verdict:
 
 
 BriefKind = Literal["figure", "measure", "event"]
+BRIEF_SECTIONS: dict[BriefKind, str] = {  # a briefing's sections, in order, with their headings
+    "figure": "Headline figures",
+    "measure": "Measures and policies",
+    "event": "Timeline",
+}
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from assistant.export import md_text
-from assistant.models import Answer, Briefing, Citation, Hit, Verdict, VerdictKind
+from assistant.models import BRIEF_SECTIONS, Answer, Briefing, Citation, Hit, Verdict, VerdictKind
 
 CSS = """
 .pa-source { border: 1px solid #d0d7de; border-radius: 8px; padding: 10px 12px; margin: 8px 0; }
@@ -90,15 +90,12 @@ def verdict_html(verdict: Verdict) -> str:
     return card + evidence + related_html(verdict.related, "Related, not evidence:")
 
 
-_BRIEF_SECTIONS = {"figure": "Headline figures", "measure": "Measures and policies", "event": "Timeline"}
-
-
 def briefing_html(briefing: Briefing) -> str:
     """A briefing: quoted bullets by section with their citation numbers, then the cited passages."""
     if not briefing.items:
         return empty("The corpus has nothing on this topic.")
     parts = []
-    for kind, heading in _BRIEF_SECTIONS.items():
+    for kind, heading in BRIEF_SECTIONS.items():
         items = [it for it in briefing.items if it.kind == kind]
         if not items:
             continue

@@ -233,7 +233,6 @@ class ChromaStore:
                 stack.enter_context(_LockFile(s.index_dir / "write.lock", s.write_wait))
                 self._exclusive = True
                 stack.callback(setattr, self, "_exclusive", False)
-            self._connect()
             self._follow(self._read_generation())
             self._token = uuid.uuid4().hex[:16]
             stack.callback(self._end_lease, self._token)

@@ -405,19 +405,20 @@ def bench(
     typer.echo(json.dumps(result, indent=2) if as_json else table)
 
 
-_GLOBAL_VALUED = ("--index", "--chroma-host", "--chroma-port", "--embed-model", "--embed-backend")
-_GLOBAL_FLAGS = ("-v", "-vv", "-vvv", "--verbose")
-
-
 def hoist_global_options(argv: list[str]) -> list[str]:
     """Global options given after the command (`ingest corpus --index /tmp/x`) moved before it, where
-    the command line parser expects them; everything else keeps its order."""
+    the command line parser expects them; everything else keeps its order. The options are read from
+    the app's callback, so the list lives in one place."""
     import typer.main
 
-    commands = set(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
+    group = typer.main.get_command(app)
+    commands = set(group.commands)  # type: ignore[attr-defined]
+    valued = {o for p in group.params if not (p.is_flag or p.count) for o in p.opts}  # type: ignore[attr-defined]
+    flags = {o for p in group.params if p.is_flag or p.count for o in p.opts}  # type: ignore[attr-defined]
+    flags |= {f"-{'v' * n}" for n in (2, 3)} if "-v" in flags else set()
     at = 0
     while at < len(argv) and argv[at] not in commands:
-        at += 2 if argv[at] in _GLOBAL_VALUED else 1
+        at += 2 if argv[at] in valued else 1
     if at >= len(argv):
         return argv
     moved, rest, tail, j = [], [], argv[at + 1 :], 0
@@ -426,12 +427,12 @@ def hoist_global_options(argv: list[str]) -> list[str]:
         if arg == "--":
             rest += tail[j:]
             break
-        if arg.split("=", 1)[0] in _GLOBAL_VALUED and ("=" in arg or j + 1 < len(tail)):
+        if arg.split("=", 1)[0] in valued and ("=" in arg or j + 1 < len(tail)):
             take = 1 if "=" in arg else 2
             moved += tail[j : j + take]
             j += take
             continue
-        (moved if arg in _GLOBAL_FLAGS else rest).append(arg)
+        (moved if arg in flags else rest).append(arg)
         j += 1
     return argv[:at] + moved + [argv[at]] + rest
 

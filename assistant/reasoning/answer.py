@@ -43,9 +43,9 @@ class Answerer:
     """Scores the sentences of the top passages with the fitted selector and composes a cited answer."""
 
     def __init__(self, keyword: KeywordIndex, embed: Callable[[Sequence[str]], np.ndarray],
-                 model: SelectorModel | None = None, passages: int = 5,
+                 model: SelectorModel | None = None,
                  stored: Callable[[list[str]], dict] | None = None):  # fmt: skip
-        self.featurizer = Featurizer(embed, keyword, passages, stored)
+        self.featurizer = Featurizer(embed, keyword, stored)
         self._model = model
 
     @property
@@ -60,8 +60,8 @@ class Answerer:
         self._model = model
 
     def candidates(self, query: Query, hits: list[Hit]) -> list[Candidate]:
-        self.featurizer.passages = self.model.passages
-        return self.featurizer.candidates(query, hits)
+        """Candidate sentences of the top passages, as many as the model was fitted on."""
+        return self.featurizer.candidates(query, hits[: self.model.passages])
 
     def answer(self, query: Query, hits: list[Hit]) -> Answer:
         model = self.model

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from assistant.models import Briefing, BriefItem, Citation, Hit
+from assistant.models import BRIEF_SECTIONS, Briefing, BriefItem, Citation, Hit
 from assistant.reasoning.answer import Answerer, cite
 from assistant.reasoning.selection import FEATURES, Candidate, split_situation
 from assistant.text.numbers import Quantity, read_quantities
@@ -67,7 +67,7 @@ class Briefer:
             kept_vectors.append(vec)
             kept_figures.append(figures)
             kept_values.append(values)
-        order = {"figure": 0, "measure": 1, "event": 2}
+        order = {kind: k for k, kind in enumerate(BRIEF_SECTIONS)}
         ranked = sorted(range(len(items)), key=lambda k: (order[items[k].kind], _event_date(items[k])))
         items, citations = _renumber([items[k] for k in ranked], citations)
         _flag_conflicts(
@@ -79,12 +79,7 @@ class Briefer:
         """The topic's sentences: scored by the answer selector over every passage found, kept within
         `within` of the best score, at most `per_document` per document and `max_items` in all."""
         model = self.answerer.model
-        featurizer = self.answerer.featurizer
-        featurizer.passages = len(hits)
-        try:
-            candidates = featurizer.candidates(split_situation(topic), hits)
-        finally:
-            featurizer.passages = model.passages
+        candidates = self.answerer.featurizer.candidates(split_situation(topic), hits)  # every passage found
         if not candidates:
             return []
         logits = model.logits(np.asarray([c.features for c in candidates], dtype=np.float64))

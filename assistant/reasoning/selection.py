@@ -177,13 +177,12 @@ def gather(embed: Callable[[Sequence[str]], np.ndarray], stored: Callable[[list[
 
 
 class Featurizer:
-    """Builds the feature rows of every candidate sentence of the top passages for one query."""
+    """Builds the feature rows of every candidate sentence of the given passages for one query (the caller
+    decides how many passages: no shared state, so concurrent questions and briefings cannot mix)."""
 
-    def __init__(self, vectors: Callable[[Sequence[str]], np.ndarray], keyword: Vocabulary, passages: int = 5,
+    def __init__(self, vectors: Callable[[Sequence[str]], np.ndarray], keyword: Vocabulary,
                  stored: Callable[[list[str]], dict] | None = None):  # fmt: skip
-        if passages < 1:
-            raise ValueError(f"passages must be at least 1, got {passages}")
-        self.vectors, self.keyword, self.passages, self.stored = vectors, keyword, passages, stored
+        self.vectors, self.keyword, self.stored = vectors, keyword, stored
         self.tokenize = keyword.tokenize
 
     def known_share(self, names: list[str]) -> float:
@@ -194,7 +193,6 @@ class Featurizer:
         return sum(known) / len(names)
 
     def candidates(self, query: Query, hits: list[Hit]) -> list[Candidate]:
-        hits = hits[: self.passages]
         found: list[Candidate] = []
         spans_per_hit = []
         for rank, hit in enumerate(hits):
