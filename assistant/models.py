@@ -8,6 +8,7 @@ from typing import Literal
 Outcome = Literal["answer", "closest", "none"]
 AnswerType = Literal["number", "percent", "date", "name", "yesno", "other"]  # what a question asks for
 VerdictKind = Literal["supported", "contradicted", "not_found"]
+AnswerMode = Literal["extractive", "generated"]  # quoted sentences, or a language model's checked prose
 
 
 class AssistantError(Exception):
@@ -190,6 +191,14 @@ class Citation:
 
 
 @dataclass
+class RemovedSentence:
+    """A sentence a language model wrote that the check took out, and why (shown to the user)."""
+
+    sentence: str
+    reason: str
+
+
+@dataclass
 class Answer:
     """An extractive answer: text with [n] markers, or an abstention with related passages."""
 
@@ -202,11 +211,23 @@ class Answer:
     kind: AnswerType = "other"  # what the question asks for
     confidence: float = 0.0  # calibrated probability that the quoted sentence answers the question
     outcome: Outcome = "none"  # answer (confident), closest (hedged quotes), none (abstained)
+    mode: AnswerMode = "extractive"  # generated: `text` is a model's prose, every sentence checked
+    removed: list[RemovedSentence] = field(default_factory=list)  # model sentences the check took out
+    note: str = ""  # one line when generation was asked for and could not be used
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["related"] = [h.to_dict() for h in self.related]
         return d
+
+
+@dataclass
+class ProseStep:
+    """One step of a streamed prose answer: a sentence kept by the check, one removed, or the final answer."""
+
+    kind: Literal["kept", "removed", "done"]
+    text: str = ""
+    answer: Answer | None = None
 
 
 @dataclass
@@ -263,6 +284,9 @@ class Briefing:
     topic: str
     items: list[BriefItem]
     citations: list[Citation]
+    summary: str = ""  # a language model's paragraph over the bullets, every sentence checked (--generate)
+    summary_removed: list[RemovedSentence] = field(default_factory=list)
+    note: str = ""  # why there is no summary when one was asked for
 
     def to_dict(self) -> dict:
         return asdict(self)

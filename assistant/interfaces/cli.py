@@ -41,6 +41,18 @@ def _global(
     embed_backend: Annotated[
         str | None, typer.Option("--embed-backend", help="torch (default) or onnx-int8 (faster on CPU).")
     ] = None,
+    llm_url: Annotated[
+        str | None,
+        typer.Option(
+            "--llm-url", help="OpenAI-compatible endpoint for prose answers (e.g. http://127.0.0.1:8080/v1)."
+        ),
+    ] = None,
+    llm_model: Annotated[
+        str | None, typer.Option("--llm-model", help="Model name sent to --llm-url.")
+    ] = None,
+    llm_gguf: Annotated[
+        Path | None, typer.Option("--llm-gguf", help="A GGUF model to serve on 127.0.0.1 for prose answers.")
+    ] = None,
     verbose: Annotated[
         int, typer.Option("-v", "--verbose", count=True, help="More detail; -vv for debug.")
     ] = 0,
@@ -52,6 +64,9 @@ def _global(
         "chroma_port": chroma_port,
         "embed_model": embed_model,
         "embed_backend": embed_backend,
+        "llm_url": llm_url,
+        "llm_model": llm_model,
+        "llm_gguf": llm_gguf,
     }
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -168,21 +183,53 @@ def ask(
     after: Annotated[
         list[str] | None, typer.Option("--after", help="An earlier question (repeatable).")
     ] = None,
+    generate: Annotated[
+        bool,
+        typer.Option("--generate", help="Prose from the language model (--llm-url or --llm-gguf), checked."),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Answer from the corpus with cited sentences, or say that the corpus does not answer it."""
     history = [(q, "") for q in after or []]
-    answer = _assistant().ask(question, history=history, filters=_filters(source, date_from, date_to, doc))
+    filters = _filters(source, date_from, date_to, doc)
+    if not generate:
+        answer = _assistant().ask(question, history=history, filters=filters)
+    else:
+        answer = _stream_prose(_assistant().ask_stream(question, history, filters), quiet=as_json)
     if as_json:
         _echo_json(answer.to_dict())
     else:
-        _print_answer(answer)
+        _print_answer(answer, streamed=generate)
 
 
-def _print_answer(answer) -> None:
+def _stream_prose(steps, quiet: bool):
+    """Print each checked sentence as the model finishes it; returns the final answer."""
+    shown = False
+    for step in steps:
+        if step.kind == "kept" and not quiet:
+            typer.echo(step.text + " ", nl=False)
+            shown = True
+        elif step.kind == "done":
+            if shown:
+                typer.echo("")
+            return step.answer
+    from assistant.models import AssistantError
+
+    raise AssistantError("the answer stream ended without an answer")
+
+
+def _print_answer(answer, streamed: bool = False) -> None:
     if answer.rewritten_question:
         typer.echo(f"(understood as: {answer.rewritten_question})")
-    typer.echo(answer.text)
+    if answer.note:
+        typer.echo(f"({answer.note})")
+    if not (streamed and answer.mode == "generated"):
+        typer.echo(answer.text)
+    if answer.removed:
+        n = len(answer.removed)
+        typer.echo(f"({n} sentence{'s' if n > 1 else ''} removed: not borne out by the sources)")
+        for r in answer.removed:
+            typer.echo(textwrap.fill(f"- {r.sentence} ({r.reason})", width=100, subsequent_indent="  "))
     typer.echo(f"(confidence {answer.confidence:.2f} that the quoted passage answers this)")
     if answer.abstained:
         if answer.related:
@@ -235,12 +282,15 @@ def brief(
     out: Annotated[
         Path | None, typer.Option("--out", help="Also write the note to this Markdown file.")
     ] = None,
+    generate: Annotated[
+        bool, typer.Option("--generate", help="Add a checked summary paragraph from the language model.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """A briefing note on a topic: quoted, cited figures, measures and timeline from across the corpus."""
     from assistant.export import briefing_markdown
 
-    briefing = _assistant().brief(topic, filters=_filters(source, date_from, date_to, doc))
+    briefing = _assistant().brief(topic, filters=_filters(source, date_from, date_to, doc), generate=generate)
     note = briefing_markdown(briefing)
     if out is not None:
         out.write_text(note, encoding="utf-8")
@@ -385,6 +435,23 @@ def train_answerer(
     typer.echo(json.dumps(meta, indent=2))
 
 
+@app.command("train-support")
+def train_support(
+    data: Annotated[Path | None, typer.Option("--data", help="Folder holding SciFact (BEIR format).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Model file to write.")] = None,
+) -> None:
+    """Refit the prose checker's support model on SciFact's training claims and save it."""
+    from assistant.config import make_settings
+    from assistant.generation.checker import SUPPORT_PATH
+    from assistant.index.embeddings import make_embedder
+    from assistant.measuring import support_fit as f
+
+    s = make_settings(**_state["overrides"])
+    embedder = make_embedder(s.embed_backend, s.embed_model, s.batch_size, s.device, s.index_dir / "models")
+    meta = f.train(data or f.DEFAULT_DATA, out or SUPPORT_PATH, embedder.embed, Path("build/train-support"))
+    typer.echo(json.dumps(meta, indent=2))
+
+
 @app.command()
 def bench(
     quick: Annotated[bool, typer.Option("--quick", help="A reduced run (a few minutes).")] = False,
@@ -393,10 +460,29 @@ def bench(
     ] = False,
     data: Annotated[Path | None, typer.Option("--data", help="Folder holding SciFact corpus.jsonl.")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Also write the Markdown table here.")] = None,
+    prose: Annotated[
+        bool,
+        typer.Option(
+            "--prose",
+            help="Only prose answers: model timings and sentences kept (--llm-gguf, "
+            "default the bundled SmolLM2-135M).",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Retrieval quality on BEIR SciFact, ingest throughput, and latency/memory at 1k-100k chunks."""
     from assistant.measuring import bench as b
+
+    if prose:
+        from assistant.generation.llm import bundled_gguf
+        from assistant.measuring import prose_bench as pb
+
+        result = pb.run(_state["overrides"].get("llm_gguf") or bundled_gguf())
+        table = pb.to_markdown(result, b.machine())
+        if out:
+            out.write_text(table, encoding="utf-8")
+        typer.echo(json.dumps(result, indent=2) if as_json else table)
+        return
 
     result = b.run(quick=quick, data_dir=data or b.DEFAULT_DATA, latency_only=latency_only)
     table = b.to_markdown(result)
@@ -463,7 +549,11 @@ def main(argv: list[str] | None = None) -> None:
             raise
         if exc.__class__.__name__ == "ValidationError":  # pydantic: bad setting from env or flag
             errs = getattr(exc, "errors", lambda: [])()
-            detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errs) or str(exc)
+            detail = "; ".join(
+                (f"{'.'.join(map(str, e['loc']))}: " if e["loc"] else "")
+                + e["msg"].removeprefix("Value error, ")
+                for e in errs
+            ) or str(exc)
             typer.echo(f"error: invalid setting: {detail}", err=True)
         else:
             typer.echo(f"error: {exc.__class__.__name__}: {exc} (run with -v for details)", err=True)
