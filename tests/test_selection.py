@@ -158,16 +158,18 @@ def test_train_answerer_refits_from_real_questions(tmp_path):
 
 
 def test_exported_trees_score_exactly_as_scikit_learn():
-    """The exporter reads scikit-learn's fitted predictors (no public view exists): a release that
-    changes them fails here, not silently in answers."""
-    from sklearn.ensemble import HistGradientBoostingClassifier
+    """The exported node lists give the same logits as scikit-learn's own decision function, so the
+    shipped model answers as the fitted one did (a scikit-learn release that changes its trees fails here)."""
+    from sklearn.ensemble import GradientBoostingClassifier
 
     from assistant.measuring.training import _baseline, export_trees
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(2000, len(FEATURES)))
     y = (X[:, 0] + 0.5 * X[:, 3] - X[:, 7] * X[:, 1] + rng.normal(scale=0.5, size=2000)) > 0
-    gb = HistGradientBoostingClassifier(max_iter=30, max_leaf_nodes=15, random_state=0).fit(X, y)
+    gb = GradientBoostingClassifier(n_estimators=30, max_leaf_nodes=15, subsample=0.5, random_state=0).fit(
+        X, y
+    )
     n = len(FEATURES)
     model = SelectorModel(list(FEATURES), [0.0] * n, [1.0] * n, [0.0] * n, _baseline(gb), [1.0, 0.0, 0.0],
                           0.5, 0.25, trees=export_trees(gb))  # fmt: skip

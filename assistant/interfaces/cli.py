@@ -227,7 +227,7 @@ def _print_answer(answer, streamed: bool = False) -> None:
         typer.echo(answer.text)
     if answer.removed:
         n = len(answer.removed)
-        typer.echo(f"({n} sentence{'s' if n > 1 else ''} removed: not borne out by the sources)")
+        typer.echo(f"({n} sentence{'s' if n > 1 else ''} removed: not supported by the sources)")
         for r in answer.removed:
             typer.echo(textwrap.fill(f"- {r.sentence} ({r.reason})", width=100, subsequent_indent="  "))
     typer.echo(f"(confidence {answer.confidence:.2f} that the quoted passage answers this)")

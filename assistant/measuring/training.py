@@ -184,10 +184,10 @@ def fit(examples: list[Example]) -> SelectorModel:
 
     def scorer(Xs, ys):
         if SCORER == "trees":
-            from sklearn.ensemble import HistGradientBoostingClassifier
+            from sklearn.ensemble import GradientBoostingClassifier
 
-            gb = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05, max_leaf_nodes=15,
-                                                min_samples_leaf=40, random_state=0)  # fmt: skip
+            gb = GradientBoostingClassifier(n_estimators=200, learning_rate=0.05, max_leaf_nodes=15,
+                                            min_samples_leaf=40, subsample=0.5, random_state=0)  # fmt: skip
             return gb.fit(Xs, ys)
         return LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced").fit((Xs - mean) / scale, ys)
 
@@ -228,25 +228,27 @@ def fit(examples: list[Example]) -> SelectorModel:
 def export_trees(gb) -> list[dict]:
     """The boosted trees as plain lists (leaves: left = right = -1), read back by SelectorModel.logits.
 
-    scikit-learn gives HistGradientBoosting no public view of its trees, so this reads its fitted
-    predictors; the refit test (tests/test_selection.py) fails if a scikit-learn release changes them."""
+    Only scikit-learn's public fitted attributes are read (`estimators_`, each tree's `tree_`); leaf values
+    carry the learning rate, so the model's logit is the baseline plus the sum of the leaves reached."""
     out = []
-    for (tree,) in gb._predictors:
-        nodes = tree.nodes
-        leaf = nodes["is_leaf"].astype(bool)
+    for (reg,) in gb.estimators_:
+        t = reg.tree_
+        leaf = t.children_left < 0
         out.append({
-            "feature": np.where(leaf, -1, nodes["feature_idx"].astype(np.int64)).tolist(),
-            "threshold": np.where(leaf, 0.0, nodes["num_threshold"]).astype(float).tolist(),
-            "left": np.where(leaf, -1, nodes["left"].astype(np.int64)).tolist(),
-            "right": np.where(leaf, -1, nodes["right"].astype(np.int64)).tolist(),
-            "value": np.where(leaf, nodes["value"], 0.0).astype(float).tolist(),
+            "feature": np.where(leaf, -1, t.feature).astype(np.int64).tolist(),
+            "threshold": np.where(leaf, 0.0, t.threshold).astype(float).tolist(),
+            "left": np.where(leaf, -1, t.children_left).astype(np.int64).tolist(),
+            "right": np.where(leaf, -1, t.children_right).astype(np.int64).tolist(),
+            "value": np.where(leaf, t.value[:, 0, 0] * gb.learning_rate, 0.0).astype(float).tolist(),
         })  # fmt: skip
     return out
 
 
 def _baseline(gb) -> float:
-    """The boosting's starting score (scikit-learn's fitted baseline; see export_trees)."""
-    return float(gb._baseline_prediction[0][0])
+    """The boosting's starting score: the log-odds of the positive class in the fitted data (the prior
+    scikit-learn's binomial deviance starts from)."""
+    p = float(gb.init_.class_prior_[1])
+    return float(np.log(p / (1.0 - p)))
 
 
 def _chosen(logits: np.ndarray, labels: np.ndarray) -> tuple[float, float, bool]:
