@@ -276,3 +276,25 @@ def test_an_endpoint_that_stops_mid_way_gives_the_quoted_answer_and_a_note(smoll
     assert "stopped answering" in answer.note and "showing the quoted answer" in answer.note, answer.note
     down = Assistant(index_dir=corpus_index, llm_url="http://127.0.0.1:9/v1").ask(question, generate=True)
     assert down.text == extractive.text and "could not be reached" in down.note
+
+
+def test_a_prompt_over_the_context_fails_before_any_request():
+    from assistant.generation.llm import OpenAICompatible
+
+    model = OpenAICompatible("http://127.0.0.1:9/v1", "local", max_tokens=200, context_window=512)
+    with pytest.raises(GenerationError, match="do not fit the model's context of 512 tokens"):
+        list(model.stream("system", "a long source passage " * 200))
+
+
+def test_a_silent_endpoint_times_out_with_one_line():
+    from assistant.generation.llm import OpenAICompatible
+
+    silent = socket.create_server(("127.0.0.1", 0))  # accepts, never answers
+    held = []
+    threading.Thread(target=lambda: held.append(silent.accept()), daemon=True).start()
+    url = f"http://127.0.0.1:{silent.getsockname()[1]}/v1"
+    try:
+        with pytest.raises(GenerationError, match=r"did not answer within 1 s"):
+            list(OpenAICompatible(url, "local", timeout=1.0).stream("system", "question"))
+    finally:
+        silent.close()
