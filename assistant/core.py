@@ -21,6 +21,8 @@ from assistant.models import (
     Briefing,
     Cancelled,
     DocumentInfo,
+    DraftCheck,
+    DraftSentence,
     Filters,
     Hit,
     IngestReport,
@@ -34,6 +36,7 @@ from assistant.text.documents import sha256
 log = logging.getLogger(__name__)
 
 MAX_QUERY_CHARS = 4000
+MAX_DRAFT_CHARS = 200_000  # about 30,000 words
 
 
 class Assistant:
@@ -221,6 +224,43 @@ class Assistant:
         """Fact-check a claim against the corpus: supported, contradicted or not_found, with evidence."""
         claim = clean_query(claim, "claim")
         return self.checker.check(claim, self.retriever.search(claim, k=10, filters=filters))
+
+    def check_text(self, text: str, filters: Filters | dict | None = None) -> DraftCheck:
+        """Check a whole draft: every check-worthy sentence (a figure, a date, a ranking or a named actor)
+        gets a verdict; the others are kept in place, unchecked."""
+        from assistant.reasoning.factcheck import check_worthy
+        from assistant.text.chunking import sentence_spans
+
+        if not text or not text.strip():
+            raise AssistantError("the draft is empty")
+        if len(text) > MAX_DRAFT_CHARS:
+            raise AssistantError(
+                f"the draft has {len(text):,} characters; at most {MAX_DRAFT_CHARS:,} are checked"
+            )
+        spans = [(a, b, " ".join(text[a:b].split())) for a, b in sentence_spans(text)]
+        worthy = [s for _, _, s in spans if check_worthy(s) and len(s) <= MAX_QUERY_CHARS]
+        self.query_embedder.embed(worthy)  # one batched pass instead of one model call per sentence
+        out = []
+        for a, b, sentence in spans:
+            verdict = None
+            if sentence in worthy:
+                verdict = self.checker.check(sentence, self.retriever.search(sentence, k=10, filters=filters))
+            out.append(DraftSentence(sentence, a, b, verdict))
+        return DraftCheck(text, out)
+
+    def check_file(self, path: str | Path, filters: Filters | dict | None = None) -> DraftCheck:
+        """`check_text` on a draft file (txt, md, docx, pdf, html), read as ingest reads documents."""
+        from assistant.text.documents import discover, parse, read_bytes
+
+        sources, failed, _ = discover([str(path)])
+        if failed or not sources:
+            raise AssistantError(f"{path}: {failed[0][1] if failed else 'not a readable draft'}")
+        try:
+            data, ext = read_bytes(sources[0], self.settings.max_file_bytes, self.settings.url_timeout)
+            document = parse(sources[0], data, ext, self.settings.limits())
+        except (OSError, ValueError, AssistantError) as e:
+            raise AssistantError(f"{path}: {e}") from e
+        return self.check_text(document.text, filters)
 
     def documents(self) -> list[DocumentInfo]:
         """Indexed documents, sorted by date (newest first) then title."""

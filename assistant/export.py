@@ -9,7 +9,7 @@ import html
 import re
 from datetime import datetime
 
-from assistant.models import BRIEF_SECTIONS, Answer, Briefing, Citation, Verdict
+from assistant.models import BRIEF_SECTIONS, Answer, Briefing, Citation, DraftCheck, DraftSentence, Verdict
 
 _AUTOLINK = re.compile(r"(?i)(?<=[a-z])(?=://)|(?<=\bwww)(?=\.)|(?=@)")
 
@@ -122,3 +122,42 @@ def conversation_markdown(
     for question, item in turns:
         out.append(verdict_markdown(item) if isinstance(item, Verdict) else answer_markdown(question, item))
     return "\n".join(out)
+
+
+DRAFT_COLUMNS = ("sentence", "verdict", "the draft says", "the source says", "citation")
+DRAFT_MARKS = {"supported": "✔ supported", "contradicted": "✘ contradicted", "not_found": "? not found"}
+
+
+def draft_row(item: DraftSentence) -> tuple[str, str, str, str]:
+    """(verdict, the claim's figure, the source's figure, citation) for one checked sentence."""
+    v = item.verdict
+    part = next((p for p in v.parts if p.status == v.verdict), v.parts[0] if v.parts else None)
+    cited = {c.n: c for c in v.citations}
+    c = cited.get(part.n) if part and part.n else (v.citations[0] if v.citations else None)
+    citation = f"{c.title} ({c.date or 'no date'}): “{c.quote}”" if c else ""
+    return DRAFT_MARKS[v.verdict], part.figure if part else "", part.evidence if part else "", citation
+
+
+def draft_markdown(report: DraftCheck) -> str:
+    """The draft with each checked sentence marked, then one table row per checked sentence."""
+    out = [
+        "# Draft check",
+        "",
+        f"_{report.summary()}_",
+        "",
+        "## The draft",
+        "",
+    ]
+    marked, at = [], 0
+    for item in report.sentences:
+        marked.append(md_text(report.text[at : item.start]))
+        body = md_text(report.text[item.start : item.end])
+        marked.append(f"**\\[{DRAFT_MARKS[item.verdict.verdict]}\\]** {body}" if item.verdict else body)
+        at = item.end
+    marked.append(md_text(report.text[at:]))
+    out += ["".join(marked).strip(), "", "## Checked sentences", "", "| " + " | ".join(DRAFT_COLUMNS) + " |",
+            "|---|---|---|---|---|"]  # fmt: skip
+    for item in report.checked:
+        cells = (item.sentence, *draft_row(item))
+        out.append("| " + " | ".join(md_text(x).replace("|", "\\|").replace("\n", " ") for x in cells) + " |")
+    return "\n".join(out) + "\n"

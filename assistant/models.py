@@ -290,3 +290,45 @@ class Briefing:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+@dataclass
+class DraftSentence:
+    """One sentence of a draft, where it is in the draft, and its verdict (None: nothing to check)."""
+
+    sentence: str
+    start: int
+    end: int
+    verdict: Verdict | None = None
+
+
+@dataclass
+class DraftCheck:
+    """A whole draft checked sentence by sentence: every check-worthy sentence has a verdict."""
+
+    text: str
+    sentences: list[DraftSentence]
+
+    @property
+    def checked(self) -> list[DraftSentence]:
+        return [s for s in self.sentences if s.verdict is not None]
+
+    @property
+    def skipped(self) -> int:
+        """Sentences with no figure, date, ranking or named actor: nothing a checker could verify."""
+        return len(self.sentences) - len(self.checked)
+
+    def counts(self) -> dict[str, int]:
+        out = {v: 0 for v in ("supported", "contradicted", "not_found")}
+        for s in self.checked:
+            out[s.verdict.verdict] += 1
+        return out
+
+    def summary(self) -> str:
+        c = self.counts()
+        found = f"{c['supported']} supported, {c['contradicted']} contradicted, {c['not_found']} not found"
+        return f"Checked {len(self.checked)} sentences: {found}; {self.skipped} had nothing to check."
+
+    def to_dict(self) -> dict:
+        return {"counts": self.counts(), "skipped": self.skipped,
+                "sentences": [asdict(s) for s in self.sentences]}  # fmt: skip

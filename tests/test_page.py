@@ -397,3 +397,19 @@ def test_prose_toggles_appear_only_with_a_model_and_show_only_checked_text(serve
     assert "Headline figures" in note and "2,012" in note
     assert "Summary" in note or "no prose summary" in note
     page.close()
+
+
+def test_a_whole_draft_is_checked_on_the_claim_tab(server, browser):
+    page = browser.new_page(viewport={"width": 1300, "height": 950})
+    page.goto(server)
+    page.get_by_role("tab", name="Check a claim").click()
+    page.fill("#pa-draft textarea", (DATA / "synthetic_draft_two_zones.md").read_text(encoding="utf-8"))
+    page.click("#pa-draft-check")
+    page.wait_for_selector("#pa-draft-report .pa-draft", timeout=120000)
+    report = page.locator("#pa-draft-report")
+    assert "Checked 15 sentences: 9 supported, 5 contradicted, 1 not found" in report.inner_text()
+    assert report.locator(".pa-mark[data-verdict=contradicted]").count() == 5
+    assert report.locator(".pa-draft-table tbody tr").count() == 15
+    wrong = report.locator(".pa-mark[data-verdict=contradicted]").all_inner_texts()
+    assert any("25 drugs" in w for w in wrong) and any("18.2%" in w for w in wrong)
+    page.close()

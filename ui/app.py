@@ -18,7 +18,7 @@ os.environ.setdefault("GRADIO_TELEMETRY_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
 
-from assistant.export import briefing_markdown, conversation_markdown  # noqa: E402
+from assistant.export import briefing_markdown, conversation_markdown, draft_markdown  # noqa: E402
 from assistant.models import AssistantError, Filters  # noqa: E402
 
 from . import render  # noqa: E402
@@ -99,6 +99,18 @@ class Handlers:
             return render.empty(str(exc)), turns, self.write_export(turns)
         turns.append((claim, verdict))
         return render.verdict_html(verdict), turns, self.write_export(turns)
+
+    def on_draft(self, text, sources, date_from, date_to, docs):
+        if not (text or "").strip():
+            gr.Warning("Paste a draft first.")
+            return render.empty("Paste a draft: every sentence with a figure, date or name is checked."), None
+        try:
+            report = self.assistant.check_text(text, filters=Filters.of(sources, date_from, date_to, docs))
+        except AssistantError as exc:
+            return render.empty(str(exc)), None
+        path = self.export_dir / f"draft-check-{os.getpid()}-{id(report)}.md"
+        path.write_text(draft_markdown(report), encoding="utf-8")
+        return render.draft_html(report), str(path)
 
     def on_brief(self, topic, sources, date_from, date_to, docs, generate=False):
         if not (topic or "").strip():
@@ -206,6 +218,13 @@ def layout(doc_rows, can_generate: bool = False) -> SimpleNamespace:
             c.verdict = gr.HTML(
                 render.empty("The verdict and its evidence appear here."), elem_id="pa-verdict"
             )
+            label = "Or check a whole draft (every sentence with a figure, date, ranking or name)"
+            c.draft = gr.Textbox(label=label, lines=10, elem_id="pa-draft")
+            with gr.Row():
+                c.draft_btn = gr.Button("Check the draft", variant="primary", elem_id="pa-draft-check")
+                c.draft_file = gr.DownloadButton("Download the report as Markdown", elem_id="pa-draft-export")
+            c.draft_report = gr.HTML(render.empty("The marked draft and its table appear here."),
+                                     elem_id="pa-draft-report")  # fmt: skip
         with gr.Tab("Briefing", id="brief"):
             c.topic = gr.Textbox(
                 label="Topic", elem_id="pa-topic", placeholder="foreign investment in Beijing"
@@ -246,6 +265,7 @@ def wire(demo: gr.Blocks, c: SimpleNamespace, h: Handlers) -> None:
     check_io = ([c.claim, c.turns, *c.filters], [c.verdict, c.turns, c.download])
     c.check_btn.click(h.on_check, *check_io, **private)
     c.claim.submit(h.on_check, *check_io, **private)
+    c.draft_btn.click(h.on_draft, [c.draft, *c.filters], [c.draft_report, c.draft_file], **private)
     brief_io = ([c.topic, *c.filters, c.brief_generate], [c.briefing, c.brief_file])
     c.brief_btn.click(h.on_brief, *brief_io, **private)
     c.topic.submit(h.on_brief, *brief_io, **private)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from html import escape
 
-from assistant.export import PROSE_NOTE, md_text
+from assistant.export import DRAFT_COLUMNS, PROSE_NOTE, draft_row, md_text
 from assistant.models import (
     BRIEF_SECTIONS,
     Answer,
     Briefing,
     Citation,
+    DraftCheck,
     Hit,
     RemovedSentence,
     Verdict,
@@ -31,6 +32,12 @@ CSS = """
 .pa-empty { color: #57606a; font-style: italic; }
 .pa-prose, .pa-note { font-size: 0.9em; color: #57606a; margin-bottom: 6px; }
 .pa-removed { font-size: 0.9em; margin-bottom: 8px; }
+.pa-draft-text { white-space: pre-wrap; line-height: 1.5; margin: 8px 0; }
+.pa-mark { border-radius: 3px; padding: 0 2px; }
+.pa-mark.pa-supported { background: #dafbe1; border: none; }
+.pa-mark.pa-contradicted { background: #ffebe9; border: none; text-decoration: underline wavy #cf222e; }
+.pa-mark.pa-not_found { background: #f6f8fa; border: none; }
+.pa-draft-table td { vertical-align: top; font-size: 0.9em; }
 """
 
 VERDICT_WORDS: dict[VerdictKind, str] = {
@@ -115,6 +122,30 @@ def verdict_html(verdict: Verdict) -> str:
     )
     evidence = "".join(citation_html(c) for c in verdict.citations)
     return card + evidence + related_html(verdict.related, "Related, not evidence:")
+
+
+def draft_html(report: DraftCheck) -> str:
+    """A checked draft: its text with each checked sentence marked by verdict, then the table."""
+    summary = f'<p class="pa-draft-summary">{escape(report.summary())}</p>'
+    body, at = [], 0
+    for item in report.sentences:
+        body.append(escape(report.text[at : item.start]))
+        text = escape(report.text[item.start : item.end])
+        if item.verdict:
+            kind = item.verdict.verdict
+            tip = VERDICT_WORDS[kind]
+            body.append(f'<span class="pa-mark pa-{kind}" data-verdict="{kind}" title="{tip}">{text}</span>')
+        else:
+            body.append(text)
+        at = item.end
+    body.append(escape(report.text[at:]))
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{escape(x)}</td>" for x in (item.sentence, *draft_row(item))) + "</tr>"
+        for item in report.checked
+    )
+    head = "".join(f"<th>{h}</th>" for h in DRAFT_COLUMNS)
+    table = f'<table class="pa-draft-table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+    return f'<div class="pa-draft">{summary}<div class="pa-draft-text">{"".join(body)}</div>{table}</div>'
 
 
 def briefing_html(briefing: Briefing) -> str:

@@ -250,14 +250,30 @@ def _print_citation(c) -> None:
 
 @app.command()
 def check(
-    claim: Annotated[str, typer.Argument(help="A sentence with a figure to verify.")],
+    claim: Annotated[str | None, typer.Argument(help="A sentence with a figure to verify.")] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", help="Check every check-worthy sentence of a draft (txt, md, docx)."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="With --file: write the report as Markdown.")
+    ] = None,
     source: SourceOpt = None,
     date_from: FromOpt = None,
     date_to: ToOpt = None,
     doc: DocOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Fact-check a claim: supported, contradicted or not in the corpus, with both figures and the source."""
+    """Fact-check a claim, or a whole draft with --file: supported, contradicted or not in the corpus, with
+    both figures and the source."""
+    if (claim is None) == (file is None):
+        raise typer.BadParameter("give a claim or --file DRAFT, not both")
+    if file is not None:
+        from assistant.export import draft_markdown
+
+        report = _assistant().check_file(file, filters=_filters(source, date_from, date_to, doc))
+        _emit_note(draft_markdown(report), report, out, as_json)
+        return
     verdict = _assistant().check(claim, filters=_filters(source, date_from, date_to, doc))
     if as_json:
         _echo_json(verdict.to_dict())
@@ -291,13 +307,17 @@ def brief(
     from assistant.export import briefing_markdown
 
     briefing = _assistant().brief(topic, filters=_filters(source, date_from, date_to, doc), generate=generate)
-    note = briefing_markdown(briefing)
+    _emit_note(briefing_markdown(briefing), briefing, out, as_json)
+
+
+def _emit_note(markdown: str, record, out: Path | None, as_json: bool) -> None:
+    """A Markdown report to --out (when given) and to the terminal, or the record as JSON."""
     if out is not None:
-        out.write_text(note, encoding="utf-8")
+        out.write_text(markdown, encoding="utf-8")
     if as_json:
-        _echo_json(briefing.to_dict())
+        _echo_json(record.to_dict())
     else:
-        typer.echo(note)
+        typer.echo(markdown)
 
 
 @app.command()
@@ -468,10 +488,28 @@ def bench(
             "default the bundled SmolLM2-135M).",
         ),
     ] = False,
+    drafts: Annotated[
+        bool, typer.Option("--drafts", help="Only the time to check a 2,000-word draft (check --file).")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Retrieval quality on BEIR SciFact, ingest throughput, and latency/memory at 1k-100k chunks."""
     from assistant.measuring import bench as b
+
+    if drafts:
+        from assistant.measuring import prose_bench as pb
+
+        r = pb.draft_run()
+        line = (f"| draft of {r['words']:,} words, {r['sentences']} sentences, {r['checked']} checked "
+                f"| {r['seconds']} s warm |")  # fmt: skip
+        head = (
+            f"Machine: {b.machine()}\nRun: `policy-assistant bench --drafts`\n\n| measure | time |\n|---|---|"
+        )
+        table = f"{head}\n{line}\n"
+        if out:
+            out.write_text(table, encoding="utf-8")
+        typer.echo(json.dumps(r, indent=2) if as_json else table)
+        return
 
     if prose:
         from assistant.generation.llm import bundled_gguf

@@ -122,3 +122,30 @@ def to_markdown(r: dict, machine: str) -> str:
             f"| {p['first_token_s']} | {p['total_s']} | {p['note']} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def draft_run(eval_dir: Path = DEFAULT_EVAL, words: int = 2000) -> dict:
+    """`bench --drafts`: a draft of about `words` words (the corpus's own articles, so most sentences are
+    check-worthy) checked by `check_text`, warm (model loaded, nothing of the draft cached)."""
+    from assistant.core import Assistant
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "corpus").glob("*.txt"))]
+    texts += [
+        p.read_text(encoding="utf-8") for p in sorted((eval_dir / "corpus_extra").iterdir()) if p.is_file()
+    ]
+    draft, count = [], 0
+    for paragraph in "\n\n".join(texts).split("\n\n"):
+        if count >= words:
+            break
+        draft.append(paragraph)
+        count += len(paragraph.split())
+    text = "\n\n".join(draft)
+    with tempfile.TemporaryDirectory(prefix="policy-draft-bench-") as tmp:
+        a = Assistant(index_dir=Path(tmp) / "index")
+        a.ingest([ROOT / "corpus", eval_dir / "corpus_extra"])
+        a.check("Beijing set up 2,500 foreign-funded enterprises in 2024.")  # warm: the model is loaded
+        started = time.perf_counter()
+        report = a.check_text(text)
+        seconds = time.perf_counter() - started
+    return {"words": len(text.split()), "sentences": len(report.sentences), "checked": len(report.checked),
+            "seconds": round(seconds, 2), "counts": report.counts()}  # fmt: skip

@@ -3,6 +3,7 @@ the best evidence sentence; one contradiction makes the claim contradicted."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -182,3 +183,18 @@ def _explain(verdict: VerdictKind, parts: list[FigureCheck], citations: list[Cit
         elif p.status == "not_found":
             lines.append(f"Nothing in the corpus about “{p.figure}”.")
     return " ".join(lines)
+
+
+_RANKING = re.compile(r"\b(the|its|their)\s+(most|least|\w{2,}est)\b", re.I)
+
+
+def check_worthy(sentence: str) -> bool:
+    """Does the sentence state something a checker can verify: a figure or date (the quantity reader), a
+    ranking ("the largest", "the most"), or a named actor (a name past its first word) in a statement of
+    at least six words? Opinions and connecting sentences are skipped."""
+    if read_quantities(sentence) or _RANKING.search(sentence):
+        return True
+    words = sentence.split()
+    if len(words) < 6 or sentence.rstrip().endswith("?"):
+        return False
+    return bool(entities(" ".join(words[1:])))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.text.words import MONTHS, NUMBER_VALUES, ORDINALS, QUESTION_WORDS
+from assistant.text.words import MONTHS, NUMBER_VALUES, ORDINALS, QUESTION_WORDS, STOP_WORDS
 
 # Numbers and dates are compared as figures, not required as names (nor the words that hedge a figure).
 _NUMBER_NAMES = (
@@ -24,6 +24,8 @@ def entities(text: str) -> list[str]:
             continue
         if m.start() == len(text) - len(text.lstrip()) and word.lower() in QUESTION_WORDS:
             continue
+        if i == 0 and m.start() == len(text) - len(text.lstrip()) and word.lower() in STOP_WORDS:
+            continue  # "That was ...", "The city ...": capitalised by position, not a name
         if i == 0 and m.start() == 0 and word.lower() in QUESTION_WORDS:
             continue
         found.append(word)
