@@ -298,3 +298,12 @@ def test_a_silent_endpoint_times_out_with_one_line():
             list(OpenAICompatible(url, "local", timeout=1.0).stream("system", "question"))
     finally:
         silent.close()
+
+
+@pytest.mark.slow
+def test_markers_leading_a_sentence_are_checked_too(checker):
+    """'[2] In 2024 ... [1].': both markers must bear the sentence out; [2] does not, so it goes."""
+    result = checker.check(
+        "[2] In 2024 the free trade zone approved 2,012 new foreign-funded enterprises [1].", SOURCES
+    )
+    assert isinstance(result, RemovedSentence) and "cites [2], which does not say this" in result.reason

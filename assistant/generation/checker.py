@@ -183,19 +183,26 @@ class SentenceChecker:
         if p < self.model.threshold:
             return RemovedSentence(shown, f"not supported by the cited source {_refs(cites)}")
         quotes = {support.source: (support.start, support.end)}
+        written = read_quantities(bare)
         for n in cites:
-            if n not in quotes:
-                one = self.scorer.score(bare, {n: sources[n].passage})
-                quotes[n] = (one.start, one.end)
+            if n in quotes:
+                continue
+            one = self.scorer.score(bare, {n: sources[n].passage})
+            own = f"{sources[n].title} {sources[n].passage}"
+            holds = [f for f in read_quantities(own) if any(_same_value(q, f) for q in written)]
+            if self.model.probability(one.features) < self.model.threshold and not holds:
+                return RemovedSentence(shown, f"cites [{n}], which does not say this")
+            quotes[n] = (one.start, one.end)
         return Checked(shown, cites, quotes, p)
 
 
 def _cited_parts(sentence: str) -> list[str]:
-    """The sentence cut after each run of markers that more text follows: one part per cited statement."""
+    """The sentence cut after each run of markers that text both precedes and follows: one part per cited
+    statement (markers leading the sentence belong to its first part)."""
     cuts = [
         m.end()
         for m in re.finditer(r"(?:\s*\[\d{1,3}\])+", sentence)
-        if re.search(r"\w", sentence[m.end() :])
+        if re.search(r"\w", MARKER.sub("", sentence[: m.start()])) and re.search(r"\w", sentence[m.end() :])
     ]
     bounds = [0] + cuts + [len(sentence)]
     parts = [sentence[a:b].strip(" ,;") for a, b in zip(bounds, bounds[1:], strict=False)]
