@@ -84,7 +84,7 @@ def test_query_vectors_are_embedded_once_each():
     calls = []
 
     class Counting:
-        name = "counting"
+        name, english_only = "counting", False
 
         def embed(self, texts):
             calls.append(list(texts))

@@ -31,6 +31,7 @@ class Embedder(Protocol):
     """Turns texts into unit-length vectors."""
 
     name: str
+    english_only: bool  # the bundled MiniLM was trained on English: its vectors of Chinese text are noise
 
     def embed(self, texts: Sequence[str]) -> np.ndarray: ...
 
@@ -78,6 +79,7 @@ class SentenceTransformerEmbedder(_WordPieces):
         self.batch_size = batch_size
         self.device = device
         self.name = self.model_dir.name if self.model_dir.name != "model" else "all-MiniLM-L6-v2"
+        self.english_only = self.model_dir == bundled_model_dir()  # a model of your own: no assumption
 
     @property
     def model(self):
@@ -116,6 +118,7 @@ class HashEmbedder:
             raise ValueError(f"dim must be at least 2, got {dim}")
         self.dim = dim
         self.name = f"hash-{dim}"
+        self.english_only = False
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
@@ -151,6 +154,7 @@ class OnnxInt8Embedder(_WordPieces):
         self.path = base / f"onnx-int8-{digest}" / "model_int8.onnx"
         self.batch_size = batch_size
         self.name = "all-MiniLM-L6-v2 (onnx int8)"
+        self.english_only = self.model_dir == bundled_model_dir()
         self._session = None
         self._tokenizer = None
 
@@ -256,6 +260,7 @@ class CachedEmbedder:
 
     def __init__(self, inner: Embedder, size: int = 50_000, batch: int = 16):
         self.inner, self.size, self.name, self.batch = inner, size, inner.name, batch
+        self.english_only = inner.english_only
         self._embed = inner.embed
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()

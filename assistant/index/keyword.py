@@ -21,6 +21,7 @@ import numpy as np
 
 from assistant.index.store import FILTER_FIELDS, Store
 from assistant.text.chunking import titled
+from assistant.text.normalise import CJK_CHAR
 from assistant.text.words import STOP_WORDS
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,6 @@ _TOKEN = re.compile(
     r"\d+(?:[.,]\d+)*|[^\W\d_\u3400-\u4dbf\u4e00-\u9fff]+|[\u3400-\u4dbf\u4e00-\u9fff]", re.UNICODE
 )
 TOKENIZER_VERSION = 2  # saved side indexes made by another tokenizer are rebuilt
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 
 class Tokenizer:
@@ -49,7 +49,7 @@ class Tokenizer:
         previous_cjk = ""
         for m in _TOKEN.finditer(text.lower()):
             tok = m.group(0)
-            if _CJK.fullmatch(tok):
+            if CJK_CHAR.fullmatch(tok):
                 tokens.append(tok)
                 if previous_cjk:
                     tokens.append(previous_cjk + tok)

@@ -9,6 +9,15 @@ from datetime import datetime
 
 log = logging.getLogger(__name__)
 
+CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")  # CJK ideographs (unified and extension A)
+
+
+def cjk_share(text: str) -> float:
+    """Share of CJK ideographs among the letters of `text` (0 for text without letters)."""
+    letters = [c for c in text if c.isalpha()]
+    return sum(1 for c in letters if CJK_CHAR.match(c)) / len(letters) if letters else 0.0
+
+
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 
 
