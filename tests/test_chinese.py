@@ -41,3 +41,39 @@ def test_a_side_index_saved_by_another_tokenizer_is_rebuilt(tmp_path, fake_embed
         fresh.keyword.ensure()
     assert "rebuilt BM25 side index" in caplog.text
     assert fresh.keyword.search("外商投资企业", k=1)
+
+
+def test_chinese_figures_are_read_with_their_units_and_qualifiers():
+    from assistant.text.numbers import cn_number, read_quantities
+
+    def read(text):
+        return [(q.text, q.kind, q.value, q.qualifier) for q in read_quantities(text)]
+
+    assert read("2024年北京新设外资企业2012家，同比增长16.4%，高于全国平均6.5个百分点。") == [
+        ("2024年", "year", 2024.0, ""), ("2012家", "count", 2012.0, ""), ("16.4%", "percent", 16.4, ""),
+        ("6.5个百分点", "pp", 6.5, "")]  # fmt: skip
+    assert read("超过7000个") == [("超过7000个", "count", 7000.0, "gt")]
+    assert read("吸引外资企业2000余家") == [("2000余家", "count", 2000.0, "gt")]  # 余: more than
+    assert read("实际使用外资约1.5亿美元") == [("约1.5亿美元", "money:USD", 1.5e8, "about")]
+    assert read("12万人左右") == [("12万人左右", "count", 1.2e5, "about")]
+    assert read("百分之十六点四") == [("百分之十六点四", "percent", 16.4, "")]
+    assert read("第3批") == [("第3批", "ordinal", 3.0, "")]
+    assert read("这十分重要") == [] and read("一个项目") == []  # 十分 is "very"; 一个 is "a"
+    assert read("an implementation rate exceeding 86%") == [("exceeding 86%", "percent", 86.0, "gt")]
+    assert (cn_number("两千零一十二"), cn_number("二〇二四"), cn_number("十六点四")) == (2012, 2024, 16.4)
+
+
+def test_a_chinese_claim_is_checked_against_a_chinese_document(tmp_path, fake_embedder):
+    a = Assistant(index_dir=tmp_path / "index", embedder=fake_embedder)
+    a.ingest([SEED, DATA / "synthetic_gb18030_notice.txt"])
+    wrong = a.check("清溪自由贸易试验区2024年新设外商投资企业400家。")
+    assert wrong.verdict == "contradicted" and wrong.parts[0].evidence == "318家"
+    right = a.check("清溪自由贸易试验区2024年新设外商投资企业超过300家。")
+    assert right.verdict == "supported" and "318家" in right.citations[0].quote
+
+
+def test_the_chinese_semicolon_ends_a_sentence():
+    from assistant.text.chunking import sentence_spans
+
+    text = "新设外资企业318家；同比增长12.5%。"
+    assert [text[a:b] for a, b in sentence_spans(text)] == ["新设外资企业318家；", "同比增长12.5%。"]

@@ -21,7 +21,7 @@ _ABBREVIATIONS = {
 }  # fmt: skip
 # A full stop, ! or ? (plus closing quotes/brackets) followed by space and a plausible sentence start.
 _LATIN_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9\u4e00-\u9fff•\-*])")
-_CJK_END = re.compile(r"[。！？][”’」』)]*")
+_CJK_END = re.compile(r"[。！？；][”’」』)]*")  # the semicolon ends a clause that stands alone in Chinese
 _PARAGRAPH = re.compile(r"\n\s*\n")
 _LINE = re.compile(r"\n")
 _LIST_START = re.compile(r"\s*([-*•·]|\(?\d{1,3}[.)]|\(?[a-z][.)]\s)")

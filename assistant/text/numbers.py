@@ -46,6 +46,31 @@ _QUANTITY = re.compile(
     """,
     re.I | re.X,
 )
+# Chinese: qualifiers before the figure, 余/多 after it ("2000余家": more than 2,000), 万/亿 scales,
+# 百分之 and 个百分点, and the measure words that make a figure a count.
+_CN_QUALIFIERS = {
+    "超过": "gt", "逾": "gt", "超": "gt", "多于": "gt", "高于": "gt", "至少": "ge", "不少于": "ge",
+    "不低于": "ge", "将近": "nearly", "接近": "nearly", "近": "nearly", "约": "about", "大约": "about",
+    "不到": "lt", "不足": "lt", "低于": "lt", "少于": "lt", "最多": "le", "不超过": "le",
+}  # fmt: skip
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+              "八": 8, "九": 9}  # fmt: skip
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+_CN_SCALES = {"万": 1e4, "亿": 1e8}
+_CN_NUM = "[零〇一二两三四五六七八九十百千]+(?:点[零〇一二三四五六七八九]+)?"
+_CN_QUANTITY = re.compile(
+    rf"""
+    (?P<qual>{"|".join(sorted(_CN_QUALIFIERS, key=len, reverse=True))})?
+    (?P<ord>第)?
+    (?P<pct>百分之)?
+    (?P<num>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?|{_CN_NUM})
+    (?P<scale>[万亿]+)?
+    (?P<approx>余|多)?
+    (?P<unit>%|％|个百分点|元|美元|欧元|年|[家个项件名人条所座批次])?
+    (?P<about>左右)?
+    """,
+    re.X,
+)
 _ORDINAL = re.compile(rf"\b({'|'.join(ORDINALS)}|\d+(?:st|nd|rd|th))\b", re.I)
 _MONTH_YEAR = re.compile(rf"\b({'|'.join(MONTHS)})\s+(?:\d{{1,2}},?\s+)?((?:19|20)\d{{2}})\b", re.I)
 _YEAR_CONTEXT = re.compile(
@@ -137,6 +162,11 @@ def read_quantities(text: str) -> list[Quantity]:
         value = int(m.group(2)) + month / 100
         found.append(Quantity(m.group(0), m.start(), m.end(), "month", value, value, value))
         taken.append((m.start(), m.end()))
+    for m in _CN_QUANTITY.finditer(text):
+        q = _from_chinese(m)
+        if q is not None:
+            found.append(q)
+            taken.append((q.start, q.end))
     for m in _QUANTITY.finditer(text):
         if any(a <= m.start("num") < b for a, b in taken):
             continue
@@ -205,6 +235,70 @@ def _from_match(text: str, m: re.Match) -> Quantity | None:
     q = Quantity(text[start:end], start, end, kind, value, low, high, low_open, high_open, qual)
     q.noun = _noun_after(text, end)
     return q
+
+
+def cn_number(raw: str) -> float | None:
+    """两千零一十二 -> 2012, 十六点四 -> 16.4, 二〇二四 -> 2024 (digit by digit), 3.5 -> 3.5."""
+    if re.fullmatch(r"[\d,.]+", raw):
+        return _to_number(raw)
+    whole, _, decimals = raw.partition("点")
+    if decimals and not all(c in _CN_DIGITS for c in decimals):
+        return None
+    if whole and all(c in _CN_DIGITS for c in whole) and len(whole) > 1:
+        value = float("".join(str(_CN_DIGITS[c]) for c in whole))
+    else:
+        value, digit = 0.0, 0
+        for c in whole:
+            if c in _CN_DIGITS:
+                digit = _CN_DIGITS[c]
+            elif c in _CN_UNITS:
+                value += (digit or 1) * _CN_UNITS[c]
+                digit = 0
+            else:
+                return None
+        value += digit
+    if decimals:
+        value += float("0." + "".join(str(_CN_DIGITS[c]) for c in decimals))
+    return value
+
+
+def _from_chinese(m: re.Match) -> Quantity | None:
+    """A figure written the Chinese way; None when nothing marks it as one (a bare 2024, or 十分 'very'),
+    which leaves Arabic figures to the English reader."""
+    raw, unit = m.group("num"), m.group("unit") or ""
+    chinese_numeral = not re.fullmatch(r"[\d,.]+", raw)
+    marked = any(m.group(g) for g in ("qual", "ord", "pct", "scale", "approx", "about")) or unit not in (
+        "",
+        "%",
+    )
+    if not marked or (chinese_numeral and not (unit or m.group("scale") or m.group("pct") or m.group("ord"))):
+        return None
+    value = cn_number(raw)
+    if value is None:
+        return None
+    for c in m.group("scale") or "":
+        value *= _CN_SCALES[c]
+    if m.group("ord"):
+        kind = "ordinal"
+    elif m.group("pct") or unit in ("%", "％"):
+        kind = "percent"
+    elif unit == "个百分点":
+        kind = "pp"
+    elif unit in ("元", "美元", "欧元"):
+        kind = {"元": "money:CNY", "美元": "money:USD", "欧元": "money:EUR"}[unit]
+    elif unit == "年":
+        kind = "year" if re.fullmatch(r"(19|20)\d{2}", str(int(value))) and not m.group("scale") else "count"
+    else:
+        kind = "count"
+    if kind == "count" and value == 1 and not m.group("qual"):
+        return None  # 一个, 一项: "a", rarely a count worth checking
+    qual = "gt" if m.group("approx") else _CN_QUALIFIERS.get(m.group("qual") or "", "")
+    if m.group("about"):
+        qual = "about"
+    if kind in ("year", "ordinal"):
+        qual = ""
+    low, high, low_open, high_open = _interval(value, qual)
+    return Quantity(m.group(0), m.start(), m.end(), kind, value, low, high, low_open, high_open, qual)
 
 
 def _is_year(text: str, m: re.Match, raw: str) -> bool:
