@@ -238,8 +238,8 @@ class Assistant:
                 f"the draft has {len(text):,} characters; at most {MAX_DRAFT_CHARS:,} are checked"
             )
         spans = [(a, b, " ".join(text[a:b].split())) for a, b in sentence_spans(text)]
-        worthy = [s for _, _, s in spans if check_worthy(s) and len(s) <= MAX_QUERY_CHARS]
-        self.query_embedder.embed(worthy)  # one batched pass instead of one model call per sentence
+        worthy = {s for _, _, s in spans if check_worthy(s) and len(s) <= MAX_QUERY_CHARS}
+        self.query_embedder.embed(list(worthy))  # one batched pass instead of one model call per sentence
         out = []
         for a, b, sentence in spans:
             verdict = None

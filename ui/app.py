@@ -53,9 +53,7 @@ class Handlers:
     def write_export(self, turns) -> str | None:
         if not turns:
             return None
-        path = self.export_dir / f"briefing-{len(turns)}-{os.getpid()}-{id(turns)}.md"
-        path.write_text(conversation_markdown(turns), encoding="utf-8")
-        return str(path)
+        return self._export(f"briefing-{len(turns)}", turns, conversation_markdown(turns))
 
     def on_ask(self, message, chat, history, turns, sources, date_from, date_to, docs, generate=False):
         """Answer into the chat; with `generate`, the model's sentences appear as the check keeps them."""
@@ -100,6 +98,12 @@ class Handlers:
         turns.append((claim, verdict))
         return render.verdict_html(verdict), turns, self.write_export(turns)
 
+    def _export(self, kind: str, record, markdown: str) -> str:
+        """A Markdown file in this page's export folder, for a download button."""
+        path = self.export_dir / f"{kind}-{os.getpid()}-{id(record)}.md"
+        path.write_text(markdown, encoding="utf-8")
+        return str(path)
+
     def on_draft(self, text, sources, date_from, date_to, docs):
         if not (text or "").strip():
             gr.Warning("Paste a draft first.")
@@ -108,9 +112,7 @@ class Handlers:
             report = self.assistant.check_text(text, filters=Filters.of(sources, date_from, date_to, docs))
         except AssistantError as exc:
             return render.empty(str(exc)), None
-        path = self.export_dir / f"draft-check-{os.getpid()}-{id(report)}.md"
-        path.write_text(draft_markdown(report), encoding="utf-8")
-        return render.draft_html(report), str(path)
+        return render.draft_html(report), self._export("draft-check", report, draft_markdown(report))
 
     def on_brief(self, topic, sources, date_from, date_to, docs, generate=False):
         if not (topic or "").strip():
@@ -121,9 +123,7 @@ class Handlers:
             briefing = self.assistant.brief(topic, filters=filters, generate=bool(generate))
         except AssistantError as exc:
             return render.empty(str(exc)), None
-        path = self.export_dir / f"briefing-{os.getpid()}-{id(briefing)}.md"
-        path.write_text(briefing_markdown(briefing), encoding="utf-8")
-        return render.briefing_html(briefing), str(path)
+        return render.briefing_html(briefing), self._export("briefing", briefing, briefing_markdown(briefing))
 
     def on_clear(self):
         return [], [], [], render.empty("Sources of the latest answer appear here."), None

@@ -96,28 +96,14 @@ class ProseWriter:
         numbered = dict(enumerate(sources, 1))
         kept: list[Checked] = []
         removed: list[RemovedSentence] = []
-        buffer = ""
-
-        def judge(sentences: list[str]) -> Iterator[ProseStep]:
-            for s in sentences:
-                s = _LIST_LEAD.sub("", s).strip()
-                if not s:
-                    continue
-                result = self.checker.check(s, numbered)
+        try:
+            for result in self.checked(self.model.stream(SYSTEM, prompt(answer.question, sources)), numbered):
                 if isinstance(result, RemovedSentence):
                     removed.append(result)
                     yield ProseStep("removed", result.sentence)
                 else:
                     kept.append(result)
                     yield ProseStep("kept", result.text)
-
-        try:
-            for piece in self.model.stream(SYSTEM, prompt(answer.question, sources)):
-                buffer += piece
-                done, buffer = complete_sentences(buffer, final=False)
-                yield from judge(done)
-            done, _ = complete_sentences(buffer, final=True)
-            yield from judge(done)
         except GenerationError as e:
             yield ProseStep(
                 "done", answer=replace(answer, removed=removed, note=f"{e}; showing the quoted answer")
@@ -139,13 +125,12 @@ class ProseWriter:
                 + "\n\nWrite a summary of two to four sentences with [n] markers:")  # fmt: skip
         kept: list[str] = []
         removed: list[RemovedSentence] = []
-        buffer = ""
         try:
-            for piece in self.model.stream(SUMMARY_SYSTEM, user):
-                buffer += piece
-                done, buffer = complete_sentences(buffer, final=False)
-                self._sort(done, sources, kept, removed)
-            self._sort(complete_sentences(buffer, final=True)[0], sources, kept, removed)
+            for result in self.checked(self.model.stream(SUMMARY_SYSTEM, user), sources):
+                if isinstance(result, RemovedSentence):
+                    removed.append(result)
+                else:
+                    kept.append(result.text)
         except GenerationError as e:
             return replace(briefing, summary_removed=removed, note=f"no prose summary: {e}")
         if not kept:
@@ -153,15 +138,22 @@ class ProseWriter:
             return replace(briefing, summary_removed=removed, note=why)
         return replace(briefing, summary=" ".join(kept), summary_removed=removed)
 
-    def _sort(self, sentences, sources, kept: list[str], removed: list[RemovedSentence]) -> None:
+    def checked(self, pieces: Iterator[str], sources: dict[int, Hit]) -> Iterator[Checked | RemovedSentence]:
+        """The checker's result for each sentence of a streamed reply, as soon as the sentence is complete."""
+        buffer = ""
+        for piece in pieces:
+            buffer += piece
+            done, buffer = complete_sentences(buffer, final=False)
+            yield from self._check_all(done, sources)
+        yield from self._check_all(complete_sentences(buffer, final=True)[0], sources)
+
+    def _check_all(
+        self, sentences: list[str], sources: dict[int, Hit]
+    ) -> Iterator[Checked | RemovedSentence]:
         for s in sentences:
             s = _LIST_LEAD.sub("", s).strip()
             if s:
-                result = self.checker.check(s, sources)
-                if isinstance(result, RemovedSentence):
-                    removed.append(result)
-                else:
-                    kept.append(result.text)
+                yield self.checker.check(s, sources)
 
     def write(self, answer: Answer, hits: list[Hit]) -> Answer:
         final = answer
