@@ -75,9 +75,13 @@ class Assistant:
 
         self.answerer = Answerer(self.keyword, self.query_embedder.embed, stored=self.store.sentence_vectors)
         from assistant.reasoning.factcheck import FactChecker
+        from assistant.reasoning.verdicts import MODEL_PATH
 
         self.checker = FactChecker(
-            self.keyword, self.query_embedder.embed, stored=self.store.sentence_vectors
+            self.keyword,
+            self.query_embedder.embed,
+            stored=self.store.sentence_vectors,
+            model=MODEL_PATH,
         )
         from assistant.generation.llm import make_text_model
 

@@ -251,6 +251,8 @@ class Verdict:
     citations: list[Citation] = field(default_factory=list)
     related: list[Hit] = field(default_factory=list)
     parts: list[FigureCheck] = field(default_factory=list)  # one per figure of the claim
+    confidence: float = 0.0  # calibrated P(the verdict is right); not_found: 1 - the higher of the two
+    decided_by: str = ""  # "figures" (the figure rules) or "model" (the learned verdict model)
 
     def to_dict(self) -> dict:
         d = asdict(self)

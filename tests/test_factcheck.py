@@ -79,3 +79,21 @@ def test_cli_eval_claims_table(index_dir):
     assert out.returncode == 0, out.stderr
     assert "| expected \\ got | supported | contradicted | not_found |" in out.stdout
     assert "| accuracy | 1.0 |" in out.stdout
+
+
+def test_claim_without_figures_is_read_by_the_model(assistant):
+    """No figure to compare: the verdict model finds the sentence that states the claim; a negated or
+    reversed claim is not supported by the same sentence."""
+    v = assistant.check("Sanofi's Beijing project is its largest single investment in China.")
+    assert v.verdict == "supported" and v.decided_by == "model"
+    assert "largest" in v.citations[0].quote
+    assert v.confidence >= assistant.checker.model.thresholds["supported"]
+    for turned in ("Sanofi's Beijing project is not its largest single investment in China.",
+                   "Foreign investment in Beijing decreased in 2024."):  # fmt: skip
+        assert assistant.check(turned).verdict != "supported", turned
+
+
+def test_figure_verdicts_say_who_decided(assistant):
+    v = assistant.check("Beijing saw 2,500 new foreign-funded enterprises established in 2024.")
+    assert v.verdict == "contradicted" and v.decided_by == "figures"
+    assert 0 < v.confidence < 1

@@ -104,3 +104,9 @@ def one(text):
 )
 def test_implication(evidence, claim, implied):
     assert one(evidence).implies(one(claim)) is implied
+
+
+def test_digits_inside_names_are_not_figures():
+    for text in ("p53 and B12", "HNF4A", "CED-10 and COVID-19", "6MP", "5'-nucleotidase", "G20 members"):
+        assert read_quantities(text) == [], text
+    assert [q.text for q in read_quantities("40mg/day for 2,012 firms, up 16.4%")] == ["40", "2,012", "16.4%"]

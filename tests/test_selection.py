@@ -162,7 +162,7 @@ def test_exported_trees_score_exactly_as_scikit_learn():
     shipped model answers as the fitted one did (a scikit-learn release that changes its trees fails here)."""
     from sklearn.ensemble import GradientBoostingClassifier
 
-    from assistant.measuring.training import _baseline, export_trees
+    from assistant.measuring.training import boosting_baseline, export_trees
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(2000, len(FEATURES)))
@@ -171,6 +171,6 @@ def test_exported_trees_score_exactly_as_scikit_learn():
         X, y
     )
     n = len(FEATURES)
-    model = SelectorModel(list(FEATURES), [0.0] * n, [1.0] * n, [0.0] * n, _baseline(gb), [1.0, 0.0, 0.0],
-                          0.5, 0.25, trees=export_trees(gb))  # fmt: skip
+    model = SelectorModel(list(FEATURES), [0.0] * n, [1.0] * n, [0.0] * n, boosting_baseline(gb),
+                          [1.0, 0.0, 0.0], 0.5, 0.25, trees=export_trees(gb))  # fmt: skip
     assert np.allclose(model.logits(X[:200]), gb.decision_function(X[:200]), atol=1e-9)

@@ -44,6 +44,10 @@ class Tokenizer:
 
         self._stem = Stemmer.Stemmer("english").stemWord
 
+    def stem(self, word: str) -> str:
+        """One lower-case English word as the index stores it."""
+        return self._stem(word)
+
     def __call__(self, text: str) -> list[str]:
         tokens: list[str] = []
         previous_cjk = ""

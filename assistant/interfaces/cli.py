@@ -397,12 +397,15 @@ def evaluate(
     ] = None,
     split: Annotated[
         str | None,
-        typer.Option("--split", help="ConditionalQA files: only the guides of this split (fit, tune, test)."),
+        typer.Option(
+            "--split", help="ConditionalQA: guides of this split (fit, tune, test); SciFact: test or train."
+        ),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Answer quality (questions files, ours or ConditionalQA's) or verdict accuracy (claims files)."""
     from assistant.measuring import evaluation as ev
+    from assistant.measuring import verdict_fit as vf
     from assistant.measuring.evaluation import (
         evaluate_claims,
         evaluate_questions,
@@ -411,8 +414,9 @@ def evaluate(
         load_jsonl,
     )
 
-    if split not in (None, "fit", "tune", "test"):
-        raise typer.BadParameter(f"--split must be fit, tune or test, got {split!r}")
+    if split not in (None, "fit", "tune", "test", "train"):
+        raise typer.BadParameter(f"--split must be fit, tune, test (ConditionalQA) or test, train (SciFact), "
+                                 f"got {split!r}")  # fmt: skip
 
     a = _assistant()
     if ingest_paths:
@@ -421,6 +425,15 @@ def evaluate(
             for path, reason in report.failed:
                 typer.echo(f"failed: {path}: {reason}", err=True)
     rows = load_jsonl(file)
+    if vf.is_scifact(rows):
+        if split not in (None, "test", "train"):
+            raise typer.BadParameter(f"SciFact claims: --split must be test or train, got {split!r}")
+        data = file.parent
+        vf.ensure_indexed(a, data, a.settings.index_dir / "eval-data")
+        claims = [c for c in vf.load_claims(rows, vf.test_ids(data)) if split in (None, c.split)]
+        result = vf.evaluate(a, claims, vf.load_abstracts(data))
+        typer.echo(json.dumps(result, indent=2) if as_json else vf.format_report(result))
+        return
     if ev.is_conditionalqa(rows):
         result = ev.evaluate_conditionalqa(a, rows, split)
         typer.echo(json.dumps(result, indent=2) if as_json else ev.format_conditionalqa(result))
@@ -470,6 +483,24 @@ def train_support(
     embedder = make_embedder(s.embed_backend, s.embed_model, s.batch_size, s.device, s.index_dir / "models")
     meta = f.train(data or f.DEFAULT_DATA, out or SUPPORT_PATH, embedder.embed, Path("build/train-support"))
     typer.echo(json.dumps(meta, indent=2))
+
+
+@app.command("train-verdicts")
+def train_verdicts(
+    data: Annotated[Path | None, typer.Option("--data", help="Folder holding SciFact (BEIR format).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Model file to write.")] = None,
+    work: Annotated[
+        Path, typer.Option("--work", help="Cache of the searched candidate pairs (reused by refits).")
+    ] = Path("build/train-verdicts"),
+) -> None:
+    """Refit the claim verdict model on SciFact's 809 training claims (the index gets SciFact's abstracts)."""
+    from assistant.measuring import verdict_fit as f
+    from assistant.reasoning.verdicts import MODEL_PATH
+
+    a = _assistant()
+    data = data or f.DEFAULT_DATA
+    f.ensure_indexed(a, data, work)
+    typer.echo(json.dumps(f.train(a, data, out or MODEL_PATH, work), indent=2))
 
 
 @app.command()

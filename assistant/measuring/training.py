@@ -214,7 +214,7 @@ def fit(examples: list[Example]) -> SelectorModel:
         mean=mean.tolist(),
         scale=scale.tolist(),
         coef=final.coef_[0].tolist() if SCORER != "trees" else [0.0] * len(FEATURES),
-        intercept=float(final.intercept_[0]) if SCORER != "trees" else _baseline(final),
+        intercept=float(final.intercept_[0]) if SCORER != "trees" else boosting_baseline(final),
         trees=export_trees(final) if SCORER == "trees" else [],
         calibration=[float(cal.coef_[0][0]), float(cal.coef_[0][1]), float(cal.intercept_[0])],
         answer_at=0.5,
@@ -244,7 +244,7 @@ def export_trees(gb) -> list[dict]:
     return out
 
 
-def _baseline(gb) -> float:
+def boosting_baseline(gb) -> float:
     """The boosting's starting score: the log-odds of the positive class in the fitted data (the prior
     scikit-learn's binomial deviance starts from)."""
     p = float(gb.init_.class_prior_[1])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -14,7 +15,9 @@ from assistant.models import Citation, FigureCheck, Hit, Verdict, VerdictKind
 from assistant.reasoning.answer import cite, coverage, key_terms, names_present
 from assistant.reasoning.questions import entities
 from assistant.reasoning.selection import gather
+from assistant.reasoning.verdicts import Pair, PairFeaturizer, VerdictModel
 from assistant.text.chunking import sentence_spans, titled
+from assistant.text.normalise import CJK_CHAR
 from assistant.text.numbers import Quantity, read_quantities
 
 VERDICTS = ("supported", "contradicted", "not_found")
@@ -52,23 +55,88 @@ class FactChecker:
 
     def __init__(self, keyword: KeywordIndex, embed: Callable[[Sequence[str]], np.ndarray] | None = None,
                  passages: int = 6, min_cover: float = 0.35, min_similarity: float = 0.7,
-                 stored: Callable[[list[str]], dict] | None = None):  # fmt: skip
+                 stored: Callable[[list[str]], dict] | None = None,
+                 model: VerdictModel | Path | None = None):  # fmt: skip
         if not 0 <= min_cover <= 1 or not 0 <= min_similarity <= 1:
             raise ValueError(f"min_cover and min_similarity must lie between 0 and 1, got {min_cover}, "
                              f"{min_similarity}")  # fmt: skip
         self.keyword, self.embed, self.passages, self.stored = keyword, embed, passages, stored
         self.min_cover, self.min_similarity = min_cover, min_similarity
+        self.featurizer = PairFeaturizer(keyword, embed, stored, passages, _same_subject)
+        self._model = model  # a Path is read on the first check, so a refit can run without a model file
 
     def check(self, claim: str, hits: list[Hit]) -> Verdict:
+        """The figure rules' verdict and the learned model's, combined (see `combine`)."""
+        rule = self.by_figures(claim, hits)
+        if self.model is None:
+            return rule
+        pairs = self.featurizer.pairs(claim, hits, self._names(claim))
+        self.model.score(pairs)
+        return self.combine(rule, self._learned(claim, pairs, hits), pairs)
+
+    def combine(self, rule: Verdict, learned: Verdict, pairs: list[Pair]) -> Verdict:
+        """A figure verdict stands (it names the conflicting or matching figure), unless it says supported
+        from a sentence that reverses the claim's polarity or direction ("type 2 diabetes" matches, "lower
+        risk" does not); then, and when the figures settle nothing, the model's verdict. A figure verdict's
+        confidence is the figure rules' precision on the fitting claims."""
+        turned = rule.verdict == "supported" and reverses_claim(rule.citations, pairs)
+        if rule.verdict == "not_found" or turned:
+            return learned
+        rule.decided_by = "figures"
+        rule.confidence = self.model.rule_precision.get(rule.verdict, 0.0)
+        return rule
+
+    @property
+    def model(self) -> VerdictModel | None:
+        if isinstance(self._model, Path):
+            self._model = VerdictModel.load(self._model)
+        return self._model
+
+    def _names(self, claim: str) -> list[str]:
+        years = {f.text for f in read_quantities(claim) if f.kind == "year"}
+        return [e for e in entities(claim) if e not in years and not e[0].isdigit()]
+
+    def _learned(self, claim: str, pairs: list[Pair], hits: list[Hit]) -> Verdict:
+        """The model's verdict: the sentence most likely to state the claim (or its opposite), given only
+        when its calibrated confidence reaches the threshold chosen for precision."""
+        m = self.model
+        pairs = [p for p in pairs if p.eligible]
+        if not pairs:
+            return Verdict(claim, "not_found", _NOTHING, related=hits[:3], confidence=1.0, decided_by="model")
+        # supported needs one sentence that implies every figure of the claim
+        stating = [p for p in pairs if all(st == "supported" for *_, st in p.figures)]
+        best_s = max(stating, key=lambda p: p.support) if stating else None
+        best_c = max(pairs, key=lambda p: p.contradict)
+        conf_s = m.confidence("supported", best_s.support) if best_s else 0.0
+        conf_c = m.confidence("contradicted", best_c.contradict)
+        if conf_c >= m.thresholds["contradicted"] and conf_c >= conf_s:
+            c = cite(1, best_c.hit, best_c.start, best_c.end)
+            text = f"The corpus states otherwise [1]: “{c.quote}” ({_ref(c)})."
+            return Verdict(claim, "contradicted", text, [c], confidence=round(conf_c, 3), decided_by="model")
+        if best_s is not None and conf_s >= m.thresholds["supported"]:
+            c = cite(1, best_s.hit, best_s.start, best_s.end)
+            text = f"The corpus states this [1]: “{c.quote}” ({_ref(c)})."
+            return Verdict(claim, "supported", text, [c], confidence=round(conf_s, 3), decided_by="model")
+        related = {}
+        for p in sorted(pairs, key=lambda p: -max(p.support, p.contradict)):
+            related.setdefault(p.hit.chunk_id, p.hit)
+        related = list(related.values())
+        return Verdict(claim, "not_found", _RELATED, related=related[:3],
+                       confidence=round(1 - max(conf_s, conf_c), 3), decided_by="model")  # fmt: skip
+
+    def by_figures(self, claim: str, hits: list[Hit]) -> Verdict:
+        """The figure rules alone: each figure of the claim against the same kind of figure about the same
+        subject in the best sentence. Without a figure the rules say nothing: shared words alone cannot tell
+        "X raises Y" from "X does not raise Y", so the verdict model decides."""
         figures = read_quantities(claim)
         checkable = [f for f in figures if f.kind not in _CONTEXT_KINDS]
+        if not checkable:
+            return Verdict(claim, "not_found", _NOTHING, related=hits[:3])
         years = {f.text for f in figures if f.kind == "year"}
-        names = [e for e in entities(claim) if e not in years and not e[0].isdigit()]
+        names = self._names(claim)
         figure_words = {w for f in figures for w in self.keyword.tokenize(f.text)}
         weights = key_terms(self.keyword, claim, figure_words | _CLAIM_NOISE)
         sentences = self._sentences(claim, hits[: self.passages], names, years, weights)
-        if not checkable:
-            return self._without_figures(claim, sentences, hits)
         parts, citations = [], []
         for figure in checkable:
             status, evidence, sentence = self._judge(figure, sentences)
@@ -125,18 +193,25 @@ class FactChecker:
             return "contradicted", max(same, key=lambda e: _noun_overlap(figure, e)), sentence
         return "not_found", None, None
 
-    def _without_figures(self, claim: str, sentences: list[_Sentence], hits: list[Hit]) -> Verdict:
-        if sentences and sentences[0].cover >= 0.85:
-            c = cite(1, sentences[0].hit, sentences[0].start, sentences[0].end)
-            return Verdict(claim, "supported", f"The corpus says so [1]: “{c.quote}” ({_ref(c)}).", [c])
-        explanation = (
-            "The corpus does not say this; the closest passages are listed as related, not as evidence."
-        )
-        return Verdict(claim, "not_found", explanation, related=hits[:3])
+
+_NOTHING = "The corpus does not say this; the closest passages are listed as related, not as evidence."
+_RELATED = ("The corpus speaks of this but does not settle it; the closest passages are listed as related, "
+            "not as evidence.")  # fmt: skip
+
+
+def reverses_claim(citations: list[Citation], pairs: list[Pair]) -> bool:
+    """Does a cited sentence turn around the polarity or direction of the claim (as verdicts.read sees it)?"""
+    starts = {(c.chunk_id, c.quote_start) for c in citations}
+    return any(p.reverses for p in pairs if (p.hit.chunk_id, p.hit.start + p.start) in starts)
 
 
 def _same_subject(claim_fig: Quantity, evidence: Quantity) -> bool:
-    """Counts and money must be about the same thing ("2,012 enterprises" vs "2,500 enterprises")."""
+    """Counts and money must be about the same thing ("2,012 enterprises" vs "2,500 enterprises"); a count
+    with nothing counted after it ("Forkhead 0", "aged 16 to 24") is compared with nothing; a Chinese count
+    names its thing before it and carries a measure word ("企业400家"), so it counts something."""
+    counted = all(q.noun or CJK_CHAR.search(q.text) for q in (claim_fig, evidence))
+    if claim_fig.kind == "count" and not counted:
+        return False
     if claim_fig.kind in _ANY_NOUN or not claim_fig.noun or not evidence.noun:
         return True
     return _noun_overlap(claim_fig, evidence) > 0

@@ -292,6 +292,22 @@ class Featurizer:
         return found
 
 
+def tree_logits(trees: list[tuple], rows: np.ndarray, intercept: float) -> np.ndarray:
+    """Boosted trees (feature, threshold, left, right, value arrays; leaves have left = -1) summed per row."""
+    out = np.full(len(rows), intercept)
+    at = np.arange(len(rows))
+    for feature, threshold, left, right, value in trees:
+        node = np.zeros(len(rows), dtype=np.int64)
+        while True:
+            inner = left[node] >= 0
+            if not inner.any():
+                break
+            go_left = rows[at, np.maximum(feature[node], 0)] <= threshold[node]
+            node = np.where(inner, np.where(go_left, left[node], right[node]), node)
+        out += value[node]
+    return out
+
+
 def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, x))))
 
@@ -335,18 +351,7 @@ class SelectorModel:
             return np.zeros(0)
         if not self._trees:
             return ((rows - self._mean) / self._scale) @ self._coef + self.intercept
-        out = np.full(len(rows), self.intercept)
-        at = np.arange(len(rows))
-        for feature, threshold, left, right, value in self._trees:
-            node = np.zeros(len(rows), dtype=np.int64)
-            while True:
-                inner = left[node] >= 0
-                if not inner.any():
-                    break
-                go_left = rows[at, np.maximum(feature[node], 0)] <= threshold[node]
-                node = np.where(inner, np.where(go_left, left[node], right[node]), node)
-            out += value[node]
-        return out
+        return tree_logits(self._trees, rows, self.intercept)
 
     def confidence(self, logit: float, margin: float) -> float:
         a, b, c = self.calibration

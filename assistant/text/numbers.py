@@ -153,6 +153,17 @@ def _interval(value: float, qual: str) -> tuple[float, float, bool, bool]:
     return value, value, False, False
 
 
+_LETTER_BEFORE = re.compile(r"[A-Za-z]-?$")
+_CAPITAL_AFTER = re.compile(r"[A-Z]|['′]")
+
+
+def _in_identifier(text: str, start: int, end: int) -> bool:
+    """Digits inside a name are not figures: p53, B12, HNF4A, CED-10, COVID-19, 6MP, 5'-nucleotidase."""
+    return bool(_LETTER_BEFORE.search(text[max(0, start - 2) : start])) or bool(
+        _CAPITAL_AFTER.match(text, end)
+    )
+
+
 def read_quantities(text: str) -> list[Quantity]:
     """All quantities in `text`, left to right."""
     found: list[Quantity] = []
@@ -188,7 +199,7 @@ def read_quantities(text: str) -> list[Quantity]:
 def _from_match(text: str, m: re.Match) -> Quantity | None:
     raw, unit = m.group("num"), (m.group("unit") or "").lower()
     value = _to_number(raw)
-    if value is None:
+    if value is None or _in_identifier(text, m.start("num"), m.end("num")):
         return None
     cur = (m.group("cur") or m.group("cur2") or "").lower()
     scale = (m.group("scale") or "").lower()

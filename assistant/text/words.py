@@ -29,3 +29,19 @@ ORDINALS = {
 SCALE_WORDS = ("thousand", "million", "billion", "trillion")
 # Single words that state a count or an amount.
 NUMBER_WORDS = frozenset(w for w in NUMBER_VALUES if " " not in w) | set(SCALE_WORDS) | {"half"}
+# Polarity and direction, for reading whether two sentences about one thing say the same or the opposite.
+# Stems (matched at a word's start) so "increases", "increased" and "increasing" count alike.
+NEGATIONS = frozenset(
+    "not no never none neither nor without cannot lack lacks lacking lacked absent absence fail fails failed "
+    "failing unable nothing".split()
+)
+DIRECTION_UP = (
+    "increas", "rais", "rise", "rises", "rising", "rose", "elevat", "higher", "greater", "enhanc", "promot",
+    "induc", "activat", "improv", "upregulat", "up-regulat", "stimulat", "accelerat", "augment", "boost",
+    "exacerbat", "gain", "more", "larger", "longer", "expan", "amplif", "potentiat", "strengthen",
+)  # fmt: skip
+DIRECTION_DOWN = (
+    "decreas", "reduc", "lower", "less", "fewer", "declin", "diminish", "inhibit", "suppress", "impair",
+    "imped", "attenuat", "downregulat", "down-regulat", "block", "prevent", "loss", "lose", "drop", "fall",
+    "fell", "smaller", "shorter", "weaken", "abolish", "abrogat", "depriv", "deplet", "slow", "limit",
+)  # fmt: skip

@@ -1,0 +1,266 @@
+"""Learned claim verdicts: features of each (claim, evidence sentence) pair (meaning, shared terms, figures,
+polarity and direction), two boosted-tree scorers (the sentence states the claim / states the opposite) and
+precision-first thresholds, fitted on SciFact training claims by `policy-assistant train-verdicts`
+(measuring/verdict_fit.py). Weights live in `assistant/data/verdicts.json`; scoring needs only NumPy."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from assistant.models import AssistantError, Hit
+from assistant.reasoning.selection import gather, present, tree_logits
+from assistant.text.chunking import sentence_spans, titled
+from assistant.text.numbers import Quantity, read_quantities
+from assistant.text.words import DIRECTION_DOWN, DIRECTION_UP, NEGATIONS, STOP_WORDS
+
+MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "verdicts.json"
+FEATURES = [
+    "cos", "cos_gap", "cos_rank", "recall", "weighted_recall", "passage_recall", "precision", "hit_rank",
+    "neg_claim", "neg_sentence", "neg_mismatch", "neg_terms_mismatch", "dir_claim", "dir_agree",
+    "dir_conflict", "antonym", "fig_claim", "fig_implied", "fig_conflict", "names_share", "position",
+    "length",
+]  # fmt: skip
+_WORD = re.compile(r"[a-z][a-z'’-]*|\d+(?:[.,/]\d+)*|[,;:()]")
+_CLAUSE_BREAKS = frozenset(",;:()") | {"but", "whereas", "while", "although", "however"}
+_WINDOW = 3  # content words either side of a direction word that it is read as applying to
+_NEGATION_REACH = 6  # words after a negation that it applies to
+_OPPOSITE_PREFIXES = ("in", "un", "non", "non-", "im", "dis")
+_CONTEXT_KINDS = ("year", "label")
+
+
+def _direction(word: str) -> int:
+    for sign, stems in ((1, DIRECTION_UP), (-1, DIRECTION_DOWN)):
+        for s in stems:
+            if word.startswith(s) and (len(s) >= 5 or len(word) - len(s) <= 3):
+                return sign
+    return 0
+
+
+def _is_negation(word: str) -> bool:
+    return word in NEGATIONS or word.endswith(("n't", "n’t"))
+
+
+@dataclass
+class Reading:
+    """What polarity and direction a sentence gives its terms: stem -> +1 (up) / -1 (down), the stems
+    under a negation, and how many negations it holds."""
+
+    words: set[str]
+    signed: dict[str, int]
+    negated: set[str]
+    negations: int
+
+
+def read(text: str, stem: Callable[[str], str]) -> Reading:
+    """Within each clause: a negation flips the direction words after it (up to `_NEGATION_REACH` words)
+    and marks the content words after it as negated; a direction word signs the content words within
+    `_WINDOW` content words of it."""
+    signed: dict[str, int] = {}
+    negated: set[str] = set()
+    negations = 0
+    clause: list[str] = []
+    for w in [*_WORD.findall(text.lower()), ","]:
+        if w not in _CLAUSE_BREAKS:
+            clause.append(w)
+            continue
+        negations += sum(map(_is_negation, clause))
+        content = [(i, x) for i, x in enumerate(clause) if x not in STOP_WORDS and len(x) > 2
+                   and not _is_negation(x) and not _direction(x)]  # fmt: skip
+        for i, x in enumerate(clause):
+            sign = _direction(x)
+            if sign:
+                if any(_is_negation(v) for v in clause[max(0, i - _NEGATION_REACH) : i]):
+                    sign = -sign
+                near = [k for k, (j, _) in enumerate(content) if j > i] or [len(content)]
+                at = near[0]
+                for _, y in content[max(0, at - _WINDOW) : at + _WINDOW]:
+                    signed[stem(y)] = signed.get(stem(y), 0) + sign
+            elif _is_negation(x):
+                negated.update(stem(y) for j, y in content if i < j <= i + _NEGATION_REACH)
+        clause = []
+    words = {stem(w) for w in _WORD.findall(text.lower()) if w not in STOP_WORDS and len(w) > 2}
+    return Reading(words, {k: (v > 0) - (v < 0) for k, v in signed.items() if v}, negated, negations)
+
+
+def _antonyms(a: set[str], b: set[str]) -> int:
+    """Word pairs that differ by a negating prefix (dependent / independent, stable / unstable)."""
+    return sum(1 for w in a for p in _OPPOSITE_PREFIXES if p + w in b) + sum(
+        1 for w in b for p in _OPPOSITE_PREFIXES if p + w in a
+    )
+
+
+@dataclass
+class Pair:
+    """One candidate evidence sentence for a claim, with its features and (once scored) probabilities."""
+
+    hit: Hit
+    rank: int  # the hit's rank in the search
+    start: int  # offsets in hit.passage
+    end: int
+    features: list[float] = field(default_factory=list)
+    support: float = 0.0
+    contradict: float = 0.0
+    eligible: bool = True  # on the claim's subject: half its names in the passage, its years in the sentence
+    # (claim figure, the source's figure, supported / contradicted / not_found)
+    figures: list[tuple[Quantity, Quantity | None, str]] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return self.hit.passage[self.start : self.end]
+
+    @property
+    def reverses(self) -> bool:
+        """The sentence negates or turns around something the claim states (any polarity conflict)."""
+        f = dict(zip(FEATURES, self.features, strict=True))
+        return any(f[k] > 0 for k in ("neg_mismatch", "neg_terms_mismatch", "dir_conflict", "antonym"))
+
+
+class PairFeaturizer:
+    """The features of every sentence of the top passages against a claim; shared by checking and fitting."""
+
+    def __init__(self, keyword, embed: Callable[[Sequence[str]], np.ndarray],
+                 stored: Callable[[list[str]], dict] | None = None, passages: int = 6,
+                 same_subject: Callable[[Quantity, Quantity], bool] | None = None):  # fmt: skip
+        self.keyword, self.embed, self.stored, self.passages = keyword, embed, stored, passages
+        self.same_subject = same_subject or (lambda a, b: True)
+
+    def pairs(self, claim: str, hits: list[Hit], names: list[str]) -> list[Pair]:
+        from assistant.reasoning.answer import coverage, key_terms
+
+        hits = hits[: self.passages]
+        pairs = [Pair(h, r, a, b) for r, h in enumerate(hits) for a, b in sentence_spans(h.passage)]
+        if not pairs:
+            return []
+        head, vectors = gather(self.embed, self.stored, [claim], [(p.hit, p.start, p.end) for p in pairs])
+        cos = vectors @ head[0]
+        order = np.argsort(-cos).argsort()
+        tokenize = self.keyword.tokenize
+        stem = self.keyword.tokenize.stem
+        claim_tokens = set(tokenize(claim))
+        weights = key_terms(self.keyword, claim, set())
+        c = read(claim, stem)
+        quantities = read_quantities(claim)
+        figures = [f for f in quantities if f.kind not in _CONTEXT_KINDS]
+        years = {f.text for f in quantities if f.kind == "year"}
+        passage_cover = {h.chunk_id: coverage(weights, tokenize(titled(h.title, h.passage))) for h in hits}
+        names_share = {
+            h.chunk_id: (sum(present(n, titled(h.title, h.passage).lower()) for n in names) / len(names))
+            if names else 1.0
+            for h in hits
+        }  # fmt: skip
+        counts: dict[str, int] = {}
+        for p in pairs:
+            counts[p.hit.chunk_id] = counts.get(p.hit.chunk_id, 0) + 1
+        seen: dict[str, int] = {}
+        best = float(cos.max())
+        for k, p in enumerate(pairs):
+            text = p.text
+            toks = tokenize(text)
+            s = read(text, stem)
+            shared = c.words & s.words
+            agree = sum(1 for t, v in c.signed.items() if s.signed.get(t) == v)
+            conflict = sum(1 for t, v in c.signed.items() if s.signed.get(t) == -v)
+            p.figures = self._figures(figures, read_quantities(text))
+            p.eligible = names_share[p.hit.chunk_id] >= 0.5 and all(y in text for y in years)
+            position = seen.get(p.hit.chunk_id, 0)
+            seen[p.hit.chunk_id] = position + 1
+            p.features = [
+                float(cos[k]), float(cos[k]) - best, float(order[k]),
+                len(claim_tokens & set(toks)) / max(1, len(claim_tokens)), coverage(weights, toks),
+                passage_cover[p.hit.chunk_id], len(set(toks) & claim_tokens) / max(1, len(set(toks))),
+                float(p.rank),
+                float(c.negations % 2), float(s.negations % 2), float(c.negations % 2 != s.negations % 2),
+                float(len((c.negated ^ s.negated) & shared)),
+                float(len(c.signed)), float(agree), float(conflict), float(_antonyms(c.words, s.words)),
+                float(len(figures)), float(sum(st == "supported" for *_, st in p.figures)),
+                float(sum(st == "contradicted" for *_, st in p.figures)),
+                names_share[p.hit.chunk_id], position / max(1, counts[p.hit.chunk_id] - 1), float(len(toks)),
+            ]  # fmt: skip
+        return pairs
+
+    def _figures(self, claim_figures: list[Quantity], source: list[Quantity]):
+        out = []
+        for f in claim_figures:
+            same = [e for e in source if e.kind == f.kind and self.same_subject(f, e)]
+            implied = next((e for e in same if e.implies(f)), None)
+            if implied is not None:
+                out.append((f, implied, "supported"))
+            elif same:
+                out.append((f, same[0], "contradicted"))
+            else:
+                out.append((f, None, "not_found"))
+        return out
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, x))))
+
+
+POLARITY_FEATURES = [
+    "neg_claim", "neg_sentence", "neg_mismatch", "neg_terms_mismatch", "dir_claim", "dir_agree",
+    "dir_conflict", "antonym", "fig_claim", "fig_implied", "fig_conflict",
+]  # fmt: skip
+
+
+@dataclass
+class VerdictModel:
+    """P(the sentence is evidence on the claim) from boosted trees over FEATURES, times P(it states the
+    opposite | evidence) from a logistic model over POLARITY_FEATURES; then the claim-level calibration and
+    thresholds."""
+
+    features: list[str]
+    relevance: dict  # {"intercept": float, "trees": [...]}
+    polarity: dict  # {"intercept": float, "coef": {feature: weight}}
+    calibration: dict  # verdict -> [a, b]: P(right) = sigmoid(a * best probability + b)
+    thresholds: dict  # verdict -> calibrated confidence at or above which it is given
+    rule_precision: dict  # verdict -> share right of the figure rules' verdicts on the fitting claims
+    meta: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.features != FEATURES or set(self.polarity["coef"]) != set(POLARITY_FEATURES):
+            raise AssistantError(
+                f"the verdict model in {MODEL_PATH.name} was fitted on other features; refit it with "
+                "`policy-assistant train-verdicts`"
+            )
+        self._trees = [tuple(np.asarray(t[k]) for k in ("feature", "threshold", "left", "right", "value"))
+                       for t in self.relevance["trees"]]  # fmt: skip
+        self._coef = np.asarray([self.polarity["coef"].get(f, 0.0) for f in FEATURES])
+
+    def probabilities(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(P(states the claim), P(states its opposite)) per row."""
+        relevant = 1.0 / (1.0 + np.exp(-np.clip(tree_logits(self._trees, rows, self.relevance["intercept"]),
+                                                -40, 40)))  # fmt: skip
+        opposite = 1.0 / (1.0 + np.exp(-np.clip(rows @ self._coef + self.polarity["intercept"], -40, 40)))
+        return relevant * (1 - opposite), relevant * opposite
+
+    def score(self, pairs: list[Pair]) -> None:
+        if not pairs:
+            return
+        support, contradict = self.probabilities(np.asarray([p.features for p in pairs], dtype=np.float64))
+        for p, s, c in zip(pairs, support, contradict, strict=True):
+            p.support, p.contradict = float(s), float(c)
+
+    def confidence(self, verdict: str, probability: float) -> float:
+        a, b = self.calibration[verdict]
+        return _sigmoid(a * probability + b)
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> VerdictModel:
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+        except (OSError, ValueError, TypeError, KeyError) as exc:
+            raise AssistantError(
+                f"cannot read the verdict model {path}: {exc}; run `policy-assistant train-verdicts`"
+            ) from None
+
+    def save(self, path: Path = MODEL_PATH) -> None:
+        data = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        Path(path).write_text(json.dumps(data) + "\n", encoding="utf-8")
