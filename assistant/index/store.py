@@ -90,6 +90,19 @@ def document_record(doc: Document, chunks: int) -> dict:
             "sha256": doc.sha256, "chunks": chunks, "root": doc.root, "kind": doc.kind}  # fmt: skip
 
 
+def embedding_record(settings: Settings) -> dict[str, str]:
+    """What an index records about the embedder its vectors came from (in the state collection)."""
+    if settings.embed_backend == "multilingual":
+        return {"backend": "multilingual", "model": "multilingual-e5-small"}
+    model = settings.embed_model.name if settings.embed_model else "all-MiniLM-L6-v2"
+    return {"backend": settings.embed_backend, "model": model}
+
+
+def _space(backend: str) -> str:
+    """torch and onnx-int8 run the same model (vectors at cosine 0.99): one space; e5's is another."""
+    return "e5" if backend == "multilingual" else "sentence-transformers"
+
+
 def info_from(doc_id: str, meta: dict) -> DocumentInfo:
     return DocumentInfo(
         doc_id=doc_id, title=meta.get("title", ""), date=meta.get("date", ""), source=meta.get("source", ""),
@@ -132,6 +145,7 @@ class ChromaStore:
         self._exclusive = False  # holding the embedded index's lock file
         self._connecting = threading.Lock()
         self._snapshot: Path | None = None  # a copy of a read-only embedded index, opened for reading
+        self._embedding: dict | None = None  # the index's record of its embedder; None until first write
 
     def _connect(self) -> None:
         if self._client is not None:
@@ -200,8 +214,31 @@ class ChromaStore:
             raise AssistantError(f"cannot open the index at {s.chroma_dir}: {exc.strerror or exc}") from None
         except Exception as exc:
             raise self._error(exc) from None
+        self._embedding = self._check_embedding(state, chunks)
         self._client, self._chunks, self._docs, self._state = client, chunks, docs, state
         self._sentences = sentences
+
+    def _check_embedding(self, state, chunks) -> dict | None:
+        """The index's embedder record; refuses a run whose backend makes vectors of another space (same
+        dimension, so Chroma would not notice). An index with chunks but no record predates the record,
+        and the multilingual backend: it was built with torch or onnx-int8."""
+        s = self.settings
+        try:
+            got = state.get(ids=["embedding"], include=["metadatas"])
+            record = got["metadatas"][0] if got["ids"] else None
+            if record is None and chunks.count():
+                record = {"backend": "torch", "model": "all-MiniLM-L6-v2, before backends were recorded"}
+        except Exception as exc:
+            raise self._error(exc) from None
+        if record is not None and _space(record.get("backend", "")) != _space(s.embed_backend):
+            place = s.index_dir if not s.chroma_host else f"{s.collection} on {s.chroma_host}:{s.chroma_port}"
+            other = "a new --index" if not s.chroma_host else "another collection"
+            raise AssistantError(
+                f"index {place} was built with embedding backend {record.get('backend')!r} "
+                f"({record.get('model')}); this run asks for {s.embed_backend!r}: "
+                f"use --embed-backend {record.get('backend')}, or {other}"
+            )
+        return record if got["ids"] else None
 
     def _error(self, exc: Exception) -> AssistantError:
         s = self.settings
@@ -317,6 +354,9 @@ class ChromaStore:
                     s_metas.append({"doc_id": doc.doc_id, "sha": doc.sha256[:12], "w": self._token} | packed)
             records.append(document_record(doc, len(chunks)))
         step = min(_PAGE, self._call(self._client.get_max_batch_size))
+        if self._embedding is None and ids:  # the first write records which embedder made the vectors
+            self._embedding = embedding_record(self.settings)
+            self._call(self._state.upsert, ids=["embedding"], embeddings=[[1.0]], metadatas=[self._embedding])
         for i in range(0, len(ids), step):
             self._call(
                 self._chunks.upsert,

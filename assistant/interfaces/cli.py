@@ -39,7 +39,8 @@ def _global(
         Path | None, typer.Option("--embed-model", help="sentence-transformers model directory.")
     ] = None,
     embed_backend: Annotated[
-        str | None, typer.Option("--embed-backend", help="torch (default) or onnx-int8 (faster on CPU).")
+        str | None,
+        typer.Option("--embed-backend", help="torch (default), onnx-int8 (faster), multilingual (Chinese)."),
     ] = None,
     llm_url: Annotated[
         str | None,

