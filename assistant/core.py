@@ -73,7 +73,8 @@ class Assistant:
         self.retriever = HybridRetriever(self.store, self.keyword, self.query_embedder, s.candidates, s.rrf_k)
         from assistant.reasoning.answer import Answerer
 
-        self.answerer = Answerer(self.keyword, self.query_embedder.embed, stored=self.store.sentence_vectors)
+        self.answerer = Answerer(self.keyword, self.query_embedder.embed, stored=self.store.sentence_vectors,
+                                 english_only=self.query_embedder.english_only)  # fmt: skip
         from assistant.reasoning.factcheck import FactChecker
         from assistant.reasoning.verdicts import MODEL_PATH
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from helpers import DATA, SEED
 
 from assistant import Assistant
@@ -77,3 +78,19 @@ def test_the_chinese_semicolon_ends_a_sentence():
 
     text = "新设外资企业318家；同比增长12.5%。"
     assert [text[a:b] for a, b in sentence_spans(text)] == ["新设外资企业318家；", "同比增长12.5%。"]
+
+
+@pytest.mark.slow
+def test_a_chinese_question_is_answered_from_terms_with_an_english_embedder(tmp_path, real_embedder):
+    """The bundled MiniLM cannot read Chinese: the answer ranks sentences by the question's terms, quotes
+    the one holding the figure first, and is hedged (closest passages) with the measured confidence."""
+    from assistant.reasoning.answer import TERMS_ONLY_PRECISION
+
+    a = Assistant(index_dir=tmp_path / "index", embedder=real_embedder)
+    a.ingest([SEED, DATA / "synthetic_gb18030_notice.txt"])
+    answer = a.ask("清溪自由贸易试验区2024年新设外商投资企业多少家？")
+    assert answer.outcome == "closest" and not answer.abstained
+    assert "318家" in answer.citations[0].quote and "synthetic_gb18030" in answer.citations[0].doc_id
+    assert answer.confidence == TERMS_ONLY_PRECISION
+    english = a.ask("How many foreign-funded enterprises were established in Beijing in 2024?")
+    assert english.outcome == "answer" and "2,012" in english.text  # English questions still use the selector

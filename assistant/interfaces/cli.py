@@ -523,10 +523,26 @@ def bench(
     drafts: Annotated[
         bool, typer.Option("--drafts", help="Only the time to check a 2,000-word draft (check --file).")
     ] = False,
+    cmrc: Annotated[
+        bool, typer.Option("--cmrc", help="Only Chinese: CMRC 2018 trial paragraphs indexed under --index.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Retrieval quality on BEIR SciFact, ingest throughput, and latency/memory at 1k-100k chunks."""
     from assistant.measuring import bench as b
+
+    if cmrc:
+        from assistant.measuring import cmrc as c
+
+        a = _assistant()
+        paragraphs, questions = c.load(data or c.DEFAULT_DATA)
+        c.ensure_indexed(a, paragraphs, a.settings.index_dir / "bench-data")
+        result = c.evaluate(a, questions)
+        table = c.to_markdown(result, b.machine())
+        if out:
+            out.write_text(table, encoding="utf-8")
+        typer.echo(json.dumps(result, indent=2) if as_json else table)
+        return
 
     if drafts:
         from assistant.measuring import prose_bench as pb

@@ -27,6 +27,7 @@ from assistant.reasoning.selection import (
     question_names,
 )
 from assistant.text.chunking import is_list_item, sentence_spans
+from assistant.text.normalise import unreadable_by
 
 NOT_ANSWERED = "The corpus does not answer this."
 CLOSEST = "Closest passages; they may not answer this exactly:"
@@ -37,6 +38,8 @@ _EXTRA_QUOTES = 2  # besides the best sentence, up to this many more from other 
 _EXTRA_WITHIN = 1.0  # ... whose selector logit is within this much of the best one
 _MAX_LIST_ITEMS = 12
 _NAMES_PASSAGE = FEATURES.index("names_passage")  # an unhedged answer's passage names what the question names
+_TERMS = FEATURES.index("lex_matched_idf")
+TERMS_ONLY_PRECISION = 0.65  # CMRC 2018 trial, held-out paragraphs: the first quote holds the answer
 
 
 class Answerer:
@@ -44,9 +47,10 @@ class Answerer:
 
     def __init__(self, keyword: KeywordIndex, embed: Callable[[Sequence[str]], np.ndarray],
                  model: SelectorModel | None = None,
-                 stored: Callable[[list[str]], dict] | None = None):  # fmt: skip
+                 stored: Callable[[list[str]], dict] | None = None, english_only: bool = False):  # fmt: skip
         self.featurizer = Featurizer(embed, keyword, stored)
         self._model = model
+        self.english_only = english_only
 
     @property
     def model(self) -> SelectorModel:
@@ -66,6 +70,8 @@ class Answerer:
     def answer(self, query: Query, hits: list[Hit]) -> Answer:
         model = self.model
         candidates = self.candidates(query, hits)
+        if unreadable_by(self.english_only, query.question):
+            return self._by_terms(query, candidates, hits)
         best, confidence = choose(model, candidates)
         kind = answer_type(query.question)
         confidence = round(confidence, 3)
@@ -95,6 +101,22 @@ class Answerer:
             text += f"\n\n(As of {first.date}, per “{first.title}”, {first.source or first.doc_id}.)"
         return Answer(question=query.full, text=text, abstained=False, citations=citations, kind=kind,
                       confidence=confidence, outcome=outcome)  # fmt: skip
+
+    def _by_terms(self, query: Query, candidates: list[Candidate], hits: list[Hit]) -> Answer:
+        """A question the embedder cannot read (Chinese, with the English-only default): the selector's
+        meaning features are noise, so sentences are ranked by the rarity-weighted question terms they hold
+        and shown hedged, as closest passages; `confidence` is the share of CMRC 2018 questions whose first
+        quote held the answer (held-out paragraphs, see docs/answers.md)."""
+        kind = answer_type(query.question)
+        ranked = sorted((c for c in candidates if c.features[_TERMS] > 0),
+                        key=lambda c: (-c.features[_TERMS], c.rank))  # fmt: skip
+        if not ranked:
+            return Answer(question=query.full, text=NOT_ANSWERED, abstained=True, related=hits[:3], kind=kind,
+                          confidence=0.0, outcome="none")  # fmt: skip
+        citations = _quotes(ranked[:6], 3)
+        text = CLOSEST + "\n\n" + "\n\n".join(f"{c.quote} [{c.n}]" for c in citations)
+        return Answer(question=query.full, text=text, abstained=False, citations=citations, kind=kind,
+                      confidence=TERMS_ONLY_PRECISION, outcome="closest")  # fmt: skip
 
 
 def _quotes(chosen: list[Candidate], limit: int) -> list[Citation]:

@@ -9,7 +9,7 @@ from assistant.index.embeddings import Embedder
 from assistant.index.keyword import KeywordIndex
 from assistant.index.store import Store, date_int, hit_from
 from assistant.models import AssistantError, Filters, Hit
-from assistant.text.normalise import cjk_share, normalise_date
+from assistant.text.normalise import normalise_date, unreadable_by
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ class HybridRetriever:
         n = max(self.candidates, k)
         self.keyword.ensure()  # first: follows another process's write, for the dense side too
         dense = []
-        if not (self.embedder.english_only and cjk_share(query) >= 0.5):  # else: the model cannot read it
+        if not unreadable_by(self.embedder.english_only, query):
             dense = self.store.query(self.embedder.embed([query])[0], n, chroma_where(f))
         sparse = self.keyword.search(query, n, metadata_filter(f))
         found = {cid: (text, meta) for cid, _dist, text, meta in dense}

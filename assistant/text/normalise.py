@@ -18,6 +18,11 @@ def cjk_share(text: str) -> float:
     return sum(1 for c in letters if CJK_CHAR.match(c)) / len(letters) if letters else 0.0
 
 
+def unreadable_by(english_only: bool, text: str) -> bool:
+    """Is `text` beyond an English-only embedder (mostly Chinese)? Its vectors would then be noise."""
+    return english_only and cjk_share(text) >= 0.5
+
+
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 
 
