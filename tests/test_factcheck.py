@@ -72,6 +72,9 @@ def test_cli_check_json(index_dir):
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert data["verdict"] == "supported" and data["citations"][0]["title"].startswith("Over 140")
+    assert data["decided_by"] == "figures" and 0 < data["confidence"] < 1
+    text = run_cli("--index", str(index_dir), "check", claim)
+    assert text.stdout.startswith("SUPPORTED (confidence 0.") and "by the figures" in text.stdout
 
 
 def test_cli_eval_claims_table(index_dir):

@@ -106,6 +106,7 @@ def test_page_end_to_end(server, browser, tmp_path):
     card = page.locator("#pa-verdict [data-verdict]")
     assert card.get_attribute("data-verdict") == "contradicted"
     assert "2,012" in card.inner_text() and "2,500" in card.inner_text()
+    assert "by the figures" in card.inner_text() and "confidence 0." in card.inner_text()
 
     # Upload a document, then ask about it.
     page.get_by_role("tab", name="Documents").click()

@@ -114,11 +114,19 @@ def sources_html(answer: Answer) -> str:
     return confidence + "".join(citation_html(c) for c in answer.citations)
 
 
+def _how(verdict: Verdict) -> str:
+    """' confidence 0.86, by the figures' (or the model): how far to trust the verdict, and why it holds."""
+    if not verdict.decided_by:
+        return ""
+    how = f"confidence {verdict.confidence:.2f}, by the {escape(verdict.decided_by)}"
+    return f' <span class="pa-how">{how}</span>'
+
+
 def verdict_html(verdict: Verdict) -> str:
     kind = verdict.verdict
     card = (
-        f'<div class="pa-verdict pa-{kind}" data-verdict="{kind}"><b>{VERDICT_WORDS[kind]}</b><br>'
-        f"{escape(verdict.explanation)}</div>"
+        f'<div class="pa-verdict pa-{kind}" data-verdict="{kind}">'
+        f"<b>{VERDICT_WORDS[kind]}</b>{_how(verdict)}<br>{escape(verdict.explanation)}</div>"
     )
     evidence = "".join(citation_html(c) for c in verdict.citations)
     return card + evidence + related_html(verdict.related, "Related, not evidence:")

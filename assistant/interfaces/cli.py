@@ -279,7 +279,8 @@ def check(
     if as_json:
         _echo_json(verdict.to_dict())
         return
-    typer.echo(f"{verdict.verdict.upper().replace('_', ' ')}: {verdict.explanation}")
+    how = f" (confidence {verdict.confidence:.2f}, by the {verdict.decided_by})" if verdict.decided_by else ""
+    typer.echo(f"{verdict.verdict.upper().replace('_', ' ')}{how}: {verdict.explanation}")
     for c in verdict.citations:
         _print_citation(c)
     if verdict.related:
