@@ -83,6 +83,7 @@ class Assistant:
             self.query_embedder.embed,
             stored=self.store.sentence_vectors,
             model=MODEL_PATH,
+            fitted_embedder=self.query_embedder.english_only,
         )
         from assistant.generation.llm import make_text_model
 

@@ -94,3 +94,18 @@ def test_a_chinese_question_is_answered_from_terms_with_an_english_embedder(tmp_
     assert answer.confidence == TERMS_ONLY_PRECISION
     english = a.ask("How many foreign-funded enterprises were established in Beijing in 2024?")
     assert english.outcome == "answer" and "2,012" in english.text  # English questions still use the selector
+
+
+def test_a_chinese_claim_is_not_checked_against_a_look_alike_document(tmp_path, fake_embedder):
+    """Two synthetic notices with the same wording and different places and figures (清溪 318家, 云岭 412家):
+    each claim is judged by its own place's sentence, and a claim about a place no Chinese document names
+    (北京) is not contradicted by either."""
+    a = Assistant(index_dir=tmp_path / "index", embedder=fake_embedder)
+    a.ingest([SEED, DATA / "synthetic_gb18030_notice.txt", DATA / "synthetic_yunling_notice.txt"])
+    yunling = a.check("云岭经济开发区2024年新设外商投资企业318家。")
+    assert yunling.verdict == "contradicted" and yunling.parts[0].evidence == "412家"
+    assert "yunling" in yunling.citations[0].doc_id
+    qingxi = a.check("清溪自由贸易试验区2024年新设外商投资企业400家。")
+    assert qingxi.verdict == "contradicted" and qingxi.parts[0].evidence == "318家"
+    assert a.check("云岭经济开发区2024年新设外商投资企业超过400家。").verdict == "supported"
+    assert a.check("2024年北京新设外资企业2500家。").verdict == "not_found"

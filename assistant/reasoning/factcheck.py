@@ -17,10 +17,11 @@ from assistant.reasoning.questions import entities
 from assistant.reasoning.selection import gather
 from assistant.reasoning.verdicts import Pair, PairFeaturizer, VerdictModel
 from assistant.text.chunking import sentence_spans, titled
-from assistant.text.normalise import CJK_CHAR
+from assistant.text.normalise import CJK_CHAR, cjk_share
 from assistant.text.numbers import Quantity, read_quantities
 
 VERDICTS = ("supported", "contradicted", "not_found")
+_CHINESE_MIN_COVER = 0.8
 _CONTEXT_KINDS = ("year", "label")
 _ANY_NOUN = ("percent", "pp", "ordinal", "month")  # compared within the best sentence, whatever follows them
 # Reporting verbs say nothing about the subject of a claim.
@@ -56,7 +57,7 @@ class FactChecker:
     def __init__(self, keyword: KeywordIndex, embed: Callable[[Sequence[str]], np.ndarray] | None = None,
                  passages: int = 6, min_cover: float = 0.35, min_similarity: float = 0.7,
                  stored: Callable[[list[str]], dict] | None = None,
-                 model: VerdictModel | Path | None = None):  # fmt: skip
+                 model: VerdictModel | Path | None = None, fitted_embedder: bool = True):  # fmt: skip
         if not 0 <= min_cover <= 1 or not 0 <= min_similarity <= 1:
             raise ValueError(f"min_cover and min_similarity must lie between 0 and 1, got {min_cover}, "
                              f"{min_similarity}")  # fmt: skip
@@ -64,12 +65,13 @@ class FactChecker:
         self.min_cover, self.min_similarity = min_cover, min_similarity
         self.featurizer = PairFeaturizer(keyword, embed, stored, passages, _same_subject)
         self._model = model  # a Path is read on the first check, so a refit can run without a model file
+        self.fitted_embedder = fitted_embedder  # the embedder the verdict model's similarities came from
 
     def check(self, claim: str, hits: list[Hit]) -> Verdict:
         """The figure rules' verdict and the learned model's, combined (see `combine`)."""
         rule = self.by_figures(claim, hits)
-        if self.model is None:
-            return rule
+        if self.model is None or not self.fitted_embedder or cjk_share(claim) >= 0.5:
+            return rule  # the model's meaning features would come from another embedder, or be noise
         pairs = self.featurizer.pairs(claim, hits, self._names(claim))
         self.model.score(pairs)
         return self.combine(rule, self._learned(claim, pairs, hits), pairs)
@@ -163,7 +165,10 @@ class FactChecker:
 
     def _sentences(self, claim: str, hits: list[Hit], names: list[str], years: set[str], weights):
         """Sentences about the claim's subject: enough of its rare terms, or (other words for the same
-        thing) close in meaning by the embedder; best term coverage first."""
+        thing) close in meaning by the embedder; best term coverage first. A Chinese claim has no names we
+        can read, so its sentence must hold most of its terms (北京 is not 云岭, however close in meaning)."""
+        chinese = cjk_share(claim) >= 0.5
+        min_cover = _CHINESE_MIN_COVER if chinese else self.min_cover
         found = []
         for hit in hits:
             if not names_present(names, titled(hit.title, hit.passage)):
@@ -173,12 +178,12 @@ class FactChecker:
                 if all(y in text for y in years):
                     found.append((hit, a, b, text, coverage(weights, self.keyword.tokenize(text))))
         similar = [False] * len(found)
-        if self.embed is not None and found:
+        if self.embed is not None and found and not chinese:
             head, vectors = gather(self.embed, self.stored, [claim], [(h, a, b) for h, a, b, *_ in found])
             similar = list(vectors @ head[0] >= self.min_similarity)
         out = [_Sentence(hit, a, b, text, cover, read_quantities(text))
                for (hit, a, b, text, cover), close in zip(found, similar, strict=True)
-               if cover >= self.min_cover or close]  # fmt: skip
+               if cover >= min_cover or close]  # fmt: skip
         return sorted(out, key=lambda s: -s.cover)
 
     def _judge(self, figure: Quantity, sentences: list[_Sentence]):
