@@ -107,3 +107,29 @@ def _doc(tmp_path):
     path = tmp_path / "zone.txt"
     path.write_text("Synthetic test document. The zone approved 37 pilots in 2023.", encoding="utf-8")
     return path
+
+
+@pytest.mark.slow
+def test_english_claims_are_checked_against_chinese_notices_with_look_alikes(tmp_path):
+    """English claims about synthetic Chinese notices (清溪 2024: 318家; look-alikes: 清溪 2023: 283家,
+    云岭 2024: 412家) beside the English corpus: each is judged by its own place and year's Chinese sentence
+    (Qingxi is the pinyin of 清溪), and a place no document names is not found."""
+    from helpers import CORPUS, DATA
+
+    a = Assistant(index_dir=tmp_path / "index", embed_backend="multilingual")
+    a.ingest([CORPUS, DATA / "synthetic_gb18030_notice.txt", DATA / "synthetic_yunling_notice.txt",
+              DATA / "synthetic_qingxi_2023_notice.txt"])  # fmt: skip
+    qingxi, yunling = "The Qingxi Free Trade Zone set up", "The Yunling Economic Development Zone set up"
+    expected = {
+        f"{qingxi} 400 foreign-invested enterprises in 2024.": ("contradicted", "318家"),
+        f"{qingxi} more than 300 foreign-invested enterprises in 2024.": ("supported", "318家"),
+        f"{qingxi} 283 foreign-invested enterprises in 2024.": ("contradicted", "318家"),
+        f"{qingxi} 283 foreign-invested enterprises in 2023.": ("supported", "283家"),
+        f"{yunling} 318 foreign-invested enterprises in 2024.": ("contradicted", "412家"),
+        "Beijing saw 2,500 new foreign-funded enterprises established in 2024.": ("contradicted", "2,012"),
+    }
+    for claim, (verdict, figure) in expected.items():
+        v = a.check(claim)
+        assert (v.verdict, v.parts[0].evidence) == (verdict, figure), (claim, v.explanation)
+        assert figure in v.citations[0].quote and v.decided_by == "figures"
+    assert a.check("Shenzhen set up 318 foreign-invested enterprises in 2024.").verdict == "not_found"

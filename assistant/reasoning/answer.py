@@ -27,7 +27,7 @@ from assistant.reasoning.selection import (
     question_names,
 )
 from assistant.text.chunking import is_list_item, sentence_spans
-from assistant.text.normalise import unreadable_by
+from assistant.text.normalise import other_script, romanised_in, unreadable_by
 
 NOT_ANSWERED = "The corpus does not answer this."
 CLOSEST = "Closest passages; they may not answer this exactly:"
@@ -207,6 +207,10 @@ def coverage(weights: dict[str, float], tokens: list[str]) -> float:
 
 
 def names_present(names: list[str], context: str) -> bool:
-    """Every name of the question (place, organisation, year) appears in the passage or its title."""
+    """Every name of the question (place, organisation, year) appears in the passage or its title. In a
+    Chinese passage, names in Latin letters are mostly words we cannot translate ("Free Trade Zone"), so
+    one of their words must be the pinyin of its characters ("Qingxi": 清溪)."""
+    if names and other_script(" ".join(names), context):
+        return any(romanised_in(w, context) for n in names for w in n.split())
     lowered = context.lower()
     return all(present(n, lowered) for n in names)

@@ -70,6 +70,9 @@ class FactChecker:
     def check(self, claim: str, hits: list[Hit]) -> Verdict:
         """The figure rules' verdict and the learned model's, combined (see `combine`)."""
         rule = self.by_figures(claim, hits)
+        if rule.verdict != "not_found":
+            rule.decided_by = "figures"
+            rule.confidence = self.model.rule_precision.get(rule.verdict, 0.0) if self.model else 0.0
         if self.model is None or not self.fitted_embedder or cjk_share(claim) >= 0.5:
             return rule  # the model's meaning features would come from another embedder, or be noise
         pairs = self.featurizer.pairs(claim, hits, self._names(claim))
@@ -82,11 +85,7 @@ class FactChecker:
         risk" does not); then, and when the figures settle nothing, the model's verdict. A figure verdict's
         confidence is the figure rules' precision on the fitting claims."""
         turned = rule.verdict == "supported" and reverses_claim(rule.citations, pairs)
-        if rule.verdict == "not_found" or turned:
-            return learned
-        rule.decided_by = "figures"
-        rule.confidence = self.model.rule_precision.get(rule.verdict, 0.0)
-        return rule
+        return learned if rule.verdict == "not_found" or turned else rule
 
     @property
     def model(self) -> VerdictModel | None:

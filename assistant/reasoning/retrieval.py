@@ -9,7 +9,7 @@ from assistant.index.embeddings import Embedder
 from assistant.index.keyword import KeywordIndex
 from assistant.index.store import Store, date_int, hit_from
 from assistant.models import AssistantError, Filters, Hit
-from assistant.text.normalise import normalise_date, unreadable_by
+from assistant.text.normalise import normalise_date, other_script, unreadable_by
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,12 @@ class HybridRetriever:
         sparse = self.keyword.search(query, n, metadata_filter(f))
         found = {cid: (text, meta) for cid, _dist, text, meta in dense}
         sparse_ids = [cid for cid, _score, _meta in sparse]
-        fused = reciprocal_rank_fusion([[cid for cid, *_ in dense], sparse_ids], self.rrf_k)[:k]
+        rankings = [[cid for cid, *_ in dense], sparse_ids]
+        if self.embedder.cross_lingual:
+            # BM25 cannot match a passage in the other script (Chinese for an English query): its dense rank
+            # stands in for the keyword rank it could never have, instead of counting as a miss
+            rankings.append([cid for cid, _d, text, _m in dense if other_script(query, text)])
+        fused = reciprocal_rank_fusion(rankings, self.rrf_k)[:k]
         missing = [cid for cid, _ in fused if cid not in found]
         found.update(self.store.get(missing))
         hits = []

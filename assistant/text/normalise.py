@@ -6,6 +6,7 @@ import logging
 import re
 import unicodedata
 from datetime import datetime
+from functools import lru_cache
 
 log = logging.getLogger(__name__)
 
@@ -16,6 +17,41 @@ def cjk_share(text: str) -> float:
     """Share of CJK ideographs among the letters of `text` (0 for text without letters)."""
     letters = [c for c in text if c.isalpha()]
     return sum(1 for c in letters if CJK_CHAR.match(c)) / len(letters) if letters else 0.0
+
+
+_CJK_RUN = re.compile(f"(?:{CJK_CHAR.pattern})+")
+_LATIN_WORD = re.compile(r"[A-Za-z]{4,}")
+
+
+@lru_cache(maxsize=8192)
+def _syllables(text: str) -> tuple[tuple[str, ...], ...]:
+    from pypinyin import lazy_pinyin
+
+    return tuple(tuple(lazy_pinyin(run)) for run in _CJK_RUN.findall(text))
+
+
+def romanised_in(word: str, text: str) -> bool:
+    """Is a word in Latin letters ("Qingxi") the pinyin of consecutive Chinese characters of `text` (清溪)?
+    So an English claim can name a place that a Chinese document writes in characters. Words under four
+    letters are too ambiguous to try."""
+    if not _LATIN_WORD.fullmatch(word) or not CJK_CHAR.search(text):
+        return False
+    word = word.lower()
+    for run in _syllables(text):
+        for i in range(len(run)):
+            joined = ""
+            for syllable in run[i:]:
+                joined += syllable
+                if len(joined) >= len(word):
+                    break
+            if joined == word:
+                return True
+    return False
+
+
+def other_script(a: str, b: str) -> bool:
+    """One text mostly Chinese, the other not: no word of one can match a word of the other."""
+    return (cjk_share(a) >= 0.5) != (cjk_share(b) >= 0.5)
 
 
 def unreadable_by(english_only: bool, text: str) -> bool:
