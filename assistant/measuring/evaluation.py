@@ -213,13 +213,18 @@ def evaluate_claims(assistant, rows: list[dict]) -> dict:
     return {"summary": summary, "confusion": confusion, "results": results}
 
 
+def confusion_table(confusion: dict[str, dict[str, int]], corner: str) -> list[str]:
+    """Markdown rows of a confusion table: expected verdicts down, verdicts given across."""
+    verdicts = list(confusion)
+    lines = [f"| {corner} | " + " | ".join(verdicts) + " |", "|---" * (len(verdicts) + 1) + "|"]
+    return lines + [f"| {want} | " + " | ".join(str(row[g]) for g in verdicts) + " |"
+                    for want, row in confusion.items()]  # fmt: skip
+
+
 def format_claims(report: dict) -> str:
     lines = ["| id | expected | got | correct |", "|---|---|---|---|"]
     lines += [f"| {r['id']} | {r['expected']} | {r['got']} | {r['correct']} |" for r in report["results"]]
-    verdicts = list(report["confusion"])
-    lines += ["", "| expected \\ got | " + " | ".join(verdicts) + " |", "|---" * (len(verdicts) + 1) + "|"]
-    for want, row in report["confusion"].items():
-        lines.append(f"| {want} | " + " | ".join(str(row[g]) for g in verdicts) + " |")
+    lines += ["", *confusion_table(report["confusion"], "expected \\ got")]
     lines += ["", "| metric | value |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in report["summary"].items()]
     return "\n".join(lines)

@@ -88,7 +88,6 @@ def collect(assistant, claims: list[GoldClaim], abstracts: dict[str, str]):
     """Pair features (X), labels (1 supports, -1 contradicts, 0 neither), claim index of every pair,
     whether the checker may take it as support / as contradiction (FactChecker._learned's conditions), and
     per claim the figure rules' verdict as `FactChecker.combine` lets it stand."""
-    from assistant.reasoning.factcheck import reverses_claim
     from assistant.reasoning.questions import entities
 
     featurizer = assistant.checker.featurizer
@@ -99,14 +98,12 @@ def collect(assistant, claims: list[GoldClaim], abstracts: dict[str, str]):
         pairs = featurizer.pairs(c.text, hits, [e for e in entities(c.text) if not e[0].isdigit()])
         sign = 1 if c.verdict == "supported" else -1
         rule = assistant.checker.by_figures(c.text, hits)
-        gated = rule.verdict == "supported" and reverses_claim(rule.citations, pairs)
-        rules.append("not_found" if gated else rule.verdict)
+        rules.append(rule.verdict if assistant.checker.rule_stands(rule, pairs) else "not_found")
         for p in pairs:
             X.append(p.features)
             y.append(sign if c.verdict != "not_found" and is_gold(c, p.hit.doc_id, p.text, abstracts) else 0)
             group.append(n)
-            stating = all(st == "supported" for *_, st in p.figures)
-            usable.append((p.eligible and stating, p.eligible))  # may support, may contradict
+            usable.append((p.eligible and p.states_figures, p.eligible))  # may support, may contradict
         if (n + 1) % 100 == 0:
             _log(f"{n + 1}/{len(claims)} claims searched ({time.time() - started:.0f} s)")
     return (np.asarray(X, dtype=np.float64), np.asarray(y), np.asarray(group), np.asarray(usable, dtype=bool),
@@ -282,10 +279,9 @@ def evaluate(assistant, claims: list[GoldClaim], abstracts: dict[str, str]) -> d
 
 
 def format_report(report: dict) -> str:
-    verdicts = list(report["confusion"])
-    lines = ["| gold \\ verdict | " + " | ".join(verdicts) + " |", "|---" * (len(verdicts) + 1) + "|"]
-    for want, row in report["confusion"].items():
-        lines.append(f"| {want} | " + " | ".join(str(row[g]) for g in verdicts) + " |")
+    from assistant.measuring.evaluation import confusion_table
+
+    lines = confusion_table(report["confusion"], "gold \\ verdict")
     lines += ["", "| verdict | given | precision | recall |", "|---|---|---|---|"]
     for v, f in report["per_verdict"].items():
         lines.append(f"| {v} | {f['given']} | {f['precision']} | {f['recall']} |")

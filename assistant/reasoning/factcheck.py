@@ -15,7 +15,7 @@ from assistant.models import Citation, FigureCheck, Hit, Verdict, VerdictKind
 from assistant.reasoning.answer import cite, coverage, key_terms, names_present
 from assistant.reasoning.questions import entities
 from assistant.reasoning.selection import gather
-from assistant.reasoning.verdicts import Pair, PairFeaturizer, VerdictModel
+from assistant.reasoning.verdicts import Pair, PairFeaturizer, VerdictModel, judge_figure
 from assistant.text.chunking import sentence_spans, titled
 from assistant.text.normalise import CJK_CHAR, cjk_share
 from assistant.text.numbers import Quantity, read_quantities
@@ -84,8 +84,12 @@ class FactChecker:
         from a sentence that reverses the claim's polarity or direction ("type 2 diabetes" matches, "lower
         risk" does not); then, and when the figures settle nothing, the model's verdict. A figure verdict's
         confidence is the figure rules' precision on the fitting claims."""
+        return rule if self.rule_stands(rule, pairs) else learned
+
+    @staticmethod
+    def rule_stands(rule: Verdict, pairs: list[Pair]) -> bool:
         turned = rule.verdict == "supported" and reverses_claim(rule.citations, pairs)
-        return learned if rule.verdict == "not_found" or turned else rule
+        return rule.verdict != "not_found" and not turned
 
     @property
     def model(self) -> VerdictModel | None:
@@ -104,8 +108,7 @@ class FactChecker:
         pairs = [p for p in pairs if p.eligible]
         if not pairs:
             return Verdict(claim, "not_found", _NOTHING, related=hits[:3], confidence=1.0, decided_by="model")
-        # supported needs one sentence that implies every figure of the claim
-        stating = [p for p in pairs if all(st == "supported" for *_, st in p.figures)]
+        stating = [p for p in pairs if p.states_figures]
         best_s = max(stating, key=lambda p: p.support) if stating else None
         best_c = max(pairs, key=lambda p: p.contradict)
         conf_s = m.confidence("supported", best_s.support) if best_s else 0.0
@@ -188,13 +191,11 @@ class FactChecker:
     def _judge(self, figure: Quantity, sentences: list[_Sentence]):
         """(status, evidence figure, sentence) for one claim figure, from the best sentence with a match."""
         for sentence in sentences:
-            same = [e for e in sentence.figures if e.kind == figure.kind and _same_subject(figure, e)]
-            if not same:
-                continue
-            for e in same:
-                if e.implies(figure):
-                    return "supported", e, sentence
-            return "contradicted", max(same, key=lambda e: _noun_overlap(figure, e)), sentence
+            status, same = judge_figure(figure, sentence.figures, _same_subject)
+            if status == "supported":
+                return status, same[0], sentence
+            if status == "contradicted":
+                return status, max(same, key=lambda e: _noun_overlap(figure, e)), sentence
         return "not_found", None, None
 
 

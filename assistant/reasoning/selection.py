@@ -308,7 +308,7 @@ def tree_logits(trees: list[tuple], rows: np.ndarray, intercept: float) -> np.nd
     return out
 
 
-def _sigmoid(x: float) -> float:
+def sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, x))))
 
 
@@ -355,7 +355,7 @@ class SelectorModel:
 
     def confidence(self, logit: float, margin: float) -> float:
         a, b, c = self.calibration
-        return _sigmoid(a * logit + b * margin + c)
+        return sigmoid(a * logit + b * margin + c)
 
     @classmethod
     def untrained(cls, passages: int) -> SelectorModel:

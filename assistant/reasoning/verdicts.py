@@ -6,7 +6,6 @@ precision-first thresholds, fitted on SciFact training claims by `policy-assista
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.models import AssistantError, Hit
-from assistant.reasoning.selection import gather, present, tree_logits
+from assistant.reasoning.selection import gather, present, sigmoid, tree_logits
 from assistant.text.chunking import sentence_spans, titled
 from assistant.text.numbers import Quantity, read_quantities
 from assistant.text.words import DIRECTION_DOWN, DIRECTION_UP, NEGATIONS, STOP_WORDS
@@ -108,12 +107,16 @@ class Pair:
     support: float = 0.0
     contradict: float = 0.0
     eligible: bool = True  # on the claim's subject: half its names in the passage, its years in the sentence
-    # (claim figure, the source's figure, supported / contradicted / not_found)
-    figures: list[tuple[Quantity, Quantity | None, str]] = field(default_factory=list)
+    figures: list[str] = field(default_factory=list)  # per claim figure: supported / contradicted / not_found
 
     @property
     def text(self) -> str:
         return self.hit.passage[self.start : self.end]
+
+    @property
+    def states_figures(self) -> bool:
+        """Every figure of the claim is implied here (a sentence that supports a claim must)."""
+        return all(status == "supported" for status in self.figures)
 
     @property
     def reverses(self) -> bool:
@@ -167,7 +170,8 @@ class PairFeaturizer:
             shared = c.words & s.words
             agree = sum(1 for t, v in c.signed.items() if s.signed.get(t) == v)
             conflict = sum(1 for t, v in c.signed.items() if s.signed.get(t) == -v)
-            p.figures = self._figures(figures, read_quantities(text))
+            source = read_quantities(text)
+            p.figures = [judge_figure(f, source, self.same_subject)[0] for f in figures]
             p.eligible = names_share[p.hit.chunk_id] >= 0.5 and all(y in text for y in years)
             position = seen.get(p.hit.chunk_id, 0)
             seen[p.hit.chunk_id] = position + 1
@@ -179,28 +183,25 @@ class PairFeaturizer:
                 float(c.negations % 2), float(s.negations % 2), float(c.negations % 2 != s.negations % 2),
                 float(len((c.negated ^ s.negated) & shared)),
                 float(len(c.signed)), float(agree), float(conflict), float(_antonyms(c.words, s.words)),
-                float(len(figures)), float(sum(st == "supported" for *_, st in p.figures)),
-                float(sum(st == "contradicted" for *_, st in p.figures)),
+                float(len(figures)), float(p.figures.count("supported")),
+                float(p.figures.count("contradicted")),
                 names_share[p.hit.chunk_id], position / max(1, counts[p.hit.chunk_id] - 1), float(len(toks)),
             ]  # fmt: skip
         return pairs
 
-    def _figures(self, claim_figures: list[Quantity], source: list[Quantity]):
-        out = []
-        for f in claim_figures:
-            same = [e for e in source if e.kind == f.kind and self.same_subject(f, e)]
-            implied = next((e for e in same if e.implies(f)), None)
-            if implied is not None:
-                out.append((f, implied, "supported"))
-            elif same:
-                out.append((f, same[0], "contradicted"))
-            else:
-                out.append((f, None, "not_found"))
-        return out
+
+Subject = Callable[[Quantity, Quantity], bool]
 
 
-def _sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, x))))
+def judge_figure(figure: Quantity, source: list[Quantity], same_subject: Subject) -> tuple[str, list]:
+    """A claim figure against a sentence's figures: supported (with the one that implies it) when one of
+    the same kind and subject implies it, contradicted (with all of those) when they all differ, else
+    not_found."""
+    same = [e for e in source if e.kind == figure.kind and same_subject(figure, e)]
+    implied = next((e for e in same if e.implies(figure)), None)
+    if implied is not None:
+        return "supported", [implied]
+    return ("contradicted" if same else "not_found"), same
 
 
 POLARITY_FEATURES = [
@@ -249,7 +250,7 @@ class VerdictModel:
 
     def confidence(self, verdict: str, probability: float) -> float:
         a, b = self.calibration[verdict]
-        return _sigmoid(a * probability + b)
+        return sigmoid(a * probability + b)
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> VerdictModel:
