@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.setup-stamp
 PIP    := $(BIN)/pip --disable-pip-version-check --quiet
 
-.PHONY: setup run chat index test test-fast bench train-answerer train-support train-verdicts lint format clean
+.PHONY: setup run chat index test test-fast bench train-answerer train-support train-verdicts train-chinese lint format clean
 
 setup: $(STAMP)
 
@@ -50,6 +50,12 @@ train-answerer: setup
 # assistant/data/support.json with its figures.
 train-support: setup
 	$(BIN)/policy-assistant train-support
+
+# Refits both variants of the Chinese sentence ranker on CMRC 2018 (a few minutes; the multilingual index
+# takes longest); writes assistant/data/chinese.json.
+train-chinese: setup
+	$(BIN)/policy-assistant --index build/cmrc-index train-chinese
+	$(BIN)/policy-assistant --index build/cmrc-index-multilingual --embed-backend multilingual train-chinese
 
 train-verdicts: setup  # indexes SciFact's abstracts into build/scifact-index once (about 10-30 minutes)
 	$(BIN)/policy-assistant --index build/scifact-index train-verdicts

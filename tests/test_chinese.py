@@ -81,19 +81,65 @@ def test_the_chinese_semicolon_ends_a_sentence():
 
 
 @pytest.mark.slow
-def test_a_chinese_question_is_answered_from_terms_with_an_english_embedder(tmp_path, real_embedder):
-    """The bundled MiniLM cannot read Chinese: the answer ranks sentences by the question's terms, quotes
-    the one holding the figure first, and is hedged (closest passages) with the measured confidence."""
-    from assistant.reasoning.answer import TERMS_ONLY_PRECISION
+def test_a_chinese_question_is_answered_by_the_fitted_chinese_ranker_with_an_english_embedder(
+    tmp_path, real_embedder
+):
+    """The bundled MiniLM cannot read Chinese: the ranker fitted on CMRC 2018 (terms variant) picks the
+    sentence holding the figure, from the right one of two look-alike notices, and the outcome follows its
+    calibrated confidence. English questions still go to the English selector."""
+    from assistant.reasoning.chinese import load
 
+    threshold = load()["terms"].answer_at
     a = Assistant(index_dir=tmp_path / "index", embedder=real_embedder)
-    a.ingest([SEED, DATA / "synthetic_gb18030_notice.txt"])
-    answer = a.ask("清溪自由贸易试验区2024年新设外商投资企业多少家？")
-    assert answer.outcome == "closest" and not answer.abstained
-    assert "318家" in answer.citations[0].quote and "synthetic_gb18030" in answer.citations[0].doc_id
-    assert answer.confidence == TERMS_ONLY_PRECISION
+    a.ingest([SEED, DATA / "synthetic_gb18030_notice.txt", DATA / "synthetic_yunling_notice.txt"])
+    asked = [
+        ("清溪自由贸易试验区2024年新设外商投资企业多少家？", "318家", "synthetic_gb18030"),
+        ("云岭经济开发区2024年新设外商投资企业多少家？", "412家", "synthetic_yunling"),
+    ]
+    for question, figure, doc in asked:
+        answer = a.ask(question)
+        assert not answer.abstained and 0 < answer.confidence < 1 and answer.kind == "number"
+        assert answer.outcome == ("answer" if answer.confidence >= threshold else "closest")
+        assert figure in answer.citations[0].quote and doc in answer.citations[0].doc_id
+    assert "服务业开放" in a.ask("清溪试验区管委会表示将继续扩大什么？").citations[0].quote
     english = a.ask("How many foreign-funded enterprises were established in Beijing in 2024?")
     assert english.outcome == "answer" and "2,012" in english.text  # English questions still use the selector
+
+
+def test_chinese_copy_features_read_the_words_around_the_question_word():
+    from assistant.reasoning.chinese import chinese_kind, copy_features
+
+    assert chinese_kind("黄鳍紫鱼体长多少？") == "number" and chinese_kind("耶律乞奴被谁所杀？") == "name"
+    assert chinese_kind("什么时候成立的？") == "date" and chinese_kind("这是什么？") == "other"
+    right = copy_features("耶律乞奴被谁所杀？", "耶律乞奴战败,被耶律金山所杀。")
+    wrong = copy_features("耶律乞奴被谁所杀？", "后来不久,耶律厮不被其下所杀,丞相耶律乞奴监国。")
+    # [longest share, log, in order, left copy, right copy, left 2, left 4, right 2, ...]: both hold 所杀
+    # after the question word, only the right one holds the question's words in their order
+    assert right[4] == wrong[4] == 1.0 and right[7] == 1.0
+    assert right[2] == pytest.approx(6 / 7) and wrong[2] == pytest.approx(4 / 7)
+    counts = copy_features("体长多少？", "体长可达50公分。")
+    assert counts[5] == 1.0 and counts[9] == 1.0 and counts[10] == 0.0  # left word, a count, no date
+
+
+def test_a_chinese_ranker_fitted_on_other_features_is_refused(tmp_path):
+    from assistant.models import AssistantError
+    from assistant.reasoning.chinese import load
+
+    shipped = json.loads((load.__defaults__[0]).read_text(encoding="utf-8"))
+    assert set(shipped) == {"terms", "meaning"}  # both variants ship
+    shipped["terms"]["features"] = shipped["terms"]["features"][:-1]
+    path = tmp_path / "chinese.json"
+    path.write_text(json.dumps(shipped), encoding="utf-8")
+    with pytest.raises(AssistantError, match="train-chinese"):
+        load(path)
+
+
+def test_the_unhedged_threshold_is_the_lowest_confidence_right_nine_times_in_ten():
+    from assistant.measuring.chinese_fit import answer_threshold
+
+    chosen = [(0.9 - i / 100, i % 20 != 7) for i in range(60)]  # one wrong in twenty
+    assert answer_threshold(chosen, precision=0.9, least=25) == round(0.9 - 59 / 100, 4)
+    assert answer_threshold([(0.5, False)] * 30) == 1.0
 
 
 def test_a_chinese_claim_is_not_checked_against_a_look_alike_document(tmp_path, fake_embedder):
@@ -109,3 +155,44 @@ def test_a_chinese_claim_is_not_checked_against_a_look_alike_document(tmp_path, 
     assert qingxi.verdict == "contradicted" and qingxi.parts[0].evidence == "318家"
     assert a.check("云岭经济开发区2024年新设外商投资企业超过400家。").verdict == "supported"
     assert a.check("2024年北京新设外资企业2500家。").verdict == "not_found"
+
+
+def _synthetic_cmrc(path):
+    """A CMRC-format file of synthetic paragraphs (invented towns; written for this test), three questions
+    each whose answer sits in one of three sentences."""
+    first, second = "清云石河山松柏竹梅兰桃李杏", "安宁平和兴丰盛泰昌华"
+    paragraphs = []
+    for i in range(24):
+        town = first[i % 13] + second[i % 10] + "镇"
+        people, year, county = 3 + i, 1900 + 7 * i, second[(i + 3) % 10] + first[(i + 5) % 13] + "县"
+        text = (f"合成测试段落{i}。{town}位于{county}北部。{town}常住人口约为{people}万人。"
+                f"{town}始建于{year}年,以集市闻名。")  # fmt: skip
+        qas = [
+            {"question": f"{town}位于哪里？", "answers": [{"text": county}]},
+            {"question": f"{town}常住人口约为多少？", "answers": [{"text": f"{people}万人"}]},
+            {"question": f"{town}始建于哪一年？", "answers": [{"text": f"{year}年"}]},
+        ]
+        paragraphs.append({"title": town, "paragraphs": [{"context": text, "qas": qas}]})
+    path.write_text(json.dumps({"data": paragraphs}, ensure_ascii=False), encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_train_chinese_fits_on_kept_paragraphs_and_measures_the_held_out_ones(tmp_path, real_embedder):
+    """The fit reads a CMRC-format file, indexes its paragraphs, fits on the paragraphs not held out and
+    reports the held-out ones; the written variant (terms, for the English-only MiniLM) is then used by
+    `ask` for a Chinese question."""
+    from assistant.measuring import chinese_fit, cmrc
+    from assistant.reasoning.chinese import load
+
+    data, out = tmp_path / "cmrc.json", tmp_path / "chinese.json"
+    _synthetic_cmrc(data)
+    a = Assistant(index_dir=tmp_path / "index", embedder=real_embedder)
+    report = chinese_fit.train(a, data, out)
+    paragraphs, questions = cmrc.load(data)
+    held = sum(cmrc.held_out(q.paragraph) for q in questions)
+    assert 0 < held < len(questions) and report["fit_questions"] == len(questions) - held
+    assert report["variant"] == "terms" and report["held_out"]["questions"] == held
+    assert report["held_out"]["chosen_sentence_holds_answer"] >= 0.9
+    a.answerer._chinese_models = load(out)
+    answer = a.ask("松丰镇常住人口约为多少？")
+    assert "松丰镇常住人口约为8万人" in answer.citations[0].quote

@@ -505,6 +505,22 @@ def train_verdicts(
     typer.echo(json.dumps(f.train(a, data, out or MODEL_PATH, work), indent=2))
 
 
+@app.command("train-chinese")
+def train_chinese(
+    data: Annotated[Path | None, typer.Option("--data", help="CMRC 2018 trial file (JSON).")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Model file to write (one variant replaced).")
+    ] = None,
+) -> None:
+    """Refit the Chinese sentence ranker for this index's embedder on CMRC 2018 (the index gets its
+    paragraphs; 30% of paragraphs are held out and measured)."""
+    from assistant.measuring import chinese_fit as f
+    from assistant.measuring.cmrc import DEFAULT_DATA
+    from assistant.reasoning.chinese import MODEL_PATH
+
+    typer.echo(json.dumps(f.train(_assistant(), data or DEFAULT_DATA, out or MODEL_PATH), indent=2))
+
+
 @app.command()
 def bench(
     quick: Annotated[bool, typer.Option("--quick", help="A reduced run (a few minutes).")] = False,

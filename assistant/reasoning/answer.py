@@ -13,7 +13,10 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from assistant.index.keyword import KeywordIndex
-from assistant.models import Answer, Citation, Hit
+from assistant.models import Answer, AssistantError, Citation, Hit
+from assistant.reasoning.chinese import MODEL_PATH as CHINESE_PATH
+from assistant.reasoning.chinese import chinese_kind, is_chinese
+from assistant.reasoning.chinese import load as load_chinese
 from assistant.reasoning.selection import (
     FEATURES,
     Candidate,
@@ -27,7 +30,7 @@ from assistant.reasoning.selection import (
     question_names,
 )
 from assistant.text.chunking import is_list_item, sentence_spans
-from assistant.text.normalise import other_script, romanised_in, unreadable_by
+from assistant.text.normalise import other_script, romanised_in
 
 NOT_ANSWERED = "The corpus does not answer this."
 CLOSEST = "Closest passages; they may not answer this exactly:"
@@ -39,7 +42,6 @@ _EXTRA_WITHIN = 1.0  # ... whose selector logit is within this much of the best 
 _MAX_LIST_ITEMS = 12
 _NAMES_PASSAGE = FEATURES.index("names_passage")  # an unhedged answer's passage names what the question names
 _TERMS = FEATURES.index("lex_matched_idf")
-TERMS_ONLY_PRECISION = 0.65  # CMRC 2018 trial, held-out paragraphs: the first quote holds the answer
 
 
 class Answerer:
@@ -51,6 +53,7 @@ class Answerer:
         self.featurizer = Featurizer(embed, keyword, stored)
         self._model = model
         self.english_only = english_only
+        self._chinese_models: dict | None = None
 
     @property
     def model(self) -> SelectorModel:
@@ -63,6 +66,13 @@ class Answerer:
         """Use another fitted (or, for collecting training candidates, an untrained) selector."""
         self._model = model
 
+    @property
+    def chinese(self) -> dict:
+        """The fitted Chinese rankers by variant, read on first use."""
+        if self._chinese_models is None:
+            self._chinese_models = load_chinese()
+        return self._chinese_models
+
     def candidates(self, query: Query, hits: list[Hit]) -> list[Candidate]:
         """Candidate sentences of the top passages, as many as the model was fitted on."""
         return self.featurizer.candidates(query, hits[: self.model.passages])
@@ -70,8 +80,8 @@ class Answerer:
     def answer(self, query: Query, hits: list[Hit]) -> Answer:
         model = self.model
         candidates = self.candidates(query, hits)
-        if unreadable_by(self.english_only, query.question):
-            return self._by_terms(query, candidates, hits)
+        if is_chinese(query.question):
+            return self._chinese(query, candidates, hits)
         best, confidence = choose(model, candidates)
         kind = answer_type(query.question)
         confidence = round(confidence, 3)
@@ -96,27 +106,41 @@ class Answerer:
             citations = _quotes(ranked[:6], 3)
             parts = [f"{c.quote} [{c.n}]" for c in citations]
             text, outcome = CLOSEST + "\n\n" + "\n\n".join(parts), "closest"
-        first = citations[0]
-        if kind in ("number", "percent") and _FIGURE.search(first.quote) and first.date:
-            text += f"\n\n(As of {first.date}, per “{first.title}”, {first.source or first.doc_id}.)"
-        return Answer(question=query.full, text=text, abstained=False, citations=citations, kind=kind,
-                      confidence=confidence, outcome=outcome)  # fmt: skip
+        return Answer(question=query.full, text=text + _as_of(kind, citations[0]), abstained=False,
+                      citations=citations, kind=kind, confidence=confidence, outcome=outcome)  # fmt: skip
 
-    def _by_terms(self, query: Query, candidates: list[Candidate], hits: list[Hit]) -> Answer:
-        """A question the embedder cannot read (Chinese, with the English-only default): the selector's
-        meaning features are noise, so sentences are ranked by the rarity-weighted question terms they hold
-        and shown hedged, as closest passages; `confidence` is the share of CMRC 2018 questions whose first
-        quote held the answer (held-out paragraphs, see docs/answers.md)."""
-        kind = answer_type(query.question)
-        ranked = sorted((c for c in candidates if c.features[_TERMS] > 0),
-                        key=lambda c: (-c.features[_TERMS], c.rank))  # fmt: skip
-        if not ranked:
+    def _chinese(self, query: Query, candidates: list[Candidate], hits: list[Hit]) -> Answer:
+        """A Chinese question: the ranker fitted on CMRC 2018 for this embedder picks the sentence; below its
+        calibrated threshold the closest sentences are shown hedged. With an English-only embedder a
+        question sharing no term with any passage is not answered."""
+        variant = "terms" if self.english_only else "meaning"
+        model = self.chinese.get(variant)
+        if model is None:
+            raise AssistantError(f"no Chinese ranker for the {variant!r} variant in {CHINESE_PATH.name}; "
+                                 "fit it with `policy-assistant train-chinese`")  # fmt: skip
+        kind = chinese_kind(query.question)
+        if not candidates or (variant == "terms" and not any(c.features[_TERMS] > 0 for c in candidates)):
             return Answer(question=query.full, text=NOT_ANSWERED, abstained=True, related=hits[:3], kind=kind,
                           confidence=0.0, outcome="none")  # fmt: skip
-        citations = _quotes(ranked[:6], 3)
-        text = CLOSEST + "\n\n" + "\n\n".join(f"{c.quote} [{c.n}]" for c in citations)
-        return Answer(question=query.full, text=text, abstained=False, citations=citations, kind=kind,
-                      confidence=TERMS_ONLY_PRECISION, outcome="closest")  # fmt: skip
+        best, confidence = model.choose(query.question, candidates)
+        ranked = sorted(candidates, key=lambda c: -c.score)
+        if confidence >= model.answer_at:
+            citations = _quotes(ranked[:1], 1)
+            text, outcome = f"{citations[0].quote} [1]", "answer"
+        else:
+            citations = _quotes(ranked[:6], 3)
+            text = CLOSEST + "\n\n" + "\n\n".join(f"{c.quote} [{c.n}]" for c in citations)
+            outcome = "closest"
+        confidence = round(confidence, 3)
+        return Answer(question=query.full, text=text + _as_of(kind, citations[0]), abstained=False,
+                      citations=citations, kind=kind, confidence=confidence, outcome=outcome)  # fmt: skip
+
+
+def _as_of(kind: str, first: Citation) -> str:
+    """A figure's date and source, for an answer about a number."""
+    if kind in ("number", "percent") and _FIGURE.search(first.quote) and first.date:
+        return f"\n\n(As of {first.date}, per “{first.title}”, {first.source or first.doc_id}.)"
+    return ""
 
 
 def _quotes(chosen: list[Candidate], limit: int) -> list[Citation]:

@@ -45,3 +45,11 @@ DIRECTION_DOWN = (
     "imped", "attenuat", "downregulat", "down-regulat", "block", "prevent", "loss", "lose", "drop", "fall",
     "fell", "smaller", "shorter", "weaken", "abolish", "abrogat", "depriv", "deplet", "slow", "limit",
 )  # fmt: skip
+# Chinese question words (a closed class of the grammar; matched longest first) and what they ask for.
+CHINESE_QUESTION_WORDS = {
+    "什么时候": "date", "什么时间": "date", "哪一年": "date", "哪年": "date", "何时": "date",
+    "多少": "number", "多大": "number", "多长": "number", "多高": "number", "多久": "number", "几": "number",
+    "谁": "name",
+    "哪些": "other", "哪里": "other", "哪儿": "other", "哪个": "other", "哪": "other", "什么": "other",
+    "为什么": "other", "为何": "other", "怎么": "other", "怎样": "other", "如何": "other", "何": "other",
+}  # fmt: skip

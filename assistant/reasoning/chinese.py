@@ -1,0 +1,174 @@
+"""Chinese questions: a sentence ranker fitted on CMRC 2018 (people's questions over Chinese Wikipedia;
+`policy-assistant train-chinese`), read by NumPy alone.
+
+Chinese questions mostly re-use the words of the sentence that answers them, with the answer replaced by
+a question word (多少, 谁, 什么时候). So beside the selector's term features (and its meaning features,
+where the embedder reads Chinese) each sentence is described by how much of the question it holds in
+order, whether it holds the words either side of the question word, and whether it has the kind of fact
+asked for. Two fitted variants: `terms` for an English-only embedder, `meaning` for the multilingual one.
+Weights live in `assistant/data/chinese.json`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from assistant.models import AnswerType, AssistantError
+from assistant.reasoning.selection import FEATURES, Candidate, sigmoid, tree_logits
+from assistant.text.normalise import cjk_share
+from assistant.text.words import CHINESE_QUESTION_WORDS
+
+MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "chinese.json"
+Variant = Literal["terms", "meaning"]
+VARIANTS: tuple[Variant, ...] = ("terms", "meaning")
+
+_QUESTION_WORD = re.compile("|".join(sorted(CHINESE_QUESTION_WORDS, key=len, reverse=True)))
+_NOT_TEXT = re.compile(r"[\W_]+")
+_DATE = re.compile(r"\d+\s*[年月日]|[一二三四五六七八九十〇零]{2,}年|[一二三四五六七八九十]+月")
+_COUNT = re.compile(r"\d|[一二三四五六七八九十百千万亿两]+[个种名位年次人家米元项]")
+
+COPY_FEATURES = [
+    "copy_longest", "copy_longest_log", "copy_in_order", "left_copy", "right_copy", "left_2", "left_4",
+    "right_2", "length_chars", "kind_number", "kind_date", "title_mark",
+]  # fmt: skip
+_GAPS = ["lex_matched_idf", "lex_sentence", "copy_longest", "copy_in_order", "left_copy"]
+
+
+def is_chinese(question: str) -> bool:
+    return cjk_share(question) >= 0.5
+
+
+def chinese_kind(question: str) -> AnswerType:
+    """What a Chinese question asks for, by its question word."""
+    m = _QUESTION_WORD.search(question)
+    return CHINESE_QUESTION_WORDS[m.group(0)] if m else "other"  # type: ignore[return-value]
+
+
+def feature_names(variant: Variant) -> list[str]:
+    """Selector features used (type features are English; meaning features only where Chinese is read),
+    the copy features, then each gap feature's distance to the best candidate of the question."""
+    base = [
+        f
+        for f in FEATURES
+        if not f.startswith("type_") and (variant == "meaning" or not f.startswith("cos_"))
+    ]
+    return base + COPY_FEATURES + [f"{g}_gap" for g in _GAPS]
+
+
+def _longest(a: str, b: str) -> int:
+    return SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b)).size
+
+
+def _in_order(a: str, b: str) -> float:
+    """Share of `a` found in `b` as common runs of two or more characters, in order."""
+    if not a:
+        return 0.0
+    blocks = SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()
+    return sum(x.size for x in blocks if x.size >= 2) / len(a)
+
+
+def copy_features(question: str, sentence: str) -> list[float]:
+    q = _NOT_TEXT.sub("", question)
+    m = _QUESTION_WORD.search(q)
+    left, right = (q[: m.start()], q[m.end() :]) if m else (q, "")
+    kind = CHINESE_QUESTION_WORDS[m.group(0)] if m else "other"
+    longest = _longest(q, sentence)
+    return [
+        longest / max(1, len(q)),
+        math.log1p(longest),
+        _in_order(q.replace(m.group(0), "") if m else q, sentence),
+        _longest(left, sentence) / max(1, len(left)),
+        _longest(right, sentence) / len(right) if right else 0.0,
+        float(bool(left) and left[-2:] in sentence),
+        float(len(left) >= 4 and left[-4:] in sentence),
+        float(bool(right) and right[:2] in sentence),
+        math.log1p(len(sentence)),
+        float(kind == "number" and bool(_COUNT.search(sentence))),
+        float(kind == "date" and bool(_DATE.search(sentence))),
+        float("《" in sentence),
+    ]
+
+
+def rows(question: str, candidates: list[Candidate], variant: Variant) -> np.ndarray:
+    """The feature rows of a question's candidates (selector features must already be computed)."""
+    names = feature_names(variant)
+    base_idx = [FEATURES.index(f) for f in names if f in FEATURES]
+    if not candidates:
+        return np.zeros((0, len(names)))
+    base = np.array([[c.features[i] for i in base_idx] + copy_features(question, c.text) for c in candidates])
+    head = names[: base.shape[1]]
+    gaps = base[:, [head.index(g) for g in _GAPS]]
+    return np.hstack([base, gaps - gaps.max(axis=0)])
+
+
+@dataclass
+class ChineseModel:
+    """One fitted variant: boosted trees over `features`, and the calibration of the chosen candidate (its
+    logit and lead over the runner-up) into P(its sentence holds the answer)."""
+
+    variant: Variant
+    features: list[str]
+    trees: list[dict]
+    intercept: float
+    calibration: list[float]  # weights for [logit, margin, 1]
+    answer_at: float  # at or above: quoted as the answer; below: closest passages, hedged
+    meta: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.variant not in VARIANTS:
+            raise AssistantError(
+                f"unknown Chinese ranker variant {self.variant!r}; valid: {', '.join(VARIANTS)}"
+            )
+        if self.features != feature_names(self.variant):
+            raise AssistantError(
+                f"the Chinese ranker in {MODEL_PATH.name} was fitted on other features; refit it with "
+                "`policy-assistant train-chinese`"
+            )
+        self._trees = [tuple(np.asarray(t[k]) for k in ("feature", "threshold", "left", "right", "value"))
+                       for t in self.trees]  # fmt: skip
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        return tree_logits(self._trees, x, self.intercept) if len(x) else np.zeros(0)
+
+    def confidence(self, logit: float, margin: float) -> float:
+        a, b, c = self.calibration
+        return sigmoid(a * logit + b * margin + c)
+
+    def choose(self, question: str, candidates: list[Candidate]) -> tuple[Candidate | None, float]:
+        """Score the candidates (their `score` is set); the best and the confidence that it answers."""
+        if not candidates:
+            return None, 0.0
+        for c, s in zip(candidates, self.logits(rows(question, candidates, self.variant)), strict=True):
+            c.score = float(s)
+        ranked = sorted(candidates, key=lambda c: -c.score)
+        margin = ranked[0].score - ranked[1].score if len(ranked) > 1 else 5.0
+        return ranked[0], self.confidence(ranked[0].score, margin)
+
+
+def load(path: Path = MODEL_PATH) -> dict[str, ChineseModel]:
+    """The fitted variants by name (none when the file does not exist yet)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise AssistantError(f"cannot read the Chinese ranker {path}: {exc}") from None
+    return {name: ChineseModel(**m) for name, m in data.items()}
+
+
+def save(model: ChineseModel, path: Path = MODEL_PATH) -> None:
+    """Write one variant, keeping the other."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        data = {}
+    data[model.variant] = {k: getattr(model, k) for k in ChineseModel.__dataclass_fields__}
+    Path(path).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
