@@ -74,7 +74,8 @@ class Assistant:
         from assistant.reasoning.answer import Answerer
 
         self.answerer = Answerer(self.keyword, self.query_embedder.embed, stored=self.store.sentence_vectors,
-                                 english_only=self.query_embedder.english_only)  # fmt: skip
+                                 english_only=self.query_embedder.english_only,
+                                 cross_lingual=self.query_embedder.cross_lingual)  # fmt: skip
         from assistant.reasoning.factcheck import FactChecker
         from assistant.reasoning.verdicts import MODEL_PATH
 
@@ -84,6 +85,7 @@ class Assistant:
             stored=self.store.sentence_vectors,
             model=MODEL_PATH,
             fitted_embedder=self.query_embedder.english_only,
+            cross_lingual=self.query_embedder.cross_lingual,
         )
         from assistant.generation.llm import make_text_model
 

@@ -543,10 +543,25 @@ def bench(
     cmrc: Annotated[
         bool, typer.Option("--cmrc", help="Only Chinese: CMRC 2018 trial paragraphs indexed under --index.")
     ] = False,
+    retrieval: Annotated[
+        bool,
+        typer.Option(
+            "--retrieval",
+            help="Only SciFact retrieval and ingest rate, with --embed-backend, in --index (ingested once).",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Retrieval quality on BEIR SciFact, ingest throughput, and latency/memory at 1k-100k chunks."""
     from assistant.measuring import bench as b
+
+    if retrieval:
+        result = b.retrieval_only(_assistant(), data or b.DEFAULT_DATA)
+        table = b.retrieval_markdown(result)
+        if out:
+            out.write_text(table, encoding="utf-8")
+        typer.echo(json.dumps(result, indent=2) if as_json else table)
+        return
 
     if cmrc:
         from assistant.measuring import cmrc as c

@@ -96,6 +96,42 @@ def quality_and_throughput(work: Path, data_dir: Path, quick: bool) -> dict:
     }
 
 
+def retrieval_only(assistant, data_dir: Path) -> dict:
+    """SciFact's 300 test queries scored with the index's own embedder (`--embed-backend`); the abstracts are
+    ingested into that index first (timed) unless it already holds them, so backends can be set side by
+    side at the cost of one ingest each."""
+    qrels = sf.load_qrels(data_dir / "qrels" / "test.tsv")
+    work = Path(assistant.settings.index_dir) / "bench-data"
+    written = sf.write_docs(data_dir, work / "scifact")
+    ingest = None
+    if len(assistant.store.documents()) < written:
+        assistant.embedder.embed(["warm up the model"])
+        _log(f"ingesting {written} SciFact abstracts with {assistant.embedder.name}")
+        started = time.perf_counter()
+        report = assistant.ingest([work / "scifact"], progress=sys.stderr.isatty())
+        seconds = time.perf_counter() - started
+        ingest = {"documents": written, "chunks": report.chunks_added, "seconds": round(seconds, 1),
+                  "documents_per_s": round(written / seconds, 2),
+                  "chunks_per_s": round(report.chunks_added / seconds, 2)}  # fmt: skip
+    queries = sf.load_queries(data_dir / "queries.jsonl", set(qrels))
+    _log(f"scoring {len(queries)} queries")
+    quality = sf.evaluate(assistant, queries, {q: qrels[q] for q in queries})
+    return {"embedder": assistant.embedder.name, "queries": len(queries), "documents": written,
+            "quality": quality, "ingest": ingest}  # fmt: skip
+
+
+def retrieval_markdown(r: dict) -> str:
+    lines = [f"Machine: {machine()}", f"Embedder: {r['embedder']}",
+             f"BEIR SciFact: {r['queries']} test queries, {r['documents']} abstracts", "",
+             "| ranking | nDCG@10 | recall@100 |", "|---|---|---|"]  # fmt: skip
+    lines += [f"| {n} | {v['ndcg@10']:.3f} | {v['recall@100']:.3f} |" for n, v in r["quality"].items()]
+    if r["ingest"]:
+        i = r["ingest"]
+        lines += ["", f"Ingest: {i['documents']} abstracts, {i['chunks']} chunks in {i['seconds']} s "
+                      f"({i['documents_per_s']} abstracts/s, {i['chunks_per_s']} chunks/s)."]  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
 def onnx_backend(work: Path, texts: list[str], queries: dict, qrels: dict) -> dict:
     """The onnx-int8 backend on the same chunks (encode alone) and through a full ingest and scoring."""
     from assistant.core import Assistant

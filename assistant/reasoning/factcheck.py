@@ -17,7 +17,7 @@ from assistant.reasoning.questions import entities
 from assistant.reasoning.selection import gather
 from assistant.reasoning.verdicts import Pair, PairFeaturizer, VerdictModel, judge_figure
 from assistant.text.chunking import sentence_spans, titled
-from assistant.text.normalise import CJK_CHAR, cjk_share
+from assistant.text.normalise import CJK_CHAR, cjk_share, shares_romanised_name
 from assistant.text.numbers import Quantity, read_quantities
 
 VERDICTS = ("supported", "contradicted", "not_found")
@@ -49,6 +49,7 @@ class _Sentence:
     text: str
     cover: float
     figures: list[Quantity]
+    across: bool = False  # in the other script than the claim: no word in common, meaning only
 
 
 class FactChecker:
@@ -57,7 +58,8 @@ class FactChecker:
     def __init__(self, keyword: KeywordIndex, embed: Callable[[Sequence[str]], np.ndarray] | None = None,
                  passages: int = 6, min_cover: float = 0.35, min_similarity: float = 0.7,
                  stored: Callable[[list[str]], dict] | None = None,
-                 model: VerdictModel | Path | None = None, fitted_embedder: bool = True):  # fmt: skip
+                 model: VerdictModel | Path | None = None, fitted_embedder: bool = True,
+                 cross_lingual: bool = False):  # fmt: skip
         if not 0 <= min_cover <= 1 or not 0 <= min_similarity <= 1:
             raise ValueError(f"min_cover and min_similarity must lie between 0 and 1, got {min_cover}, "
                              f"{min_similarity}")  # fmt: skip
@@ -66,6 +68,7 @@ class FactChecker:
         self.featurizer = PairFeaturizer(keyword, embed, stored, passages, _same_subject)
         self._model = model  # a Path is read on the first check, so a refit can run without a model file
         self.fitted_embedder = fitted_embedder  # the embedder the verdict model's similarities came from
+        self.cross_lingual = cross_lingual  # the embedder places Chinese and English sentences in one space
 
     def check(self, claim: str, hits: list[Hit]) -> Verdict:
         """The figure rules' verdict and the learned model's, combined (see `combine`)."""
@@ -136,7 +139,7 @@ class FactChecker:
         checkable = [f for f in figures if f.kind not in _CONTEXT_KINDS]
         if not checkable:
             return Verdict(claim, "not_found", _NOTHING, related=hits[:3])
-        years = {f.text for f in figures if f.kind == "year"}
+        years = {f.text if f.text.isdigit() else str(int(f.value)) for f in figures if f.kind == "year"}
         names = self._names(claim)
         figure_words = {w for f in figures for w in self.keyword.tokenize(f.text)}
         weights = key_terms(self.keyword, claim, figure_words | _CLAIM_NOISE)
@@ -167,29 +170,44 @@ class FactChecker:
 
     def _sentences(self, claim: str, hits: list[Hit], names: list[str], years: set[str], weights):
         """Sentences about the claim's subject: enough of its rare terms, or (other words for the same
-        thing) close in meaning by the embedder; best term coverage first. A Chinese claim has no names we
-        can read, so its sentence must hold most of its terms (北京 is not 云岭, however close in meaning)."""
+        thing) close in meaning by the embedder; best term coverage first, then closest. A Chinese claim has
+        no names we can read, so a Chinese sentence must hold most of its terms (北京 is not 云岭, however
+        close in meaning); an English one, which can hold none of them, must be in a passage that writes a
+        name of the claim in pinyin (北京: Beijing) and be close in meaning by a cross-lingual embedder."""
         chinese = cjk_share(claim) >= 0.5
         min_cover = _CHINESE_MIN_COVER if chinese else self.min_cover
         found = []
         for hit in hits:
-            if not names_present(names, titled(hit.title, hit.passage)):
+            context = titled(hit.title, hit.passage)
+            if not names_present(names, context):
+                continue
+            across = (cjk_share(hit.passage) >= 0.5) != chinese
+            if chinese and across and not (self.cross_lingual and shares_romanised_name(claim, context)):
                 continue
             for a, b in sentence_spans(hit.passage):
                 text = hit.passage[a:b]
-                if all(y in text for y in years):
-                    found.append((hit, a, b, text, coverage(weights, self.keyword.tokenize(text))))
-        similar = [False] * len(found)
-        if self.embed is not None and found and not chinese:
+                if all(_in_period(y, text, hit.title) for y in years):
+                    found.append((hit, a, b, text, coverage(weights, self.keyword.tokenize(text)), across))
+        similarity = np.zeros(len(found))
+        if self.embed is not None and found and (not chinese or self.cross_lingual):
             head, vectors = gather(self.embed, self.stored, [claim], [(h, a, b) for h, a, b, *_ in found])
-            similar = list(vectors @ head[0] >= self.min_similarity)
-        out = [_Sentence(hit, a, b, text, cover, read_quantities(text))
-               for (hit, a, b, text, cover), close in zip(found, similar, strict=True)
-               if cover >= min_cover or close]  # fmt: skip
-        return sorted(out, key=lambda s: -s.cover)
+            similarity = vectors @ head[0]
+        out = []
+        for (hit, a, b, text, cover, across), sim in zip(found, similarity, strict=True):
+            close = sim >= self.min_similarity and (across or not chinese)
+            if close or (cover >= min_cover and not (chinese and across)):
+                # across languages no term is shared: the closest sentence comes first
+                s = _Sentence(hit, a, b, text, cover, read_quantities(text), across)
+                out.append((s, -sim if across else 0.0))
+        return [s for s, _rank in sorted(out, key=lambda x: (-x[0].cover, x[1]))]
 
     def _judge(self, figure: Quantity, sentences: list[_Sentence]):
-        """(status, evidence figure, sentence) for one claim figure, from the best sentence with a match."""
+        """(status, evidence figure, sentence) for one claim figure, from the best sentence with a match. In
+        the other language the subject of a figure cannot be read (its nouns share no word), so a sentence
+        there that states the figure is taken before one that states another."""
+        for sentence in sentences:
+            if sentence.across and judge_figure(figure, sentence.figures, _same_subject)[0] == "supported":
+                return "supported", judge_figure(figure, sentence.figures, _same_subject)[1][0], sentence
         for sentence in sentences:
             status, same = judge_figure(figure, sentence.figures, _same_subject)
             if status == "supported":
@@ -210,6 +228,17 @@ def reverses_claim(citations: list[Citation], pairs: list[Pair]) -> bool:
     return any(p.reverses for p in pairs if (p.hit.chunk_id, p.hit.start + p.start) in starts)
 
 
+def _in_period(year: str, sentence: str, title: str) -> bool:
+    """Is a claim's year that of the sentence: named in it, or, in a Chinese sentence naming no year
+    (全年, 当年: the year of the document), in its document's title?"""
+    if year in sentence:
+        return True
+    return cjk_share(sentence) >= 0.5 and year in title and not _ANY_YEAR.search(sentence)
+
+
+_ANY_YEAR = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
+
+
 def _same_subject(claim_fig: Quantity, evidence: Quantity) -> bool:
     """Counts and money must be about the same thing ("2,012 enterprises" vs "2,500 enterprises"); a count
     with nothing counted after it ("Forkhead 0", "aged 16 to 24") is compared with nothing; a Chinese count
@@ -219,6 +248,8 @@ def _same_subject(claim_fig: Quantity, evidence: Quantity) -> bool:
         return False
     if claim_fig.kind in _ANY_NOUN or not claim_fig.noun or not evidence.noun:
         return True
+    if (cjk_share(" ".join(claim_fig.noun)) >= 0.5) != (cjk_share(" ".join(evidence.noun)) >= 0.5):
+        return True  # nouns in two languages share no word: the sentence's meaning chose it
     return _noun_overlap(claim_fig, evidence) > 0
 
 

@@ -9,7 +9,8 @@ from assistant.index.embeddings import Embedder
 from assistant.index.keyword import KeywordIndex
 from assistant.index.store import Store, date_int, hit_from
 from assistant.models import AssistantError, Filters, Hit
-from assistant.text.normalise import normalise_date, other_script, unreadable_by
+from assistant.text.chunking import titled
+from assistant.text.normalise import cjk_share, normalise_date, shares_romanised_name, unreadable_by
 
 log = logging.getLogger(__name__)
 
@@ -110,9 +111,19 @@ class HybridRetriever:
         sparse_ids = [cid for cid, _score, _meta in sparse]
         rankings = [[cid for cid, *_ in dense], sparse_ids]
         if self.embedder.cross_lingual:
-            # BM25 cannot match a passage in the other script (Chinese for an English query): its dense rank
-            # stands in for the keyword rank it could never have, instead of counting as a miss
-            rankings.append([cid for cid, _d, text, _m in dense if other_script(query, text)])
+            # BM25 cannot match a passage in the other script (Chinese for an English query), and the
+            # embedder ranks passages in the query's own language above it. So each script gets its own
+            # dense ranking, and the other script's counts twice, in place of the keyword rank it could never
+            # have; passages that write one of the query's names (Songhe: 松河) come first in it, as BM25
+            # would rank them. The best passage of either language then competes on equal terms.
+            script, where = {"chinese": cjk_share(query) < 0.5}, chroma_where(f)
+            vector = self.embedder.embed([query])[0]
+            other = self.store.query(vector, n, {"$and": [where, script]} if where else script)
+            found.update({cid: (text, meta) for cid, _dist, text, meta in other})
+            other = [(cid, titled(m.get("title", ""), text)) for cid, _d, text, m in other]
+            named = [cid for cid, text in other if shares_romanised_name(query, text)]
+            ranked = named + [cid for cid, _text in other if cid not in named]
+            rankings = [[cid for cid in rankings[0] if cid not in set(ranked)], sparse_ids, ranked, ranked]
         fused = reciprocal_rank_fusion(rankings, self.rrf_k)[:k]
         missing = [cid for cid, _ in fused if cid not in found]
         found.update(self.store.get(missing))

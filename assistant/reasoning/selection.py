@@ -20,6 +20,7 @@ import numpy as np
 from assistant.index.store import TITLE_SPAN
 from assistant.models import AnswerType, AssistantError, Hit
 from assistant.text.chunking import is_list_item, sentence_spans, titled
+from assistant.text.normalise import cjk_share, other_script, romanised_in
 from assistant.text.words import MONTHS, NUMBER_WORDS
 
 MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "answerer.json"
@@ -129,16 +130,43 @@ def fits(kind: AnswerType, quote: str, question: str) -> bool:
     return True
 
 
+_LATIN_WORD_CHAR = r"[^\W\u3400-\u4dbf\u4e00-\u9fff]"  # a letter or digit that is not a Chinese character
+
+
+# The figures (as the quantity reader names their kinds) that answer each kind of question.
+_ANSWER_FIGURES = {"number": {"count", "money"}, "percent": {"percent", "pp"}, "date": {"year", "month"}}
+
+
+def holds_answer_figure(kind: AnswerType, text: str) -> bool | None:
+    """Does the text hold a figure of the kind the question asks for, in any language (127家 for "how
+    many", 50% for "what share")? None when the question asks for no figure."""
+    from assistant.text.numbers import read_quantities
+
+    wanted = _ANSWER_FIGURES.get(kind)
+    if wanted is None:
+        return None
+    return any(q.kind.split(":")[0] in wanted for q in read_quantities(text))
+
+
 def present(name: str, lowered: str) -> bool:
-    """Is `name` a whole word (or words) of the lower-cased text?"""
-    return re.search(rf"(?<!\w){re.escape(name.lower())}(?!\w)", lowered) is not None
+    """Is `name` a whole word (or words) of the lower-cased text? Chinese characters bound a word too:
+    2024 is in 2024年."""
+    pattern = rf"(?<!{_LATIN_WORD_CHAR}){re.escape(name.lower())}(?!{_LATIN_WORD_CHAR})"
+    return re.search(pattern, lowered) is not None
+
+
+def named_in(name: str, context: str) -> bool:
+    """Is a name of a question or claim in the text: as whole words, or, in a Chinese text, one of its words
+    as the pinyin of its characters (Songhe: 松河)? Other Latin words ("High-tech Zone") we cannot match."""
+    if present(name, context.lower()):
+        return True
+    return cjk_share(context) >= 0.5 and any(romanised_in(w, context) for w in name.split())
 
 
 def _share_present(names: list[str], context: str, empty: float = 1.0) -> float:
     if not names:
         return empty
-    lowered = context.lower()
-    return sum(present(n, lowered) for n in names) / len(names)
+    return sum(named_in(n, context) for n in names) / len(names)
 
 
 @dataclass
@@ -185,9 +213,14 @@ class Featurizer:
         self.vectors, self.keyword, self.stored = vectors, keyword, stored
         self.tokenize = keyword.tokenize
 
-    def known_share(self, names: list[str]) -> float:
-        """Share of the question's names that the corpus uses somewhere (a place it never names: 0)."""
+    def known_share(self, names: list[str], hits: Sequence[Hit] = ()) -> float:
+        """Share of the question's names that the corpus uses somewhere (a place it never names: 0). When a
+        Chinese passage among `hits` writes one of them in characters (Songhe: 松河), the others, mostly
+        words we cannot translate ("High-tech Zone"), are not held against it."""
         if not names:
+            return 1.0
+        chinese = [titled(h.title, h.passage) for h in hits if cjk_share(h.passage) >= 0.5]
+        if any(named_in(n, c) for n in names for c in chinese if other_script(n, c)):
             return 1.0
         known = [all(df > 0 for df in self.keyword.frequencies(self.tokenize(n))) for n in names]
         return sum(known) / len(names)
@@ -221,7 +254,7 @@ class Featurizer:
         total_weight = sum(weights.values()) or 1.0
         kind = answer_type(query.question)
         names = question_names(query.question)
-        names_known = self.known_share(names)
+        names_known = self.known_share(names, hits)
         q_numbers = [m.group(0) for m in re.finditer(r"\d(?:[\d,.]*\d)?", query.question)]
         sit_figures = question_names(query.situation) if query.situation else []
         top_score = max((h.score for h in hits), default=0.0) or 1.0

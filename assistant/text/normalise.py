@@ -49,6 +49,16 @@ def romanised_in(word: str, text: str) -> bool:
     return False
 
 
+_CAPITALISED = re.compile(r"\b[A-Z][a-z]{3,}\b")
+
+
+def shares_romanised_name(a: str, b: str) -> bool:
+    """Of two texts in different scripts, does a capitalised word of the Latin one spell in pinyin characters
+    of the Chinese one (Songhe, 松河; Beijing, 北京)? A name, the one word both can share."""
+    latin, chinese = (b, a) if cjk_share(a) >= 0.5 else (a, b)
+    return any(romanised_in(w, chinese) for w in dict.fromkeys(_CAPITALISED.findall(latin)))
+
+
 def other_script(a: str, b: str) -> bool:
     """One text mostly Chinese, the other not: no word of one can match a word of the other."""
     return (cjk_share(a) >= 0.5) != (cjk_share(b) >= 0.5)

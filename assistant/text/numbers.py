@@ -42,7 +42,7 @@ _QUANTITY = re.compile(
     (?:\s?(?:-|–|to|and)\s?(?P<cur2>RMB|US\$|\$|¥|€)?(?P<num2>{_NUM}))?
     (?:\s?(?P<scale>thousand|million|billion|trillion|mn|bn|tn|[kmb])\b)?
     (?:\s?(?P<unit>%|percent\b|per\ cent\b|percentage\ points?\b|pp\b
-        |yuan\b|dollars?\b|euros?\b|RMB\b|CNY\b|USD\b))?
+        |yuan\b|(?:US\ )?dollars?\b|euros?\b|RMB\b|CNY\b|USD\b))?
     """,
     re.I | re.X,
 )
@@ -197,7 +197,7 @@ def read_quantities(text: str) -> list[Quantity]:
 
 
 def _from_match(text: str, m: re.Match) -> Quantity | None:
-    raw, unit = m.group("num"), (m.group("unit") or "").lower()
+    raw, unit = m.group("num"), (m.group("unit") or "").lower().removeprefix("us ")
     value = _to_number(raw)
     if value is None or _in_identifier(text, m.start("num"), m.end("num")):
         return None
