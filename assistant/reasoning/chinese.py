@@ -54,13 +54,15 @@ def chinese_kind(question: str) -> AnswerType:
 
 def feature_names(variant: Variant) -> list[str]:
     """Selector features used (type features are English; meaning features only where Chinese is read),
-    the copy features, then each gap feature's distance to the best candidate of the question."""
+    the copy features, each gap feature's distance to the best candidate of the question, then every one
+    of those as its rank among the question's candidates (1 for the best, 1/2 for the next...)."""
     base = [
         f
         for f in FEATURES
         if not f.startswith("type_") and (variant == "meaning" or not f.startswith("cos_"))
     ]
-    return base + COPY_FEATURES + [f"{g}_gap" for g in _GAPS]
+    values = base + COPY_FEATURES + [f"{g}_gap" for g in _GAPS]
+    return values + [f"{f}_rank" for f in values]
 
 
 def _longest(a: str, b: str) -> int:
@@ -106,7 +108,9 @@ def rows(question: str, candidates: list[Candidate], variant: Variant) -> np.nda
     base = np.array([[c.features[i] for i in base_idx] + copy_features(question, c.text) for c in candidates])
     head = names[: base.shape[1]]
     gaps = base[:, [head.index(g) for g in _GAPS]]
-    return np.hstack([base, gaps - gaps.max(axis=0)])
+    values = np.hstack([base, gaps - gaps.max(axis=0)])
+    ranks = np.argsort(np.argsort(-values, axis=0, kind="stable"), axis=0, kind="stable")
+    return np.hstack([values, 1.0 / (1.0 + ranks)])
 
 
 @dataclass
