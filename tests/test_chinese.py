@@ -200,12 +200,13 @@ def test_train_chinese_fits_on_kept_paragraphs_and_measures_the_held_out_ones(tm
 
 def test_names_and_years_are_found_across_scripts():
     from assistant.reasoning.selection import named_in, present
-    from assistant.text.normalise import shares_romanised_name
+    from assistant.text.normalise import romanised_names, shares_romanised_name
     from assistant.text.numbers import read_quantities
 
     assert present("2024", "2024年,松河高新区") and not present("2024", "a2024b")
     assert named_in("Songhe", "松河高新区2024年利用外资情况通报") and not named_in("Baishi", "松河高新区")
     assert shares_romanised_name("2024年北京新设外资企业2012家。", "In 2024, Beijing set up 2,012 firms.")
+    assert romanised_names("北京与清溪", "Beijing, Qingxi and Songhe") == ["北京", "清溪"]
     assert not shares_romanised_name("2024年上海新设外资企业2012家。", "In 2024, Beijing set up 2,012 firms.")
     usd = read_quantities("It used 3.6 billion US dollars of foreign capital.")[0]
     assert (usd.kind, usd.value) == ("money:USD", 3.6e9)

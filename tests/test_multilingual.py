@@ -180,3 +180,7 @@ def test_claims_cross_languages_both_ways_and_english_questions_find_the_chinese
     assert all("qingxi_2023" in c.doc_id for c in qingxi.citations) and "15个" in qingxi.citations[0].quote
     beijing = a.ask("How many foreign-funded enterprises were established in Beijing in 2024?")
     assert "2,012" in beijing.citations[0].quote  # an English question about English text: the selector
+    # A Chinese question about the English article: 北京 is spelled Beijing there, so the Chinese notices of
+    # other places (清溪, 云岭, 松河...) with their look-alike counts are set aside; hedged across languages.
+    chinese_beijing = a.ask("2024年北京新设了多少家外资企业？")
+    assert chinese_beijing.outcome == "closest" and "2,012" in chinese_beijing.citations[0].quote

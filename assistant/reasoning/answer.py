@@ -31,7 +31,7 @@ from assistant.reasoning.selection import (
     question_names,
 )
 from assistant.text.chunking import is_list_item, sentence_spans, titled
-from assistant.text.normalise import other_script
+from assistant.text.normalise import other_script, romanised_names
 
 NOT_ANSWERED = "The corpus does not answer this."
 CLOSEST = "Closest passages; they may not answer this exactly:"
@@ -180,9 +180,13 @@ class Answerer:
         if not candidates or (variant == "terms" and not any(c.features[_TERMS] > 0 for c in candidates)):
             return Answer(question=query.full, text=NOT_ANSWERED, abstained=True, related=hits[:3], kind=kind,
                           confidence=0.0, outcome="none")  # fmt: skip
+        if self.cross_lingual:
+            candidates = _naming_places(query.question, candidates, hits)
         best, confidence = model.choose(query.question, candidates)
         ranked = sorted(candidates, key=lambda c: -c.score)
-        if confidence >= model.answer_at:
+        if other_script(query.question, best.hit.passage):  # fitted on Chinese sentences only
+            confidence = min(confidence, ACROSS_FIRST_RIGHT)
+        if confidence >= model.answer_at and not other_script(query.question, best.hit.passage):
             citations = _quotes(ranked[:1], 1)
             text, outcome = f"{citations[0].quote} [1]", "answer"
         else:
@@ -192,6 +196,25 @@ class Answerer:
         confidence = round(confidence, 3)
         return Answer(question=query.full, text=text + _as_of(kind, citations[0]), abstained=False,
                       citations=citations, kind=kind, confidence=confidence, outcome=outcome)  # fmt: skip
+
+
+def _naming_places(question: str, candidates: list[Candidate], hits: list[Hit]) -> list[Candidate]:
+    """The candidates of passages that name the places a Chinese question names, in either script. We can
+    tell a place in a Chinese question only when an English passage spells it in pinyin (北京: Beijing);
+    when none does, or no passage names them all, every candidate stays."""
+    names = {n for h in hits if other_script(question, h.passage)
+             for n in romanised_names(question, titled(h.title, h.passage))}  # fmt: skip
+    if not names:
+        return candidates
+    kept = []
+    for c in candidates:
+        context = titled(c.hit.title, c.hit.passage)
+        if other_script(question, context):
+            if set(romanised_names(question, context)) == names:
+                kept.append(c)
+        elif all(n in context for n in names):
+            kept.append(c)
+    return kept or candidates
 
 
 def _as_of(kind: str, first: Citation) -> str:

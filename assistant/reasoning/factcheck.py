@@ -205,9 +205,10 @@ class FactChecker:
         """(status, evidence figure, sentence) for one claim figure, from the best sentence with a match. In
         the other language the subject of a figure cannot be read (its nouns share no word), so a sentence
         there that states the figure is taken before one that states another."""
-        for sentence in sentences:
-            if sentence.across and judge_figure(figure, sentence.figures, _same_subject)[0] == "supported":
-                return "supported", judge_figure(figure, sentence.figures, _same_subject)[1][0], sentence
+        for sentence in (s for s in sentences if s.across):
+            status, same = judge_figure(figure, sentence.figures, _same_subject)
+            if status == "supported":
+                return status, same[0], sentence
         for sentence in sentences:
             status, same = judge_figure(figure, sentence.figures, _same_subject)
             if status == "supported":

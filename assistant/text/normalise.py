@@ -24,29 +24,36 @@ _LATIN_WORD = re.compile(r"[A-Za-z]{4,}")
 
 
 @lru_cache(maxsize=8192)
-def _syllables(text: str) -> tuple[tuple[str, ...], ...]:
+def _syllables(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     from pypinyin import lazy_pinyin
 
-    return tuple(tuple(lazy_pinyin(run)) for run in _CJK_RUN.findall(text))
+    return tuple((run, tuple(lazy_pinyin(run))) for run in _CJK_RUN.findall(text))
+
+
+def spelled_by(word: str, text: str) -> str:
+    """The consecutive Chinese characters of `text` whose pinyin is a word in Latin letters (Qingxi: 清溪),
+    or "". Words under four letters are too ambiguous to try."""
+    if not _LATIN_WORD.fullmatch(word) or not CJK_CHAR.search(text):
+        return ""
+    word = word.lower()
+    for run, syllables in _syllables(text):
+        if len(syllables) != len(run):
+            continue  # pinyin did not give one syllable per character
+        for i in range(len(syllables)):
+            joined = ""
+            for j in range(i, len(syllables)):
+                joined += syllables[j]
+                if len(joined) >= len(word):
+                    if joined == word:
+                        return run[i : j + 1]
+                    break
+    return ""
 
 
 def romanised_in(word: str, text: str) -> bool:
     """Is a word in Latin letters ("Qingxi") the pinyin of consecutive Chinese characters of `text` (清溪)?
-    So an English claim can name a place that a Chinese document writes in characters. Words under four
-    letters are too ambiguous to try."""
-    if not _LATIN_WORD.fullmatch(word) or not CJK_CHAR.search(text):
-        return False
-    word = word.lower()
-    for run in _syllables(text):
-        for i in range(len(run)):
-            joined = ""
-            for syllable in run[i:]:
-                joined += syllable
-                if len(joined) >= len(word):
-                    break
-            if joined == word:
-                return True
-    return False
+    So an English claim can name a place that a Chinese document writes in characters."""
+    return bool(spelled_by(word, text))
 
 
 _CAPITALISED = re.compile(r"\b[A-Z][a-z]{3,}\b")
@@ -55,8 +62,14 @@ _CAPITALISED = re.compile(r"\b[A-Z][a-z]{3,}\b")
 def shares_romanised_name(a: str, b: str) -> bool:
     """Of two texts in different scripts, does a capitalised word of the Latin one spell in pinyin characters
     of the Chinese one (Songhe, 松河; Beijing, 北京)? A name, the one word both can share."""
+    return bool(romanised_names(a, b))
+
+
+def romanised_names(a: str, b: str) -> list[str]:
+    """The names two texts in different scripts share, as the Chinese one writes them (北京 for Beijing)."""
     latin, chinese = (b, a) if cjk_share(a) >= 0.5 else (a, b)
-    return any(romanised_in(w, chinese) for w in dict.fromkeys(_CAPITALISED.findall(latin)))
+    found = (spelled_by(w, chinese) for w in dict.fromkeys(_CAPITALISED.findall(latin)))
+    return list(dict.fromkeys(n for n in found if n))
 
 
 def other_script(a: str, b: str) -> bool:
