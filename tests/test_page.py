@@ -414,3 +414,26 @@ def test_a_whole_draft_is_checked_on_the_claim_tab(server, browser):
     wrong = report.locator(".pa-mark[data-verdict=contradicted]").all_inner_texts()
     assert any("25 drugs" in w for w in wrong) and any("18.2%" in w for w in wrong)
     page.close()
+
+
+def test_a_chinese_question_typed_in_the_page_is_answered_shown_and_exported(server, browser, tmp_path):
+    """A GB18030 notice (synthetic) uploaded through the page; a Chinese question typed into the question
+    box is answered from it (318家), its sentence highlighted in the sources, and the Markdown download
+    holds the Chinese quote intact."""
+    page = browser.new_page()
+    page.goto(server)
+    page.get_by_role("tab", name="Documents").click()
+    page.set_input_files("#pa-upload input[type=file]", str(DATA / "synthetic_gb18030_notice.txt"))
+    page.wait_for_timeout(500)
+    page.click("#pa-upload-btn")
+    page.wait_for_selector("#pa-upload-result table", timeout=120000)
+    assert "added" in page.inner_text("#pa-upload-result")
+    page.get_by_role("tab", name="Ask").click()
+    ask(page, "清溪自由贸易试验区2024年新设外商投资企业多少家？")
+    assert "318家" in page.inner_text("#pa-chat")
+    assert "318家" in page.locator("#pa-sources mark").first.inner_text()
+    with page.expect_download() as download:
+        page.click("#pa-export")
+    exported = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "清溪自由贸易试验区2024年新设外商投资企业318家" in exported
+    page.close()
