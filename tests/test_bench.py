@@ -25,3 +25,24 @@ def test_bench_quick_runs(tmp_path):
         assert heading in table
     assert "| 1,000 | embedded |" in table and "| 1,000 | server |" in table
     assert "hybrid (Assistant.search)" in table and "bge-small-en-v1.5" in table
+
+
+@pytest.mark.slow
+def test_bench_retrieval_scores_this_index_embedder_and_reuses_its_ingest(tmp_path):
+    """`bench --retrieval --docs N`: the queries' relevant abstracts plus random others up to N are ingested
+    once (timed) and scored; a second run on the same index reuses them (no ingest row)."""
+    import json
+
+    index = tmp_path / "index"
+    data = str(DATA / "tiny_scifact")
+    args = ("--index", str(index), "bench", "--retrieval", "--docs", "20", "--data", data)
+    first = run_cli(*args, "--json", timeout=600)
+    assert first.returncode == 0, first.stderr[-3000:]
+    result = json.loads(first.stdout)
+    assert result["documents"] == 20 and result["ingest"]["documents"] == 20
+    dense = result["quality"]["dense (MiniLM, Chroma)"]
+    assert result["embedder"] == "all-MiniLM-L6-v2" and 0 < dense["ndcg@10"] <= 1
+    again = run_cli(*args, "--out", str(tmp_path / "r.md"), timeout=600)
+    assert again.returncode == 0 and "Ingest:" not in again.stdout
+    assert "| dense (MiniLM, Chroma) |" in again.stdout
+    assert "(a subset: relevant abstracts plus random others)" in (tmp_path / "r.md").read_text()

@@ -550,13 +550,16 @@ def bench(
             help="Only SciFact retrieval and ingest rate, with --embed-backend, in --index (ingested once).",
         ),
     ] = False,
+    docs: Annotated[
+        int | None, typer.Option("--docs", help="With --retrieval: a corpus of this many abstracts.", min=1)
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Retrieval quality on BEIR SciFact, ingest throughput, and latency/memory at 1k-100k chunks."""
     from assistant.measuring import bench as b
 
     if retrieval:
-        result = b.retrieval_only(_assistant(), data or b.DEFAULT_DATA)
+        result = b.retrieval_only(_assistant(), data or b.DEFAULT_DATA, docs)
         table = b.retrieval_markdown(result)
         if out:
             out.write_text(table, encoding="utf-8")
