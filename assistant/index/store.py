@@ -32,7 +32,7 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.models import AssistantError, Chunk, Document, DocumentInfo, Hit
-from assistant.text.normalise import cjk_share
+from assistant.text.normalise import is_chinese
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def chunk_metadata(doc: Document, chunk: Chunk, writer: str = "") -> dict:
         "doc_id": doc.doc_id, "sha": doc.sha256[:12], "title": doc.title, "date": doc.date,
         "date_int": date_int(doc.date), "source": doc.source, "path": doc.path, "w": writer,
         "start": chunk.start, "end": chunk.end, "page_start": chunk.page_start, "page_end": chunk.page_end,
-        "chinese": cjk_share(chunk.text) >= 0.5,  # so a cross-language search can ask for the other script
+        "chinese": is_chinese(chunk.text),  # so a cross-language search can ask for the other script
     }  # fmt: skip
 
 

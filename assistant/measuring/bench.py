@@ -18,6 +18,7 @@ from pathlib import Path
 
 from assistant.config import make_settings
 from assistant.measuring import scifact as sf
+from assistant.models import AssistantError
 from assistant.text.chunking import titled
 
 DEFAULT_DATA = Path(__file__).resolve().parents[3] / "shared" / "bench" / "scifact"
@@ -105,8 +106,13 @@ def retrieval_only(assistant, data_dir: Path, docs: int | None = None) -> dict:
     work = Path(assistant.settings.index_dir) / "bench-data"
     only = sf.quick_subset(data_dir, len(qrels), docs)[1] if docs else None
     written = sf.write_docs(data_dir, work / "scifact", only=only)
+    wanted = {p.name for p in (work / "scifact").glob("*.md") if only is None or p.stem in only}
+    held = {Path(d).name for d in assistant.store.documents() if Path(d).parent.name == "scifact"}
+    if held - wanted or len(assistant.store.documents()) > len(held):
+        raise AssistantError(f"index {assistant.settings.index_dir} holds other documents than this SciFact "
+                             "corpus; give a new --index for `bench --retrieval`")  # fmt: skip
     ingest = None
-    if len(assistant.store.documents()) < written:
+    if wanted - held:
         assistant.embedder.embed(["warm up the model"])
         _log(f"ingesting {written} SciFact abstracts with {assistant.embedder.name}")
         started = time.perf_counter()
@@ -119,11 +125,11 @@ def retrieval_only(assistant, data_dir: Path, docs: int | None = None) -> dict:
     _log(f"scoring {len(queries)} queries")
     quality = sf.evaluate(assistant, queries, {q: qrels[q] for q in queries})
     return {"embedder": assistant.embedder.name, "queries": len(queries), "documents": written,
-            "quality": quality, "ingest": ingest}  # fmt: skip
+            "subset": only is not None, "quality": quality, "ingest": ingest}  # fmt: skip
 
 
 def retrieval_markdown(r: dict) -> str:
-    subset = " (a subset: relevant abstracts plus random others)" if r["documents"] < 5183 else ""
+    subset = " (a subset: relevant abstracts plus random others)" if r["subset"] else ""
     lines = [f"Machine: {machine()}", f"Embedder: {r['embedder']}",
              f"BEIR SciFact: {r['queries']} test queries, {r['documents']} abstracts{subset}", "",
              "| ranking | nDCG@10 | recall@100 |", "|---|---|---|"]  # fmt: skip

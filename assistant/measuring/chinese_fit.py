@@ -12,6 +12,7 @@ import numpy as np
 
 from assistant.measuring import cmrc
 from assistant.measuring.training import _chosen, boosting_baseline, export_trees
+from assistant.models import AssistantError
 
 
 @dataclass
@@ -23,7 +24,9 @@ class Example:
 
 
 def variant_of(assistant) -> str:
-    return "terms" if assistant.query_embedder.english_only else "meaning"
+    from assistant.reasoning.chinese import variant_for
+
+    return variant_for(assistant.query_embedder.english_only)
 
 
 def collect(assistant, questions: list[cmrc.Question], variant: str) -> list[Example]:
@@ -75,9 +78,11 @@ def fit(examples: list[Example], variant: str):
     from assistant.reasoning.chinese import ChineseModel, feature_names
 
     fit_ex = [e for e in examples if len(e.labels)]
-    oof = []
     groups = np.array([e.paragraph for e in fit_ex])
-    for train_idx, test_idx in GroupKFold(n_splits=5).split(fit_ex, groups=groups):
+    if len(set(groups)) < 2:
+        raise AssistantError("train-chinese needs questions over two paragraphs or more, not held out")
+    oof = []
+    for train_idx, test_idx in GroupKFold(n_splits=min(5, len(set(groups)))).split(fit_ex, groups=groups):
         m = _trees().fit(*_stack([fit_ex[k] for k in train_idx]))
         oof += [_chosen(m.decision_function(fit_ex[k].features), fit_ex[k].labels) for k in test_idx]
     final = _trees().fit(*_stack(fit_ex))
@@ -109,9 +114,10 @@ def measure(model, examples: list[Example]) -> dict:
         )
         chosen.append((model.confidence(logit, margin) if len(e.labels) else 0.0, ok))
     answered = [ok for conf, ok in chosen if conf >= model.answer_at]
+    right = round(sum(ok for _c, ok in chosen) / len(chosen), 3) if chosen else None
     return {
         "questions": len(examples),
-        "chosen_sentence_holds_answer": round(float(np.mean([ok for _c, ok in chosen])), 3),
+        "chosen_sentence_holds_answer": right,
         "answered_unhedged": len(answered),
         "unhedged_precision": round(float(np.mean(answered)), 3) if answered else None,
     }

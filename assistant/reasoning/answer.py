@@ -15,7 +15,7 @@ import numpy as np
 from assistant.index.keyword import KeywordIndex
 from assistant.models import Answer, AssistantError, Citation, Hit
 from assistant.reasoning.chinese import MODEL_PATH as CHINESE_PATH
-from assistant.reasoning.chinese import chinese_kind, is_chinese
+from assistant.reasoning.chinese import chinese_kind, is_chinese, variant_for
 from assistant.reasoning.chinese import load as load_chinese
 from assistant.reasoning.selection import (
     FEATURES,
@@ -44,8 +44,9 @@ _MAX_LIST_ITEMS = 12
 _NAMES_PASSAGE = FEATURES.index("names_passage")  # an unhedged answer's passage names what the question names
 _TERMS = FEATURES.index("lex_matched_idf")
 _COS = FEATURES.index("cos_sentence")
-# English questions over the synthetic Chinese notices written after the rule (tests/data/synthetic_chinese,
-# held_out): the first quote held the answer for 5 of 8. A small set: a rough figure, not a calibration.
+# Answers across scripts: English questions over the synthetic Chinese notices written after the rule
+# (tests/data/synthetic_chinese, held_out) had the answer in the first quote for 5 of 8; the same figure caps
+# a Chinese question answered from English text. A small set: a rough figure, not a calibration.
 ACROSS_FIRST_RIGHT = 0.62
 
 
@@ -145,9 +146,10 @@ class Answerer:
     def _across(self, query: Query, candidates: list[Candidate], hits: list[Hit]) -> Answer | None:
         """A question whose best passage is in the other script (English asked, Chinese found). No word is
         shared and the selector was fitted on same-language sentences, so the sentences considered are
-        those of other-script passages that name the question's place (in pinyin) and years, holding the
-        kind of figure asked for when some do, ranked by meaning; always hedged, as closest passages, with
-        the share measured on the synthetic set (docs/answers.md). None when no such passage is found."""
+        those of other-script passages that name the question's place (in pinyin) and its figures (a year),
+        holding the kind of figure asked for when some do, ranked by meaning; always hedged, as closest
+        passages, with the share measured on the synthetic set (docs/answers.md). None when no passage
+        qualifies."""
         kind = answer_type(query.question)
         asked = question_names(query.question)
         names = [n for n in asked if not n[:1].isdigit()]
@@ -171,7 +173,7 @@ class Answerer:
         """A Chinese question: the ranker fitted on CMRC 2018 for this embedder picks the sentence; below its
         calibrated threshold the closest sentences are shown hedged. With an English-only embedder a
         question sharing no term with any passage is not answered."""
-        variant = "terms" if self.english_only else "meaning"
+        variant = variant_for(self.english_only)
         model = self.chinese.get(variant)
         if model is None:
             raise AssistantError(f"no Chinese ranker for the {variant!r} variant in {CHINESE_PATH.name}; "

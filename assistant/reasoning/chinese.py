@@ -23,7 +23,7 @@ import numpy as np
 
 from assistant.models import AnswerType, AssistantError
 from assistant.reasoning.selection import FEATURES, Candidate, sigmoid, tree_logits
-from assistant.text.normalise import cjk_share
+from assistant.text.normalise import is_chinese  # noqa: F401 - the answerer asks it here
 from assistant.text.words import CHINESE_QUESTION_WORDS
 
 MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "chinese.json"
@@ -42,8 +42,9 @@ COPY_FEATURES = [
 _GAPS = ["lex_matched_idf", "lex_sentence", "copy_longest", "copy_in_order", "left_copy"]
 
 
-def is_chinese(question: str) -> bool:
-    return cjk_share(question) >= 0.5
+def variant_for(english_only: bool) -> Variant:
+    """The variant fitted for an embedder: without its meanings when it cannot read Chinese."""
+    return "terms" if english_only else "meaning"
 
 
 def chinese_kind(question: str) -> AnswerType:

@@ -17,7 +17,7 @@ from assistant.reasoning.questions import entities
 from assistant.reasoning.selection import gather
 from assistant.reasoning.verdicts import Pair, PairFeaturizer, VerdictModel, judge_figure
 from assistant.text.chunking import sentence_spans, titled
-from assistant.text.normalise import CJK_CHAR, cjk_share, shares_romanised_name
+from assistant.text.normalise import CJK_CHAR, is_chinese, other_script, shares_romanised_name
 from assistant.text.numbers import Quantity, read_quantities
 
 VERDICTS = ("supported", "contradicted", "not_found")
@@ -76,7 +76,7 @@ class FactChecker:
         if rule.verdict != "not_found":
             rule.decided_by = "figures"
             rule.confidence = self.model.rule_precision.get(rule.verdict, 0.0) if self.model else 0.0
-        if self.model is None or not self.fitted_embedder or cjk_share(claim) >= 0.5:
+        if self.model is None or not self.fitted_embedder or is_chinese(claim):
             return rule  # the model's meaning features would come from another embedder, or be noise
         pairs = self.featurizer.pairs(claim, hits, self._names(claim))
         self.model.score(pairs)
@@ -139,7 +139,7 @@ class FactChecker:
         checkable = [f for f in figures if f.kind not in _CONTEXT_KINDS]
         if not checkable:
             return Verdict(claim, "not_found", _NOTHING, related=hits[:3])
-        years = {f.text if f.text.isdigit() else str(int(f.value)) for f in figures if f.kind == "year"}
+        years = _year_words(figures)
         names = self._names(claim)
         figure_words = {w for f in figures for w in self.keyword.tokenize(f.text)}
         weights = key_terms(self.keyword, claim, figure_words | _CLAIM_NOISE)
@@ -174,21 +174,21 @@ class FactChecker:
         no names we can read, so a Chinese sentence must hold most of its terms (北京 is not 云岭, however
         close in meaning); an English one, which can hold none of them, must be in a passage that writes a
         name of the claim in pinyin (北京: Beijing) and be close in meaning by a cross-lingual embedder."""
-        chinese = cjk_share(claim) >= 0.5
+        chinese = is_chinese(claim)
         min_cover = _CHINESE_MIN_COVER if chinese else self.min_cover
         found = []
         for hit in hits:
             context = titled(hit.title, hit.passage)
             if not names_present(names, context):
                 continue
-            across = (cjk_share(hit.passage) >= 0.5) != chinese
+            across = other_script(claim, hit.passage)
             if chinese and across and not (self.cross_lingual and shares_romanised_name(claim, context)):
                 continue
             for a, b in sentence_spans(hit.passage):
                 text = hit.passage[a:b]
                 if all(_in_period(y, text, hit.title) for y in years):
                     found.append((hit, a, b, text, coverage(weights, self.keyword.tokenize(text)), across))
-        similarity = np.zeros(len(found))
+        similarity = np.full(len(found), -np.inf)  # not compared: never close
         if self.embed is not None and found and (not chinese or self.cross_lingual):
             head, vectors = gather(self.embed, self.stored, [claim], [(h, a, b) for h, a, b, *_ in found])
             similarity = vectors @ head[0]
@@ -229,12 +229,17 @@ def reverses_claim(citations: list[Citation], pairs: list[Pair]) -> bool:
     return any(p.reverses for p in pairs if (p.hit.chunk_id, p.hit.start + p.start) in starts)
 
 
+def _year_words(figures: list[Quantity]) -> set[str]:
+    """A claim's years as a sentence in either language writes them: 2024年 (or 二〇二四年) as 2024."""
+    return {str(int(f.value)) if CJK_CHAR.search(f.text) else f.text for f in figures if f.kind == "year"}
+
+
 def _in_period(year: str, sentence: str, title: str) -> bool:
     """Is a claim's year that of the sentence: named in it, or, in a Chinese sentence naming no year
     (全年, 当年: the year of the document), in its document's title?"""
     if year in sentence:
         return True
-    return cjk_share(sentence) >= 0.5 and year in title and not _ANY_YEAR.search(sentence)
+    return is_chinese(sentence) and year in title and not _ANY_YEAR.search(sentence)
 
 
 _ANY_YEAR = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
@@ -249,7 +254,7 @@ def _same_subject(claim_fig: Quantity, evidence: Quantity) -> bool:
         return False
     if claim_fig.kind in _ANY_NOUN or not claim_fig.noun or not evidence.noun:
         return True
-    if (cjk_share(" ".join(claim_fig.noun)) >= 0.5) != (cjk_share(" ".join(evidence.noun)) >= 0.5):
+    if other_script(" ".join(claim_fig.noun), " ".join(evidence.noun)):
         return True  # nouns in two languages share no word: the sentence's meaning chose it
     return _noun_overlap(claim_fig, evidence) > 0
 

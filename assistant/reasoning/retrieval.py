@@ -10,7 +10,13 @@ from assistant.index.keyword import KeywordIndex
 from assistant.index.store import Store, date_int, hit_from
 from assistant.models import AssistantError, Filters, Hit
 from assistant.text.chunking import titled
-from assistant.text.normalise import cjk_share, normalise_date, shares_romanised_name, unreadable_by
+from assistant.text.normalise import (
+    is_chinese,
+    normalise_date,
+    other_script,
+    shares_romanised_name,
+    unreadable_by,
+)
 
 log = logging.getLogger(__name__)
 
@@ -116,9 +122,11 @@ class HybridRetriever:
             # dense ranking, and the other script's counts twice, in place of the keyword rank it could never
             # have; passages that write one of the query's names (Songhe: 松河) come first in it, as BM25
             # would rank them. The best passage of either language then competes on equal terms.
-            script, where = {"chinese": cjk_share(query) < 0.5}, chroma_where(f)
+            script, where = {"chinese": not is_chinese(query)}, chroma_where(f)
             vector = self.embedder.embed([query])[0]
             other = self.store.query(vector, n, {"$and": [where, script]} if where else script)
+            if not other:  # an index from before chunks recorded their script: the shared ranking's share
+                other = [d for d in dense if other_script(query, d[2])]
             found.update({cid: (text, meta) for cid, _dist, text, meta in other})
             other = [(cid, titled(m.get("title", ""), text)) for cid, _d, text, m in other]
             named = [cid for cid, text in other if shares_romanised_name(query, text)]

@@ -20,7 +20,7 @@ import numpy as np
 from assistant.index.store import TITLE_SPAN
 from assistant.models import AnswerType, AssistantError, Hit
 from assistant.text.chunking import is_list_item, sentence_spans, titled
-from assistant.text.normalise import cjk_share, other_script, romanised_in
+from assistant.text.normalise import is_chinese, romanised_in
 from assistant.text.words import MONTHS, NUMBER_WORDS
 
 MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "answerer.json"
@@ -51,7 +51,7 @@ _MODAL = re.compile(r"\b(can|cannot|can't|must|may|should|need|needs|only|if|unl
 _PRONOUNS = {"i", "i'm", "i’m", "i've", "i’ve", "i'd", "i’d", "i'll", "i’ll"}
 _QUESTION_END = re.compile(r"\?[\"'”’)\]]*$")
 
-FEATURES_VERSION = 1  # bump when a feature's computation changes: `train-answerer` then collects afresh
+FEATURES_VERSION = 2  # bump when a feature's computation changes: `train-answerer` then collects afresh
 FEATURES = [
     "cos_sentence", "cos_window", "cos_passage", "cos_gap", "cos_rank", "cos_situation", "cos_full",
     "cos_title", "cos_lead_in",
@@ -160,7 +160,7 @@ def named_in(name: str, context: str) -> bool:
     as the pinyin of its characters (Songhe: 松河)? Other Latin words ("High-tech Zone") we cannot match."""
     if present(name, context.lower()):
         return True
-    return cjk_share(context) >= 0.5 and any(romanised_in(w, context) for w in name.split())
+    return is_chinese(context) and any(romanised_in(w, context) for w in name.split())
 
 
 def _share_present(names: list[str], context: str, empty: float = 1.0) -> float:
@@ -219,8 +219,9 @@ class Featurizer:
         words we cannot translate ("High-tech Zone"), are not held against it."""
         if not names:
             return 1.0
-        chinese = [titled(h.title, h.passage) for h in hits if cjk_share(h.passage) >= 0.5]
-        if any(named_in(n, c) for n in names for c in chinese if other_script(n, c)):
+        chinese = [titled(h.title, h.passage) for h in hits if is_chinese(h.passage)]
+        words = [w for n in names if not n[:1].isdigit() for w in n.split()]
+        if any(romanised_in(w, c) for w in words for c in chinese):
             return 1.0
         known = [all(df > 0 for df in self.keyword.frequencies(self.tokenize(n))) for n in names]
         return sum(known) / len(names)

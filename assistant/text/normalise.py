@@ -19,6 +19,11 @@ def cjk_share(text: str) -> float:
     return sum(1 for c in letters if CJK_CHAR.match(c)) / len(letters) if letters else 0.0
 
 
+def is_chinese(text: str) -> bool:
+    """Mostly Chinese: half or more of its letters are CJK ideographs."""
+    return cjk_share(text) >= 0.5
+
+
 _CJK_RUN = re.compile(f"(?:{CJK_CHAR.pattern})+")
 _LATIN_WORD = re.compile(r"[A-Za-z]{4,}")
 
@@ -67,19 +72,19 @@ def shares_romanised_name(a: str, b: str) -> bool:
 
 def romanised_names(a: str, b: str) -> list[str]:
     """The names two texts in different scripts share, as the Chinese one writes them (北京 for Beijing)."""
-    latin, chinese = (b, a) if cjk_share(a) >= 0.5 else (a, b)
+    latin, chinese = (b, a) if is_chinese(a) else (a, b)
     found = (spelled_by(w, chinese) for w in dict.fromkeys(_CAPITALISED.findall(latin)))
     return list(dict.fromkeys(n for n in found if n))
 
 
 def other_script(a: str, b: str) -> bool:
     """One text mostly Chinese, the other not: no word of one can match a word of the other."""
-    return (cjk_share(a) >= 0.5) != (cjk_share(b) >= 0.5)
+    return is_chinese(a) != is_chinese(b)
 
 
 def unreadable_by(english_only: bool, text: str) -> bool:
     """Is `text` beyond an English-only embedder (mostly Chinese)? Its vectors would then be noise."""
-    return english_only and cjk_share(text) >= 0.5
+    return english_only and is_chinese(text)
 
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
