@@ -70,6 +70,17 @@ def ask(page, question: str) -> None:
     )
 
 
+def upload(page, path: Path) -> None:
+    """Upload a file on the Documents tab, wait until it is indexed, and go back to the Ask tab."""
+    page.get_by_role("tab", name="Documents").click()
+    page.set_input_files("#pa-upload input[type=file]", str(path))
+    page.wait_for_timeout(500)
+    page.click("#pa-upload-btn")
+    page.wait_for_selector("#pa-upload-result table", timeout=120000)
+    assert "added" in page.inner_text("#pa-upload-result")
+    page.get_by_role("tab", name="Ask").click()
+
+
 def test_page_end_to_end(server, browser, tmp_path):
     page = browser.new_page(viewport={"width": 1300, "height": 950})
     requests, dialogs = [], []
@@ -109,13 +120,7 @@ def test_page_end_to_end(server, browser, tmp_path):
     assert "by the figures" in card.inner_text() and "confidence 0." in card.inner_text()
 
     # Upload a document, then ask about it.
-    page.get_by_role("tab", name="Documents").click()
-    page.set_input_files("#pa-upload input[type=file]", str(DATA / "synthetic_zone_notice.md"))
-    page.wait_for_timeout(500)
-    page.click("#pa-upload-btn")
-    page.wait_for_selector("#pa-upload-result table", timeout=120000)
-    assert "added" in page.inner_text("#pa-upload-result")
-    page.get_by_role("tab", name="Ask").click()
+    upload(page, DATA / "synthetic_zone_notice.md")
     ask(page, "How many green bond pilots did the Maple Bay Finance Office approve in 2023?")
     assert "37 green bond pilots" in page.inner_text("#pa-chat")
 
@@ -422,13 +427,7 @@ def test_a_chinese_question_typed_in_the_page_is_answered_shown_and_exported(ser
     holds the Chinese quote intact."""
     page = browser.new_page()
     page.goto(server)
-    page.get_by_role("tab", name="Documents").click()
-    page.set_input_files("#pa-upload input[type=file]", str(DATA / "synthetic_gb18030_notice.txt"))
-    page.wait_for_timeout(500)
-    page.click("#pa-upload-btn")
-    page.wait_for_selector("#pa-upload-result table", timeout=120000)
-    assert "added" in page.inner_text("#pa-upload-result")
-    page.get_by_role("tab", name="Ask").click()
+    upload(page, DATA / "synthetic_gb18030_notice.txt")
     ask(page, "清溪自由贸易试验区2024年新设外商投资企业多少家？")
     assert "318家" in page.inner_text("#pa-chat")
     assert "318家" in page.locator("#pa-sources mark").first.inner_text()

@@ -128,7 +128,7 @@ def train(assistant, data: Path, out: Path) -> dict:
 
     variant = variant_of(assistant)
     paragraphs, questions = cmrc.load(data)
-    cmrc.ensure_indexed(assistant, paragraphs, Path(assistant.settings.index_dir))
+    cmrc.ensure_indexed(assistant, paragraphs, Path(assistant.settings.index_dir) / "bench-data")  # as bench
     examples = collect(assistant, questions, variant)
     model, oof_precision = fit([e for e in examples if not e.held_out], variant)
     held = [e for e in examples if e.held_out]

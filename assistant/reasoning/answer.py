@@ -99,7 +99,7 @@ class Answerer:
         best, confidence = choose(model, candidates)
         kind = answer_type(query.question)
         confidence = round(confidence, 3)
-        names = [n for n in question_names(query.question) if not n[:1].isdigit()]
+        names, _figures = _names_and_figures(query.question)
         if best is not None and self.featurizer.known_share(names, hits) < 1:
             # The question names something (a place, a body) the corpus never mentions: no passage is
             # about it. Figures are left out: "100%" may be worded "wholly" in the corpus.
@@ -127,16 +127,15 @@ class Answerer:
         """Is the question about passages in the other script: a name it asks about is written only there
         (Songhe: no English passage says it, a Chinese one writes 松河), or the best passage is there and no
         passage in the question's own script names what it asks about?"""
-        names = [n for n in question_names(question) if not n[:1].isdigit()]
+        names, _figures = _names_and_figures(question)
         if other_script(question, hits[0].passage) and not any(
             names_present(names, titled(h.title, h.passage))
             for h in hits
             if not other_script(question, h.passage)
         ):
             return True
-        vocabulary = self.featurizer.keyword
         for name in names:
-            if all(df > 0 for df in vocabulary.frequencies(vocabulary.tokenize(name))):
+            if self.featurizer.known_share([name]) == 1:  # the corpus uses it in the question's own script
                 continue
             for h in hits:
                 if other_script(name, h.passage) and named_in(name, titled(h.title, h.passage)):
@@ -151,14 +150,12 @@ class Answerer:
         passages, with the share measured on the synthetic set (docs/answers.md). None when no passage
         qualifies."""
         kind = answer_type(query.question)
-        asked = question_names(query.question)
-        names = [n for n in asked if not n[:1].isdigit()]
-        years = [n for n in asked if n[:1].isdigit()]
+        names, figures = _names_and_figures(query.question)
         pool = []
         for c in candidates:
             context = titled(c.hit.title, c.hit.passage)
             if (other_script(query.question, c.hit.passage) and names_present(names, context)
-                    and all(named_in(y, context) for y in years)):  # fmt: skip
+                    and all(named_in(y, context) for y in figures)):  # fmt: skip
                 pool.append(c)
         if not pool:
             return None
@@ -198,6 +195,12 @@ class Answerer:
         confidence = round(confidence, 3)
         return Answer(question=query.full, text=text + _as_of(kind, citations[0]), abstained=False,
                       citations=citations, kind=kind, confidence=confidence, outcome=outcome)  # fmt: skip
+
+
+def _names_and_figures(question: str) -> tuple[list[str], list[str]]:
+    """What a question names, split into names (places, bodies) and figures (years, numbers)."""
+    asked = question_names(question)
+    return [n for n in asked if not n[:1].isdigit()], [n for n in asked if n[:1].isdigit()]
 
 
 def _naming_places(question: str, candidates: list[Candidate], hits: list[Hit]) -> list[Candidate]:

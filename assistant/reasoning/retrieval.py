@@ -109,21 +109,21 @@ class HybridRetriever:
         f = check_filters(filters)
         n = max(self.candidates, k)
         self.keyword.ensure()  # first: follows another process's write, for the dense side too
-        dense = []
+        dense, vector = [], None
         if not unreadable_by(self.embedder.english_only, query):
-            dense = self.store.query(self.embedder.embed([query])[0], n, chroma_where(f))
+            vector = self.embedder.embed([query])[0]
+            dense = self.store.query(vector, n, chroma_where(f))
         sparse = self.keyword.search(query, n, metadata_filter(f))
         found = {cid: (text, meta) for cid, _dist, text, meta in dense}
         sparse_ids = [cid for cid, _score, _meta in sparse]
         rankings = [[cid for cid, *_ in dense], sparse_ids]
-        if self.embedder.cross_lingual:
+        if self.embedder.cross_lingual and vector is not None:
             # BM25 cannot match a passage in the other script (Chinese for an English query), and the
             # embedder ranks passages in the query's own language above it. So each script gets its own
             # dense ranking, and the other script's counts twice, in place of the keyword rank it could never
             # have; passages that write one of the query's names (Songhe: 松河) come first in it, as BM25
             # would rank them. The best passage of either language then competes on equal terms.
             script, where = {"chinese": not is_chinese(query)}, chroma_where(f)
-            vector = self.embedder.embed([query])[0]
             other = self.store.query(vector, n, {"$and": [where, script]} if where else script)
             if not other:  # an index from before chunks recorded their script: the shared ranking's share
                 other = [d for d in dense if other_script(query, d[2])]
