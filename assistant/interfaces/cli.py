@@ -436,6 +436,10 @@ def evaluate(
         result = vf.evaluate(a, claims, vf.load_abstracts(data))
         typer.echo(json.dumps(result, indent=2) if as_json else vf.format_report(result))
         return
+    if ev.is_expected_figures(rows):
+        result = ev.evaluate_expected(a, rows)
+        _echo_json(result) if as_json else typer.echo(ev.format_expected(result))
+        return
     if ev.is_conditionalqa(rows):
         result = ev.evaluate_conditionalqa(a, rows, split)
         typer.echo(json.dumps(result, indent=2) if as_json else ev.format_conditionalqa(result))

@@ -108,6 +108,51 @@ def evaluate_questions(assistant, rows: list[dict]) -> dict:
     return {"summary": summary, "results": results}
 
 
+def is_expected_figures(rows: list[dict]) -> bool:
+    """Rows of a question and the text its answer must quote ("expect"), as tests/data/synthetic_chinese."""
+    return bool(rows) and "expect" in rows[0] and "question" in rows[0]
+
+
+def evaluate_expected(assistant, rows: list[dict]) -> dict:
+    """Is the expected text in the first quote, in any quote; per group of questions (their language, and
+    whether they were written after the rules they test: held_out, with its batch)."""
+    from assistant.text.normalise import is_chinese
+
+    assistant.search("warm up the model and the indexes", k=1)
+    results, latencies = [], []
+    for row in rows:
+        started = time.perf_counter()
+        ans = assistant.ask(row["question"])
+        latencies.append(time.perf_counter() - started)
+        quotes = [c.quote for c in ans.citations]
+        group = "Chinese" if is_chinese(row["question"]) else "English"
+        if row.get("held_out"):
+            group += f", held out (batch {row.get('batch', 1)})"
+        results.append({"question": row["question"], "group": group, "outcome": ans.outcome,
+                        "first_quote": bool(quotes) and row["expect"] in quotes[0],
+                        "any_quote": any(row["expect"] in q for q in quotes)})  # fmt: skip
+    summary = {}
+    for group in dict.fromkeys(r["group"] for r in results):
+        mine = [r for r in results if r["group"] == group]
+        summary[group] = {
+            "questions": len(mine),
+            "first_quote": share([r for r in mine if r["first_quote"]], mine),
+            "any_quote": share([r for r in mine if r["any_quote"]], mine),
+            "answered_unhedged": share([r for r in mine if r["outcome"] == "answer"], mine),
+        }
+    return {"summary": summary, "results": results} | {"latency": latency_figures(latencies)}
+
+
+def format_expected(report: dict) -> str:
+    lines = ["| question | outcome | first quote | any quote |", "|---|---|---|---|"]
+    lines += [f"| {r['question']} | {r['outcome']} | {r['first_quote']} | {r['any_quote']} |"
+              for r in report["results"]]  # fmt: skip
+    lines += ["", "| questions | n | answer in first quote | in any quote | unhedged |", "|---" * 5 + "|"]
+    lines += [f"| {g} | {v['questions']} | {v['first_quote']} | {v['any_quote']} | {v['answered_unhedged']} |"
+              for g, v in report["summary"].items()]  # fmt: skip
+    return "\n".join(lines)
+
+
 def is_conditionalqa(rows: list[dict]) -> bool:
     """ConditionalQA rows carry evidences and not_answerable (and usually a scenario)."""
     return bool(rows) and "evidences" in rows[0] and "not_answerable" in rows[0]

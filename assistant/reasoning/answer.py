@@ -17,6 +17,7 @@ from assistant.models import Answer, AssistantError, Citation, Hit
 from assistant.reasoning.chinese import MODEL_PATH as CHINESE_PATH
 from assistant.reasoning.chinese import chinese_kind, is_chinese, variant_for
 from assistant.reasoning.chinese import load as load_chinese
+from assistant.reasoning.questions import is_year
 from assistant.reasoning.selection import (
     FEATURES,
     Candidate,
@@ -44,10 +45,10 @@ _MAX_LIST_ITEMS = 12
 _NAMES_PASSAGE = FEATURES.index("names_passage")  # an unhedged answer's passage names what the question names
 _TERMS = FEATURES.index("lex_matched_idf")
 _COS = FEATURES.index("cos_sentence")
-# Answers across scripts: English questions over the synthetic Chinese notices written after the rule
-# (tests/data/synthetic_chinese, held_out) had the answer in the first quote for 5 of 8; the same figure caps
-# a Chinese question answered from English text. A small set: a rough figure, not a calibration.
-ACROSS_FIRST_RIGHT = 0.62
+# Answers across scripts: English questions over the synthetic Chinese notices written after the rules they
+# test (tests/data/synthetic_chinese, held_out, two batches) had the answer in the first quote for 17 of 22;
+# held lower because 22 is few. The same figure caps a Chinese question answered from English text.
+ACROSS_FIRST_RIGHT = 0.7
 
 
 class Answerer:
@@ -151,12 +152,14 @@ class Answerer:
         qualifies."""
         kind = answer_type(query.question)
         names, figures = _names_and_figures(query.question)
+        years = [f for f in figures if is_year(f)]  # other figures are written otherwise there (1亿, 100m)
         pool = []
         for c in candidates:
             context = titled(c.hit.title, c.hit.passage)
             if (other_script(query.question, c.hit.passage) and names_present(names, context)
-                    and all(named_in(y, context) for y in figures)):  # fmt: skip
+                    and all(named_in(y, context) for y in years)):  # fmt: skip
                 pool.append(c)
+        pool = [c for c in pool if c.text.strip() != c.hit.title.strip()] or pool  # a heading states no fact
         if not pool:
             return None
         pool = [c for c in pool if holds_answer_figure(kind, c.text)] or pool

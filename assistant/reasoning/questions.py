@@ -15,6 +15,11 @@ _YEAR = re.compile(r"\b(19|20)\d{2}\b")
 _CAPITAL_WORD = re.compile(r"\b[A-Z][\w.'-]*[\w]|\b\d+\.\d+\b")
 
 
+def is_year(text: str) -> bool:
+    """Is the text a year (1900-2099) and nothing else?"""
+    return _YEAR.fullmatch(text) is not None
+
+
 def entities(text: str) -> list[str]:
     """Names (capitalised words, a leading question word excepted), years, version numbers like 2.0."""
     found: list[str] = []
