@@ -39,6 +39,17 @@ def test_normalise_nfkc_and_spaces():
     assert normalise("a\u00a0b\r\nc\u200b\uff11\n\n\n\nd  \n") == "a b\nc1\n\nd"
 
 
+def test_chinese_page_header_with_fields_on_one_line():
+    title = "青岚市关于支持外资研发中心的若干措施"
+    text = normalise(f"{title}\n发布时间：2025-04-18 09:30  来源：青岚市商务局  浏览次数：1024\n"
+                     "【字体：大 中 小】\n\n为吸引外资研发中心落户，现制定以下措施"
+                     "（合成测试文本）。")  # fmt: skip
+    meta, body = split_header(text)
+    assert meta == {"title": title, "date": "2025-04-18 09:30", "source": "青岚市商务局"}
+    assert body == "为吸引外资研发中心落户,现制定以下措施(合成测试文本)。"
+    assert normalise_date(meta["date"]) == "2025-04-18"
+
+
 def test_header_absent_leaves_text_alone():
     meta, body = split_header("Plain first line of a memo that is a sentence.\nSecond line.")
     assert meta == {} and body.startswith("Plain first line")
@@ -59,6 +70,38 @@ def test_html_main_text_and_meta():
     assert "40% renewable power." in doc.text
     for junk in ("tracking", "color: red", "Navigation chrome", "Copyright footer"):
         assert junk not in doc.text
+
+
+def test_chinese_government_page():
+    """A page laid out as Chinese government sites are (synthetic): labelled gb2312 but holding a GBK-only
+    character (喆), titled by ArticleTitle, sourced by ContentSource, with menus, breadcrumbs, share and
+    related links and a footer in plain divs."""
+    doc = load(DATA / "synthetic_gov_page_gbk.html")
+    assert doc.title == "青岚市关于支持外资研发中心发展的若干措施" and doc.date == "2025-04-18"
+    assert doc.source == "青岚市商务局"
+    assert "首席科学家王喆等高层次人才,给予每人一次性安家补贴80万元。" in doc.text  # not mis-decoded
+    assert doc.text.startswith("合成测试文件") and doc.text.endswith("有效期三年。")
+    for chrome in ("首页", "当前位置", "打印本页", "分享到", "关闭窗口", "相关文件", "备案号"):
+        assert chrome not in doc.text
+
+
+def test_html_article_in_parts_and_tables_lose_nothing(tmp_path):
+    menu = '<div><a href="/">Home</a> <a href="/n">News</a> <a href="/a">About us and our offices</a></div>'
+    sections = tmp_path / "sections.html"
+    sections.write_text(f"<html><body>{menu}<div><div><p>The first part of this synthetic article names "
+                        "its 12 pilot schemes.</p><p>A second paragraph covers applications.</p></div><div>"
+                        "<p>The second part lists the 3 subsidies and who may claim them.</p></div></div>"
+                        "</body></html>")  # fmt: skip
+    text = load(sections).text
+    assert "12 pilot schemes" in text and "3 subsidies" in text and "Home" not in text
+    table = tmp_path / "table.html"
+    table.write_text(f"<html><body>{menu}<div><p>Synthetic bulletin: this year's figures are in the table "
+                     "below.</p></div><div><table><tr><th>Item</th><th>2024</th></tr><tr><td>Foreign-invested"
+                     " firms</td><td>318</td></tr><tr><td>Imports (bn yuan)</td><td>86.4</td></tr></table>"
+                     "</div></body></html>")  # fmt: skip
+    text = load(table).text
+    assert "this year's figures" in text
+    assert "Foreign-invested firms | 318\n\nImports (bn yuan) | 86.4" in text  # a row is one line
 
 
 def test_gb18030_and_cp1252_are_decoded():

@@ -123,29 +123,35 @@ def parse(source: Source, data: bytes, ext: str, limits: Limits | None = None) -
 _LANGUAGE_LABEL = re.compile(
     r"^(chinese|english|中文|简体中文|繁體中文|english version|français|español)$", re.I
 )
-_HEADER_KEY = re.compile(r"^(topics|date|source|fontsize|title|author|published)\s*:\s*(.*)$", re.I)
+# Header lines of a scraped page and the field each gives; Chinese pages write several on one line
+# (发布时间:2025-03-01 来源:北京市商务局).
+_HEADER_FIELDS = {
+    "topics": "", "date": "date", "source": "source", "fontsize": "", "title": "title", "author": "",
+    "published": "date", "发布日期": "date", "发布时间": "date", "成文日期": "date", "日期": "date",
+    "来源": "source", "信息来源": "source", "文章来源": "source", "发布机构": "source", "标题": "title",
+    "作者": "", "浏览次数": "", "字号": "", "字体": "",
+}  # fmt: skip
+_HEADER_KEY = re.compile(rf"(?:^|\s)({'|'.join(sorted(_HEADER_FIELDS, key=len, reverse=True))})\s*:\s*", re.I)
 
 
 def split_header(text: str) -> tuple[dict[str, str], str]:
     """Read the header of a scraped page (title, Date:, Source:) and drop its chrome; returns (meta, body)."""
     lines = text.split("\n")
-    if not any(_HEADER_KEY.match(line.strip()) for line in lines[:15]):
+    if not any(_header_fields(line.strip()) for line in lines[:15]):
         return {}, text
     meta: dict[str, str] = {}
     body_at = 0
     for i, raw in enumerate(lines[:20]):
         line = raw.strip()
-        m = _HEADER_KEY.match(line)
+        fields = _header_fields(line)
         if not line:
             if {"date", "source"} & meta.keys():
                 body_at = i + 1
                 break
-        elif m:
-            key, value = m.group(1).lower(), m.group(2).strip()
-            if key in ("date", "published"):
-                meta["date"] = value
-            elif key in ("source", "title"):
-                meta[key] = value
+        elif fields:
+            for key, value in fields:
+                if _HEADER_FIELDS[key] and value:
+                    meta.setdefault(_HEADER_FIELDS[key], value)
         elif _LANGUAGE_LABEL.match(line):
             pass
         elif len(line) <= 250 and "title" not in meta:
@@ -154,6 +160,16 @@ def split_header(text: str) -> tuple[dict[str, str], str]:
             break
         body_at = i + 1
     return meta, "\n".join(lines[body_at:]).strip("\n")
+
+
+def _header_fields(line: str) -> list[tuple[str, str]]:
+    """The (key, value) pairs of a header line, which must start with a key; [] for any other line."""
+    line = line.strip("【】[] ")
+    found = list(_HEADER_KEY.finditer(line))
+    if not found or found[0].start() != 0:
+        return []
+    ends = [m.start() for m in found[1:]] + [len(line)]
+    return [(m.group(1).lower(), line[m.end() : end].strip()) for m, end in zip(found, ends, strict=True)]
 
 
 def _title_from_text(text: str) -> str:

@@ -103,13 +103,29 @@ _BLOCK_TAGS = [
     "h4", "h5", "h6", "blockquote", "pre", "dd", "dt", "figcaption", "td", "th",
 ]  # fmt: skip
 _CHROME_TAGS = ["script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "svg"]
-_TITLE_META = [("property", "og:title"), ("name", "title"), ("name", "dc.title"), ("name", "twitter:title")]
+# ArticleTitle, PubDate, ContentSource and SiteName are the tags of Chinese government sites.
+_TITLE_META = [
+    ("property", "og:title"), ("name", "articletitle"), ("name", "title"), ("name", "dc.title"),
+    ("name", "twitter:title"),
+]  # fmt: skip
 _DATE_META = [
     ("property", "article:published_time"), ("name", "date"), ("name", "pubdate"), ("name", "publishdate"),
     ("name", "dc.date"), ("name", "dcterms.date"), ("name", "publication_date"),
     ("itemprop", "datepublished"),
 ]  # fmt: skip
-_SOURCE_META = [("property", "og:site_name"), ("name", "publisher"), ("name", "dc.publisher")]
+_SOURCE_META = [
+    ("name", "contentsource"), ("property", "og:site_name"), ("name", "publisher"), ("name", "dc.publisher"),
+    ("name", "sitename"),
+]  # fmt: skip
+# What browsers decode a declared legacy charset as (the WHATWG Encoding Standard): pages labelled gb2312
+# routinely hold GBK characters, and latin-1 pages Windows quotes.
+_CHARSET_AS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "iso-8859-1": "cp1252",
+               "latin1": "cp1252", "latin-1": "cp1252", "us-ascii": "cp1252", "ascii": "cp1252",
+               "big5": "big5hkscs"}  # fmt: skip
+_LINK_HEAVY = 0.5  # a block whose text is mostly link text is navigation (menus, breadcrumbs, related links)
+_PARAGRAPH_CHARS = 20  # a block with at least this much text of its own, outside links, is prose
+_SIBLING_SHARE = 0.2  # a sibling crediting this share of the best element's prose is part of the article
+_MAIN_SHARE = 0.5  # ... and the article holds at least this share of the page's prose, or the page is kept
 
 
 def _meta(soup, keys) -> str:
@@ -121,7 +137,9 @@ def _meta(soup, keys) -> str:
 
 
 def read_html(data: bytes, limits: Limits) -> Parsed:
-    """Main text of an HTML page (no scripts, navigation or footers); title and date from meta tags."""
+    """Main text of an HTML page (no scripts, navigation or footers); title and date from meta tags. The
+    main text is the <article> or <main>, or else the element holding most of the page's prose; blocks
+    that are mostly links are left out."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(decode_html(data), "html.parser")
@@ -129,9 +147,13 @@ def read_html(data: bytes, limits: Limits) -> Parsed:
     date, source = _meta(soup, _DATE_META), _meta(soup, _SOURCE_META)
     for tag in soup.find_all(_CHROME_TAGS):
         tag.decompose()
-    body = soup.find("article") or soup.find("main") or soup.body or soup
+    body = soup.find("article") or soup.find("main") or _densest(soup.body or soup)
     for tag in body.find_all(_BLOCK_TAGS):
-        tag.insert_after("\n\n")
+        if tag.name != "br" and _link_share(tag) > _LINK_HEAVY:
+            tag.decompose()
+    for tag in body.find_all(_BLOCK_TAGS):
+        cell = tag.name in ("td", "th") and tag.find_next_sibling(("td", "th")) is not None
+        tag.insert_after(" | " if cell else "\n\n")  # a table row stays one line: a figure with its label
     lines = [" ".join(line.split()) for line in body.get_text("").splitlines()]
     paragraphs, current = [], []
     for line in lines + [""]:
@@ -143,13 +165,63 @@ def read_html(data: bytes, limits: Limits) -> Parsed:
     return Parsed(text="\n\n".join(paragraphs), title=title, date=date, source=source)
 
 
+def _link_share(tag) -> float:
+    """Share of a block's text that is link text."""
+    text = len(tag.get_text("", strip=True))
+    return 1 - _prose(tag) / text if text else 0.0
+
+
+def _densest(body):
+    """The element holding the page's prose: each block with prose of its own (text outside links and
+    outside nested blocks) credits it to its parent in full and to its grandparent by half; the best
+    credited element wins, or its parent when a sibling holds prose too (an article in sections). Menus,
+    breadcrumbs and footers of short lines credit little."""
+    credit: dict[int, float] = {}
+    for tag in body.find_all(_BLOCK_TAGS):
+        if tag.name == "tr":  # a table row is read as one line, however short its cells
+            own = _prose(tag)
+        elif tag.name in ("td", "th"):
+            continue
+        else:
+            own = sum(len(str(t).strip()) for t in tag.find_all(string=True, recursive=False))
+            own += sum(len(c.get_text("", strip=True)) for c in tag.find_all(recursive=False)
+                       if c.name not in _BLOCK_TAGS and c.name != "a")  # fmt: skip
+        if own < _PARAGRAPH_CHARS:
+            continue
+        for parent, weight in ((tag.parent, 1.0), (tag.parent.parent if tag.parent else None, 0.5)):
+            if parent is not None:
+                credit[id(parent)] = credit.get(id(parent), 0.0) + weight * own
+    most = max(credit.values(), default=0.0)
+    best = next((t for t in body.find_all(True) if credit.get(id(t)) == most), None)
+    if best is None:
+        return body
+    while (
+        best is not body
+        and best.parent is not None
+        and any(
+            credit.get(id(sibling), 0.0) >= _SIBLING_SHARE * most
+            for sibling in best.parent.find_all(recursive=False)
+            if sibling is not best
+        )
+    ):
+        best = best.parent
+    return best if _prose(best) >= _MAIN_SHARE * _prose(body) else body
+
+
+def _prose(tag) -> int:
+    """Characters of text outside links."""
+    return len(tag.get_text("", strip=True)) - sum(len(a.get_text("", strip=True)) for a in tag.find_all("a"))
+
+
 def decode_html(data: bytes) -> str:
-    """HTML bytes to text, honouring a declared charset before guessing."""
+    """HTML bytes to text, honouring a declared charset (as browsers read it) before guessing; bytes the
+    declared one cannot decode are decoded by guessing rather than replaced."""
     m = re.search(rb"<meta[^>]+charset=[\"']?([A-Za-z0-9_-]+)", data[:4096], re.I)
     if m:
+        declared = m.group(1).decode("ascii").lower()
         try:
-            return data.decode(m.group(1).decode("ascii"), errors="replace")
-        except LookupError:
+            return data.decode(_CHARSET_AS.get(declared, declared))
+        except (LookupError, UnicodeDecodeError):
             pass
     return decode_text(data)
 
