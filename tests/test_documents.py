@@ -86,20 +86,19 @@ def test_chinese_government_page():
 
 
 def test_html_article_in_parts_and_tables_lose_nothing(tmp_path):
-    menu = '<div><a href="/">Home</a> <a href="/n">News</a> <a href="/a">About us and our offices</a></div>'
-    sections = tmp_path / "sections.html"
-    sections.write_text(f"<html><body>{menu}<div><div><p>The first part of this synthetic article names "
-                        "its 12 pilot schemes.</p><p>A second paragraph covers applications.</p></div><div>"
-                        "<p>The second part lists the 3 subsidies and who may claim them.</p></div></div>"
-                        "</body></html>")  # fmt: skip
-    text = load(sections).text
+    def page(name: str, article: str) -> str:
+        menu = '<div><a href="/">Home</a> <a href="/n">News</a> <a href="/a">About us and offices</a></div>'
+        (tmp_path / name).write_text(f"<html><body>{menu}{article}</body></html>")
+        return load(tmp_path / name).text
+
+    text = page("sections.html", "<div><div><p>The first part of this synthetic article names its 12 pilot "
+                "schemes.</p><p>A second paragraph covers applications.</p></div><div><p>The second part "
+                "lists the 3 subsidies and who may claim them.</p></div></div>")  # fmt: skip
     assert "12 pilot schemes" in text and "3 subsidies" in text and "Home" not in text
-    table = tmp_path / "table.html"
-    table.write_text(f"<html><body>{menu}<div><p>Synthetic bulletin: this year's figures are in the table "
-                     "below.</p></div><div><table><tr><th>Item</th><th>2024</th></tr><tr><td>Foreign-invested"
-                     " firms</td><td>318</td></tr><tr><td>Imports (bn yuan)</td><td>86.4</td></tr></table>"
-                     "</div></body></html>")  # fmt: skip
-    text = load(table).text
+    text = page("table.html", "<div><p>Synthetic bulletin: this year's figures are in the table below.</p>"
+                "</div><div><table><tr><th>Item</th><th>2024</th></tr><tr><td>Foreign-invested firms</td>"
+                "<td>318</td></tr><tr><td>Imports (bn yuan)</td><td>86.4</td></tr></table>"
+                "</div>")  # fmt: skip
     assert "this year's figures" in text
     assert "Foreign-invested firms | 318\n\nImports (bn yuan) | 86.4" in text  # a row is one line
 
