@@ -34,24 +34,25 @@ def held_out(paragraph: str) -> bool:
 
 
 def load(path: Path) -> tuple[dict[str, str], list[Question]]:
-    """(paragraph name -> text, questions) in file order; questions without text are skipped."""
+    """(paragraph name -> text, questions) in file order; questions without text are skipped. A paragraph's
+    text starts with its article's title on a line of its own, as a document's heading: questions name the
+    article's subject, which its sentences often leave out."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     paragraphs: dict[str, str] = {}
     questions = []
     for article in data["data"]:
+        title = " ".join(str(article.get("title") or "").split())
         for p in article["paragraphs"]:
             name = f"p{len(paragraphs):03d}.txt"
-            paragraphs[name] = p["context"]
+            paragraphs[name] = f"{title}\n\n{p['context']}" if title else p["context"]
             questions += [Question(q["question"], name, [a["text"] for a in q["answers"]])
                           for q in p["qas"] if q["question"].strip()]  # fmt: skip
     return paragraphs, questions
 
 
 def ensure_indexed(assistant, paragraphs: dict[str, str], work: Path) -> None:
+    """The paragraphs as documents of the index; unchanged ones are skipped, changed ones replaced."""
     docs = work / "cmrc-paragraphs"
-    held = {Path(d).name for d in assistant.store.documents()}
-    if set(paragraphs) <= held:
-        return
     docs.mkdir(parents=True, exist_ok=True)
     for name, text in paragraphs.items():
         (docs / name).write_text(text, encoding="utf-8")

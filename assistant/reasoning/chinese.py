@@ -4,8 +4,8 @@
 Chinese questions mostly re-use the words of the sentence that answers them, with the answer replaced by
 a question word (多少, 谁, 什么时候). So beside the selector's term features (and its meaning features,
 where the embedder reads Chinese) each sentence is described by how much of the question it holds in
-order, whether it holds the words either side of the question word, and whether it has the kind of fact
-asked for. Two fitted variants: `terms` for an English-only embedder, `meaning` for the multilingual one.
+order, alone and after its document's title, whether it holds the words either side of the question word,
+and whether it has the kind of fact asked for. Two fitted variants: `terms` for an English-only embedder, `meaning` for the multilingual one.
 Weights live in `assistant/data/chinese.json`.
 """
 
@@ -37,9 +37,10 @@ _COUNT = re.compile(r"\d|[一二三四五六七八九十百千万亿两]+[个种
 
 COPY_FEATURES = [
     "copy_longest", "copy_longest_log", "copy_in_order", "left_copy", "right_copy", "left_2", "left_4",
-    "right_2", "length_chars", "kind_number", "kind_date", "title_mark",
+    "right_2", "length_chars", "kind_number", "kind_date", "title_mark", "titled_in_order",
+    "titled_left_copy",
 ]  # fmt: skip
-_GAPS = ["lex_matched_idf", "lex_sentence", "copy_longest", "copy_in_order", "left_copy"]
+_GAPS = ["lex_matched_idf", "lex_sentence", "copy_longest", "copy_in_order", "left_copy", "titled_in_order"]
 
 
 def variant_for(english_only: bool) -> Variant:
@@ -78,12 +79,15 @@ def _in_order(a: str, b: str) -> float:
     return sum(x.size for x in blocks if x.size >= 2) / len(a)
 
 
-def copy_features(question: str, sentence: str) -> list[float]:
+def copy_features(question: str, sentence: str, title: str = "") -> list[float]:
+    """How the question re-uses the sentence's words; the titled_ ones read the sentence after its
+    document's title, which states the subject its sentences leave out (全年… under 白石…2024年…通报)."""
     q = _NOT_TEXT.sub("", question)
     m = _QUESTION_WORD.search(q)
     left, right = (q[: m.start()], q[m.end() :]) if m else (q, "")
     kind = CHINESE_QUESTION_WORDS[m.group(0)] if m else "other"
     longest = _longest(q, sentence)
+    titled = _NOT_TEXT.sub("", title) + sentence
     return [
         longest / max(1, len(q)),
         math.log1p(longest),
@@ -97,6 +101,8 @@ def copy_features(question: str, sentence: str) -> list[float]:
         float(kind == "number" and bool(_COUNT.search(sentence))),
         float(kind == "date" and bool(_DATE.search(sentence))),
         float("《" in sentence),
+        _in_order(q.replace(m.group(0), "") if m else q, titled),
+        _longest(left, titled) / max(1, len(left)),
     ]
 
 
@@ -106,7 +112,8 @@ def rows(question: str, candidates: list[Candidate], variant: Variant) -> np.nda
     base_idx = [FEATURES.index(f) for f in names if f in FEATURES]
     if not candidates:
         return np.zeros((0, len(names)))
-    base = np.array([[c.features[i] for i in base_idx] + copy_features(question, c.text) for c in candidates])
+    base = np.array([[c.features[i] for i in base_idx] + copy_features(question, c.text, c.hit.title)
+                     for c in candidates])  # fmt: skip
     head = names[: base.shape[1]]
     gaps = base[:, [head.index(g) for g in _GAPS]]
     values = np.hstack([base, gaps - gaps.max(axis=0)])
