@@ -5,8 +5,8 @@ Chinese questions mostly re-use the words of the sentence that answers them, wit
 a question word (多少, 谁, 什么时候). So beside the selector's term features (and its meaning features,
 where the embedder reads Chinese) each sentence is described by how much of the question it holds in
 order, alone and after its document's title, whether it holds the words either side of the question word,
-and whether it has the kind of fact asked for. Two fitted variants: `terms` for an English-only embedder, `meaning` for the multilingual one.
-Weights live in `assistant/data/chinese.json`.
+and whether it has the kind of fact asked for. Two fitted variants: `terms` for an English-only
+embedder, `meaning` for the multilingual one. Weights live in `assistant/data/chinese.json`.
 """
 
 from __future__ import annotations
