@@ -54,6 +54,13 @@ CASES = [
     ("up to 30%", [("up to 30%", "percent", 30, "le")]),
     ("fewer than 5 hospitals", [("fewer than 5", "count", 5, "lt")]),
     ("the 2.0 Plan", [("2.0", "label", 2.0, "")]),
+    ("2.0方案已完成", [("2.0", "label", 2.0, "")]),
+    ("in the first half of 2025", [("first half", "half", 1, ""), ("2025", "year", 2025, "")]),
+    ("exports in the 3rd quarter", [("3rd quarter", "quarter", 3, "")]),
+    ("2025年上半年", [("2025年", "year", 2025, ""), ("上半年", "half", 1, "")]),
+    ("第一季度增长5%", [("第一季度", "quarter", 1, ""), ("5%", "percent", 5, "")]),
+    ("三季度", [("三季度", "quarter", 3, "")]),
+    ("10种药品", [("10种", "count", 10, "")]),
     ("one-stop service", []),
 ]
 

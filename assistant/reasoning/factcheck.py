@@ -3,6 +3,7 @@ the best evidence sentence; one contradiction makes the claim contradicted."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -18,11 +19,10 @@ from assistant.reasoning.selection import gather
 from assistant.reasoning.verdicts import Pair, PairFeaturizer, VerdictModel, judge_figure
 from assistant.text.chunking import sentence_spans, titled
 from assistant.text.normalise import CJK_CHAR, is_chinese, other_script, shares_romanised_name
-from assistant.text.numbers import Quantity, read_quantities
+from assistant.text.numbers import CONTEXT_KINDS, PARTS, Quantity, read_quantities
 
 VERDICTS = ("supported", "contradicted", "not_found")
 _CHINESE_MIN_COVER = 0.8
-_CONTEXT_KINDS = ("year", "label")
 _ANY_NOUN = ("percent", "pp", "ordinal", "month")  # compared within the best sentence, whatever follows them
 # Reporting verbs say nothing about the subject of a claim.
 _CLAIM_NOISE = {
@@ -136,14 +136,15 @@ class FactChecker:
         subject in the best sentence. Without a figure the rules say nothing: shared words alone cannot tell
         "X raises Y" from "X does not raise Y", so the verdict model decides."""
         figures = read_quantities(claim)
-        checkable = [f for f in figures if f.kind not in _CONTEXT_KINDS]
+        checkable = [f for f in figures if f.kind not in CONTEXT_KINDS]
         if not checkable:
             return Verdict(claim, "not_found", _NOTHING, related=hits[:3])
         years = _year_words(figures)
+        parts_of_year = [f for f in figures if f.kind in PARTS]
         names = self._names(claim)
         figure_words = {w for f in figures for w in self.keyword.tokenize(f.text)}
         weights = key_terms(self.keyword, claim, figure_words | _CLAIM_NOISE)
-        sentences = self._sentences(claim, hits[: self.passages], names, years, weights)
+        sentences = self._sentences(claim, hits[: self.passages], names, years, weights, parts_of_year)
         parts, citations = [], []
         for figure in checkable:
             status, evidence, sentence = self._judge(figure, sentences)
@@ -168,7 +169,8 @@ class FactChecker:
             parts=parts,
         )
 
-    def _sentences(self, claim: str, hits: list[Hit], names: list[str], years: set[str], weights):
+    def _sentences(self, claim: str, hits: list[Hit], names: list[str], years: set[str], weights,
+                   parts_of_year: list[Quantity]):  # fmt: skip
         """Sentences about the claim's subject: enough of its rare terms, or (other words for the same
         thing) close in meaning by the embedder; best term coverage first, then closest. A Chinese claim has
         no names we can read, so a Chinese sentence must hold most of its terms (北京 is not 云岭, however
@@ -186,8 +188,12 @@ class FactChecker:
                 continue
             for a, b in sentence_spans(hit.passage):
                 text = hit.passage[a:b]
-                if all(_in_period(y, text, hit.title) for y in years):
-                    found.append((hit, a, b, text, coverage(weights, self.keyword.tokenize(text)), across))
+                if all(_in_period(y, text, hit.title) for y in years) and all(
+                    _in_part(p, text, hit.title) for p in parts_of_year
+                ):
+                    # a Chinese notice names its place in its title and rarely again (全年…, 区内…)
+                    read = f"{hit.title} {text}" if chinese and not across else text
+                    found.append((hit, a, b, text, coverage(weights, self.keyword.tokenize(read)), across))
         similarity = np.full(len(found), -np.inf)  # not compared: never close
         if self.embed is not None and found and (not chinese or self.cross_lingual):
             head, vectors = gather(self.embed, self.stored, [claim], [(h, a, b) for h, a, b, *_ in found])
@@ -213,8 +219,9 @@ class FactChecker:
             status, same = judge_figure(figure, sentence.figures, _same_subject)
             if status == "supported":
                 return status, same[0], sentence
-            if status == "contradicted":
-                return status, max(same, key=lambda e: _noun_overlap(figure, e)), sentence
+            if status == "contradicted":  # the figure it is most likely about: same noun, then nearest size
+                nearest = max(same, key=lambda e: (_noun_overlap(figure, e), -_size_gap(figure, e)))
+                return status, nearest, sentence
         return "not_found", None, None
 
 
@@ -245,6 +252,15 @@ def _in_period(year: str, sentence: str, title: str) -> bool:
 _ANY_YEAR = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
 
 
+def _in_part(part: Quantity, sentence: str, title: str) -> bool:
+    """Is a claim's part of a year (the first half, 上半年, 一季度) the sentence's: named in it, or, in a
+    Chinese sentence naming none, in its document's title (as for years)?"""
+    named = [q for q in read_quantities(sentence) if q.kind in PARTS]
+    if not named and is_chinese(sentence):
+        named = [q for q in read_quantities(title) if q.kind in PARTS]
+    return any((q.kind, q.value) == (part.kind, part.value) for q in named)
+
+
 def _same_subject(claim_fig: Quantity, evidence: Quantity) -> bool:
     """Counts and money must be about the same thing ("2,012 enterprises" vs "2,500 enterprises"); a count
     with nothing counted after it ("Forkhead 0", "aged 16 to 24") is compared with nothing; a Chinese count
@@ -257,6 +273,11 @@ def _same_subject(claim_fig: Quantity, evidence: Quantity) -> bool:
     if other_script(" ".join(claim_fig.noun), " ".join(evidence.noun)):
         return True  # nouns in two languages share no word: the sentence's meaning chose it
     return _noun_overlap(claim_fig, evidence) > 0
+
+
+def _size_gap(a: Quantity, b: Quantity) -> float:
+    """How far apart two figures are in size (orders of magnitude): 200 is nearer 140 than 2."""
+    return abs(math.log10(abs(a.value) + 1e-9) - math.log10(abs(b.value) + 1e-9))
 
 
 def _noun_overlap(a: Quantity, b: Quantity) -> int:

@@ -16,7 +16,7 @@ import numpy as np
 from assistant.models import AssistantError, Hit
 from assistant.reasoning.selection import gather, present, sigmoid, tree_logits
 from assistant.text.chunking import sentence_spans, titled
-from assistant.text.numbers import Quantity, read_quantities
+from assistant.text.numbers import CONTEXT_KINDS, Quantity, read_quantities
 from assistant.text.words import DIRECTION_DOWN, DIRECTION_UP, NEGATIONS, STOP_WORDS
 
 MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "verdicts.json"
@@ -31,7 +31,6 @@ _CLAUSE_BREAKS = frozenset(",;:()") | {"but", "whereas", "while", "although", "h
 _WINDOW = 3  # content words either side of a direction word that it is read as applying to
 _NEGATION_REACH = 6  # words after a negation that it applies to
 _OPPOSITE_PREFIXES = ("in", "un", "non", "non-", "im", "dis")
-_CONTEXT_KINDS = ("year", "label")
 
 
 def _direction(word: str) -> int:
@@ -150,7 +149,7 @@ class PairFeaturizer:
         weights = key_terms(self.keyword, claim, set())
         c = read(claim, stem)
         quantities = read_quantities(claim)
-        figures = [f for f in quantities if f.kind not in _CONTEXT_KINDS]
+        figures = [f for f in quantities if f.kind not in CONTEXT_KINDS]
         years = {f.text for f in quantities if f.kind == "year"}
         passage_cover = {h.chunk_id: coverage(weights, tokenize(titled(h.title, h.passage))) for h in hits}
         names_share = {

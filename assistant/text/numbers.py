@@ -66,7 +66,7 @@ _CN_QUANTITY = re.compile(
     (?P<num>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?|{_CN_NUM})
     (?P<scale>[万亿]+)?
     (?P<approx>余|多)?
-    (?P<unit>%|％|个百分点|元|美元|欧元|年|[家个项件名人条所座批次])?
+    (?P<unit>%|％|个百分点|元|美元|欧元|年|[家个项件名人条所座批次种类户台辆套位间处笔])?
     (?P<about>左右)?
     """,
     re.X,
@@ -78,7 +78,12 @@ _YEAR_CONTEXT = re.compile(
     re.I,
 )
 _NOUN = re.compile(r"[A-Za-z][A-Za-z-]*")
-_LABEL_AFTER = re.compile(r"\s?(plan|version|edition|era|initiative)\b", re.I)
+_LABEL_AFTER = re.compile(r"\s?(?:(?:plan|version|edition|era|initiative)\b|方案|版本|计划)", re.I)
+# Parts of a year: "the first half", "Q3", 上半年, 第一季度. They say when, like a year, not how many.
+PARTS = ("half", "quarter")
+CONTEXT_KINDS = ("year", "label", *PARTS)  # figures that place a statement rather than state a fact
+_PART = re.compile(rf"\b({'|'.join(list(ORDINALS)[:4])}|[1-4](?:st|nd|rd|th))\s+(half|quarter)\b", re.I)
+_CN_PART = re.compile(r"([上下])半年|第?([一二三四1-4])季度")
 _FUNCTION = {
     "of",
     "the",
@@ -106,6 +111,7 @@ class Quantity:
     start: int
     end: int
     kind: str  # count | percent | pp | money:CNY | money:USD | money:EUR | year | month | ordinal | label
+    # | half | quarter (which part of a year: first half and 上半年 are half 1)
     value: float
     low: float
     high: float
@@ -173,7 +179,12 @@ def read_quantities(text: str) -> list[Quantity]:
         value = int(m.group(2)) + month / 100
         found.append(Quantity(m.group(0), m.start(), m.end(), "month", value, value, value))
         taken.append((m.start(), m.end()))
+    for q in _parts(text):
+        found.append(q)
+        taken.append((q.start, q.end))
     for m in _CN_QUANTITY.finditer(text):
+        if any(a <= m.start("num") < b for a, b in taken):
+            continue
         q = _from_chinese(m)
         if q is not None:
             found.append(q)
@@ -194,6 +205,22 @@ def read_quantities(text: str) -> list[Quantity]:
         q.noun = _noun_after(text, m.end())
         found.append(q)
     return sorted(found, key=lambda q: q.start)
+
+
+def _parts(text: str) -> list[Quantity]:
+    """Parts of a year, in English and Chinese."""
+    out = []
+    for m in _PART.finditer(text):
+        word = m.group(1).lower()
+        value = float(ORDINALS.get(word) or int(word[0]))
+        out.append(Quantity(m.group(0), m.start(), m.end(), m.group(2).lower(), value, value, value))
+    for m in _CN_PART.finditer(text):
+        if m.group(1):
+            kind, value = "half", 1.0 if m.group(1) == "上" else 2.0
+        else:
+            kind, value = "quarter", float(_CN_DIGITS.get(m.group(2)) or int(m.group(2)))
+        out.append(Quantity(m.group(0), m.start(), m.end(), kind, value, value, value))
+    return out
 
 
 def _from_match(text: str, m: re.Match) -> Quantity | None:
