@@ -74,6 +74,17 @@ def test_written_forms(text, expected):
         assert math.isclose(g_value, value, rel_tol=1e-9)
 
 
+@pytest.mark.parametrize("text, direction", [
+    ("exports rose 3.7%", 1), ("grew 6.8% in 2024", 1), ("an increase of 16.4%", 1), ("up 3 pp", 1),
+    ("6.5 percentage points higher than", 1), ("reduced mortality by 20%", -1), ("a 3.7% drop", -1),
+    ("同比下降3.7%", -1), ("同比增长16.4%", 1), ("比上年提高0.4个百分点", 1), ("下降了2%", -1),
+    ("fell to 3.7%", 0), ("增长至5%", 0), ("a share of 40%", 0), ("exceeding 86%", 0),
+])  # fmt: skip
+def test_a_change_keeps_its_direction_and_a_level_has_none(text, direction):
+    (q,) = [q for q in read_quantities(text) if q.kind in ("percent", "pp")]
+    assert q.direction == direction
+
+
 def test_offsets_point_at_the_text():
     text = "Officials said 118 reform measures had been implemented since 2020, up 4.8% on 2019."
     for q in read_quantities(text):

@@ -11,7 +11,17 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from assistant.text.words import MONTHS, NUMBER_VALUES, ORDINALS
+from assistant.text.words import (
+    CHINESE_DOWN,
+    CHINESE_UP,
+    DIRECTION_DOWN,
+    DIRECTION_UP,
+    FIGURE_CHANGE,
+    LEVEL_WORDS,
+    MONTHS,
+    NUMBER_VALUES,
+    ORDINALS,
+)
 
 _SCALES = {"thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9,
            "b": 1e9, "trillion": 1e12, "tn": 1e12}  # fmt: skip
@@ -119,6 +129,7 @@ class Quantity:
     high_open: bool = False
     qualifier: str = ""  # gt ge lt le about nearly range, or "" when exact
     noun: list[str] = field(default_factory=list)  # the words right after it: what is counted
+    direction: int = 0  # a change's: +1 up ("rose 3.7%", 增长3.7%), -1 down, 0 unsaid or a level
 
     def implies(self, other: Quantity) -> bool:
         """Every value this statement allows is allowed by `other` ('over 140' implies 'more than 100')."""
@@ -204,7 +215,46 @@ def read_quantities(text: str) -> list[Quantity]:
         q = Quantity(m.group(0), m.start(), m.end(), "ordinal", value, value, value)
         q.noun = _noun_after(text, m.end())
         found.append(q)
+    for q in found:
+        if q.kind in _CHANGE_KINDS:
+            q.direction = _change_direction(text, q)
     return sorted(found, key=lambda q: q.start)
+
+
+_CHANGE_KINDS = ("percent", "pp")
+_CN_CHANGE = re.compile(rf"({'|'.join(CHINESE_UP + CHINESE_DOWN)})了?\s*$")
+_WORD_OR_STOP = re.compile(r"[A-Za-z][A-Za-z-]*|[,.;:!?()]")
+
+
+def word_direction(word: str) -> int:
+    """+1 for a word of increase (rose, higher, increases), -1 for one of decrease, else 0."""
+    for sign, stems in ((1, DIRECTION_UP), (-1, DIRECTION_DOWN)):
+        for s in stems:
+            if word.startswith(s) and (len(s) >= 5 or len(word) - len(s) <= 3):
+                return sign
+    return 0
+
+
+def _change_direction(text: str, q: Quantity) -> int:
+    """The direction a change figure is given by the words just before it (rose 3.7%, an increase of
+    16.4%, 同比下降3.7%) or just after it (6.5 percentage points higher, a 3.7% drop); 0 for a level
+    (rose to 4%, 增长至) or when none is said."""
+    m = _CN_CHANGE.search(text[max(0, q.start - 4) : q.start])
+    if m:
+        return 1 if m.group(1) in CHINESE_UP else -1
+    before = _WORD_OR_STOP.findall(text[max(0, q.start - 40) : q.start])[-4:]
+    for w in reversed(before):
+        w = w.lower()
+        if w in LEVEL_WORDS or not w[0].isalpha():
+            break
+        if sign := FIGURE_CHANGE.get(w) or word_direction(w):
+            return sign
+    for w in _WORD_OR_STOP.findall(text[q.end : q.end + 30])[:2]:
+        if not w[0].isalpha():
+            break
+        if sign := FIGURE_CHANGE.get(w.lower()) or word_direction(w.lower()):
+            return sign
+    return 0
 
 
 def _parts(text: str) -> list[Quantity]:
