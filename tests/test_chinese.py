@@ -73,11 +73,16 @@ def test_a_chinese_claim_is_checked_against_a_chinese_document(tmp_path, fake_em
     assert right.verdict == "supported" and "318家" in right.citations[0].quote
 
 
-def test_the_chinese_semicolon_ends_a_sentence():
+def test_chinese_sentences_end_at_full_stops_and_marks_and_semicolons_join_clauses():
+    """！and ？end a sentence, as written and as NFKC leaves them (! ?); a ；joins two clauses of one
+    sentence (split there, CMRC first quotes fell: docs/answers.md)."""
     from assistant.text.chunking import sentence_spans
+    from assistant.text.normalise import normalise
 
-    text = "新设外资企业318家；同比增长12.5%。"
-    assert [text[a:b] for a, b in sentence_spans(text)] == ["新设外资企业318家；", "同比增长12.5%。"]
+    raw = "新设外资企业318家；同比增长12.5%！是否属实？合成句子。"
+    for text in (raw, normalise(raw)):
+        got = [text[a:b] for a, b in sentence_spans(text)]
+        assert got == [text[:21], text[21:26], "合成句子。"] and got[0].endswith(("12.5%!", "12.5%！"))
 
 
 @pytest.mark.slow

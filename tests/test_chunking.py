@@ -7,7 +7,15 @@ from helpers import EVAL_EXTRA, SEED, load
 
 from assistant.index.embeddings import bundled_model_dir
 from assistant.models import Document
-from assistant.text.chunking import Chunker, sentence_spans, whitespace_counter, wordpiece_counter
+from assistant.text.chunking import (
+    Chunker,
+    is_list_item,
+    sentence_spans,
+    unwrap_chinese,
+    whitespace_counter,
+    wordpiece_counter,
+)
+from assistant.text.normalise import normalise
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +46,29 @@ def test_paragraphs_lists_and_chinese():
         "合成句子一。",
         "合成句子二！",
     ]
+
+
+def test_hard_wrapped_chinese_is_rejoined_and_its_items_kept_apart():
+    """Synthetic notice text broken at a fixed width, as PDF text layers and exported text files are: the
+    figure 2% stays with its sentence; the title, the signature and each item stay lines of their own."""
+    text = normalise(
+        "松河高新技术产业开发区关于支持外商投资企业发展的若干措施（合成）\n"
+        "一、新设外商投资企业，实际到资金额达到1000万美元以上的，按实际到资金额的2\n"
+        "%给予一次性奖励，最高不超过500万元人民币。\n"
+        "二、外商投资企业在开发区内新设研发中心，经认定后给予200万元人民币资助；被认\n"
+        "定为国家级研发中心的，资助提高至300万元人民币。\n"
+        "三、申请企业须满足以下条件：\n（一）在开发区依法注册；\n（二）近三年内无重大违法违规记录。\n"
+        "松河高新区管理委员会\n2025年2月10日"
+    )
+    got = sentences(unwrap_chinese(text))
+    assert got[0] == "松河高新技术产业开发区关于支持外商投资企业发展的若干措施(合成)"
+    assert got[1] == ("一、新设外商投资企业,实际到资金额达到1000万美元以上的,按实际到资金额的2%给予"
+                      "一次性奖励,最高不超过500万元人民币。")  # fmt: skip
+    assert got[2].endswith("资助;被认定为国家级研发中心的,资助提高至300万元人民币。")  # ；joins clauses
+    items = ["三、申请企业须满足以下条件:", "(一)在开发区依法注册;", "(二)近三年内无重大违法违规记录。"]
+    assert got[-5:] == [*items, "松河高新区管理委员会", "2025年2月10日"]
+    assert all(is_list_item(x) for x in ("一、新设", "(二)近三年", "3、材料", "第十二条 本办法"))
+    assert unwrap_chinese("The zone admitted\n18 operators.") == "The zone admitted\n18 operators."
 
 
 def test_offsets_hold_and_budget_is_kept_on_real_documents(counter):

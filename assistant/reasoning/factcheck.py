@@ -23,7 +23,9 @@ from assistant.text.numbers import CONTEXT_KINDS, PARTS, Quantity, read_quantiti
 
 VERDICTS = ("supported", "contradicted", "not_found")
 _CHINESE_MIN_COVER = 0.8
-_ANY_NOUN = ("percent", "pp", "ordinal", "month")  # compared within the best sentence, whatever follows them
+_DATES = ("month", "day")
+# Compared within the best sentence, whatever follows them.
+_ANY_NOUN = ("percent", "pp", "ordinal", "month", "day")
 # Reporting verbs say nothing about the subject of a claim.
 _CLAIM_NOISE = {
     "saw",
@@ -145,9 +147,17 @@ class FactChecker:
         figure_words = {w for f in figures for w in self.keyword.tokenize(f.text)}
         weights = key_terms(self.keyword, claim, figure_words | _CLAIM_NOISE)
         sentences = self._sentences(claim, hits[: self.passages], names, years, weights, parts_of_year)
+        # A date beside other figures says when they held ("815 by the end of June"): it is judged in the
+        # sentences that state them, not against any other date about the place.
+        amounts = [f for f in checkable if f.kind not in _DATES]
+        judged = {id(f): self._judge(f, sentences) for f in amounts}
+        stating = [s for status, _e, s in judged.values() if status == "supported"]
+        for f in checkable:
+            if f.kind in _DATES:
+                judged[id(f)] = self._judge(f, stating if amounts else sentences)
         parts, citations = [], []
         for figure in checkable:
-            status, evidence, sentence = self._judge(figure, sentences)
+            status, evidence, sentence = judged[id(figure)]
             part = FigureCheck(figure.text, status, evidence.text if evidence else "")
             if sentence is not None:
                 part.n = _cite_once(citations, sentence).n

@@ -134,7 +134,9 @@ _LATIN_WORD_CHAR = r"[^\W\u3400-\u4dbf\u4e00-\u9fff]"  # a letter or digit that 
 
 
 # The figures (as the quantity reader names their kinds) that answer each kind of question.
-_ANSWER_FIGURES = {"number": {"count", "money"}, "percent": {"percent", "pp"}, "date": {"year", "month"}}
+_ANSWER_FIGURES = {
+    "number": {"count", "money"}, "percent": {"percent", "pp"}, "date": {"year", "month", "day"},
+}  # fmt: skip
 
 
 def holds_answer_figure(kind: AnswerType, text: str) -> bool | None:

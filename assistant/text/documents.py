@@ -10,6 +10,7 @@ from pathlib import Path
 
 from assistant.config import Limits
 from assistant.models import Document, InputError
+from assistant.text.chunking import unwrap_chinese
 from assistant.text.normalise import normalise, normalise_date
 from assistant.text.readers import READERS, Parsed, fetch_url
 
@@ -95,7 +96,7 @@ def parse(source: Source, data: bytes, ext: str, limits: Limits | None = None) -
     limits = limits or Limits()
     parsed: Parsed = READERS[ext](data, limits)
     limits.check_chars(len(parsed.text))
-    text = normalise(parsed.text)
+    text = unwrap_chinese(normalise(parsed.text))
     title, date, src = parsed.title, parsed.date, parsed.source
     if ext in (".txt", ".text", ".md", ".markdown"):
         header, text = split_header(text)

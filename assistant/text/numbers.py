@@ -94,6 +94,11 @@ PARTS = ("half", "quarter")
 CONTEXT_KINDS = ("year", "label", *PARTS)  # figures that place a statement rather than state a fact
 _PART = re.compile(rf"\b({'|'.join(list(ORDINALS)[:4])}|[1-4](?:st|nd|rd|th))\s+(half|quarter)\b", re.I)
 _CN_PART = re.compile(r"([上下])半年|第?([一二三四1-4])季度")
+# Dates: 2025年3月1日 is read as "March 2025" (the month kind, as in English); 6月30日 and "June 30", with no
+# year, as a day of the year; 6月底 or 3月份 alone is no figure (not a count of 6).
+_CN_DATE = re.compile(r"(?:((?:19|20)\d{2})年)?(1[0-2]|0?[1-9])月(?:(3[01]|[12]\d|0?[1-9])[日号])?")
+_MONTH_NAMES = "|".join(m.capitalize() for m in MONTHS)
+_MONTH_DAY = re.compile(rf"\b({_MONTH_NAMES})\s+(3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?\b")
 _FUNCTION = {
     "of",
     "the",
@@ -121,7 +126,7 @@ class Quantity:
     start: int
     end: int
     kind: str  # count | percent | pp | money:CNY | money:USD | money:EUR | year | month | ordinal | label
-    # | half | quarter (which part of a year: first half and 上半年 are half 1)
+    # | half | quarter (which part of a year: first half and 上半年 are half 1) | day (June 30: 6.30)
     value: float
     low: float
     high: float
@@ -190,6 +195,17 @@ def read_quantities(text: str) -> list[Quantity]:
         value = int(m.group(2)) + month / 100
         found.append(Quantity(m.group(0), m.start(), m.end(), "month", value, value, value))
         taken.append((m.start(), m.end()))
+    for m in _CN_DATE.finditer(text):
+        if m.group(1) or m.group(3):
+            year, month, day = m.group(1), int(m.group(2)), m.group(3)
+            kind, value = ("month", int(year) + month / 100) if year else ("day", month + int(day) / 100)
+            found.append(Quantity(m.group(0), m.start(), m.end(), kind, value, value, value))
+        taken.append((m.start(), m.end()))
+    for m in _MONTH_DAY.finditer(text):
+        if not any(a <= m.start() < b for a, b in taken):
+            value = MONTHS.index(m.group(1).lower()) + 1 + int(m.group(2)) / 100
+            found.append(Quantity(m.group(0), m.start(), m.end(), "day", value, value, value))
+            taken.append((m.start(), m.end()))
     for q in _parts(text):
         found.append(q)
         taken.append((q.start, q.end))
