@@ -57,6 +57,8 @@ CASES = [
     ("2.0方案已完成", [("2.0", "label", 2.0, "")]),
     ("in the first half of 2025", [("first half", "half", 1, ""), ("2025", "year", 2025, "")]),
     ("exports in the 3rd quarter", [("3rd quarter", "quarter", 3, "")]),
+    ("Q3 exports, H1 2025", [("Q3", "quarter", 3, ""), ("H1", "half", 1, ""), ("2025", "year", 2025, "")]),
+    ("the H1N1 virus", []),
     ("2025年上半年", [("2025年", "year", 2025, ""), ("上半年", "half", 1, "")]),
     ("第一季度增长5%", [("第一季度", "quarter", 1, ""), ("5%", "percent", 5, "")]),
     ("三季度", [("三季度", "quarter", 3, "")]),

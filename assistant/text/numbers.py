@@ -93,6 +93,7 @@ _LABEL_AFTER = re.compile(r"\s?(?:(?:plan|version|edition|era|initiative)\b|方�
 PARTS = ("half", "quarter")
 CONTEXT_KINDS = ("year", "label", *PARTS)  # figures that place a statement rather than state a fact
 _PART = re.compile(rf"\b({'|'.join(list(ORDINALS)[:4])}|[1-4](?:st|nd|rd|th))\s+(half|quarter)\b", re.I)
+_PART_SHORT = re.compile(r"\b(?:Q([1-4])|H([12]))\b")  # Q3, H1
 _CN_PART = re.compile(r"([上下])半年|第?([一二三四1-4])季度")
 # Dates: 2025年3月1日 is read as "March 2025" (the month kind, as in English); 6月30日 and "June 30", with no
 # year, as a day of the year; 6月底 or 3月份 alone is no figure (not a count of 6).
@@ -280,6 +281,9 @@ def _parts(text: str) -> list[Quantity]:
         word = m.group(1).lower()
         value = float(ORDINALS.get(word) or int(word[0]))
         out.append(Quantity(m.group(0), m.start(), m.end(), m.group(2).lower(), value, value, value))
+    for m in _PART_SHORT.finditer(text):
+        kind, value = ("quarter", m.group(1)) if m.group(1) else ("half", m.group(2))
+        out.append(Quantity(m.group(0), m.start(), m.end(), kind, float(value), float(value), float(value)))
     for m in _CN_PART.finditer(text):
         if m.group(1):
             kind, value = "half", 1.0 if m.group(1) == "上" else 2.0
