@@ -48,6 +48,10 @@ def test_chinese_page_header_with_fields_on_one_line():
     assert meta == {"title": title, "date": "2025-04-18 09:30", "source": "青岚市商务局"}
     assert body == "为吸引外资研发中心落户,现制定以下措施(合成测试文本)。"
     assert normalise_date(meta["date"]) == "2025-04-18"
+    long_title = title + "的通知(合成)"  # as long as the longest line: the header is read before joining
+    data = f"{long_title}\n发布时间：2025-04-18 来源：青岚市商务局\n\n正文。".encode()
+    doc = parse(Source(spec="notice.txt", doc_id="notice.txt"), data, ".txt")
+    assert (doc.title, doc.date, doc.source) == (long_title, "2025-04-18", "青岚市商务局")
 
 
 def test_header_absent_leaves_text_alone():
@@ -95,12 +99,25 @@ def test_html_article_in_parts_and_tables_lose_nothing(tmp_path):
                 "schemes.</p><p>A second paragraph covers applications.</p></div><div><p>The second part "
                 "lists the 3 subsidies and who may claim them.</p></div></div>")  # fmt: skip
     assert "12 pilot schemes" in text and "3 subsidies" in text and "Home" not in text
+    text = page("linked.html", "<main><div><p>The zone registered 318 foreign-invested firms this year, "
+                "a synthetic figure.</p><p>Applicants must comply with the <a href='/law'>Foreign Investment "
+                "Law of the People's Republic of China</a>.</p><ul>" + "<li><a href='/n'>Related notice on "
+                "trade</a></li>" * 6 + "</ul></div></main>")  # fmt: skip
+    assert "318 foreign-invested firms" in text and "must comply with the Foreign Investment Law" in text
+    assert "Related notice" not in text  # the links-only list goes, the prose that cites a law stays
     text = page("table.html", "<div><p>Synthetic bulletin: this year's figures are in the table below.</p>"
                 "</div><div><table><tr><th>Item</th><th>2024</th></tr><tr><td>Foreign-invested firms</td>"
                 "<td>318</td></tr><tr><td>Imports (bn yuan)</td><td>86.4</td></tr></table>"
                 "</div>")  # fmt: skip
     assert "this year's figures" in text
     assert "Foreign-invested firms | 318\n\nImports (bn yuan) | 86.4" in text  # a row is one line
+
+
+def test_a_stray_byte_in_a_labelled_page_costs_one_character():
+    from assistant.text.readers import decode_html
+
+    data = '<meta charset="utf-8"><p>合成测试：新设外资企业318家</p>'.encode() + b"\xff<p>end</p>"
+    assert decode_html(data).count("\ufffd") == 1 and "新设外资企业318家" in decode_html(data)
 
 
 def test_gb18030_and_cp1252_are_decoded():

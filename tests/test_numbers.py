@@ -41,6 +41,7 @@ CASES = [
     ("the 2nd phase", [("2nd", "ordinal", 2, "")]),
     ("In November 2023, the plan", [("November 2023", "month", 2023.11, "")]),
     ("on March 1, 2025", [("March 1, 2025", "month", 2025.03, "")]),
+    ("30 June 2025", [("June 2025", "month", 2025.06, "")]),
     ("between 10 and 20 firms", [("between 10 and 20", "count", 10, "range")]),
     ("10-20 firms", [("10-20", "count", 10, "range")]),
     ("from 2020 to 2024", [("from 2020 to 2024", "year", 2020, "range")]),
@@ -57,8 +58,11 @@ CASES = [
     ("2.0方案已完成", [("2.0", "label", 2.0, "")]),
     ("in the first half of 2025", [("first half", "half", 1, ""), ("2025", "year", 2025, "")]),
     ("exports in the 3rd quarter", [("3rd quarter", "quarter", 3, "")]),
-    ("Q3 exports, H1 2025", [("Q3", "quarter", 3, ""), ("H1", "half", 1, ""), ("2025", "year", 2025, "")]),
-    ("the H1N1 virus", []),
+    ("in Q3 2024", [("Q3", "quarter", 3, ""), ("2024", "year", 2024, "")]),
+    ("the H1N1 virus, H1-B visas, Q1: who may apply", []),
+    ("前三季度", []),
+    ("May 5 firms apply", [("5", "count", 5, "")]),
+    ("due by 30 June", [("30 June", "day", 6.30, "")]),
     ("2025年上半年", [("2025年", "year", 2025, ""), ("上半年", "half", 1, "")]),
     ("第一季度增长5%", [("第一季度", "quarter", 1, ""), ("5%", "percent", 5, "")]),
     ("三季度", [("三季度", "quarter", 3, "")]),
@@ -84,11 +88,11 @@ def test_written_forms(text, expected):
     ("exports rose 3.7%", 1), ("grew 6.8% in 2024", 1), ("an increase of 16.4%", 1), ("up 3 pp", 1),
     ("6.5 percentage points higher than", 1), ("reduced mortality by 20%", -1), ("a 3.7% drop", -1),
     ("同比下降3.7%", -1), ("同比增长16.4%", 1), ("比上年提高0.4个百分点", 1), ("下降了2%", -1),
-    ("fell to 3.7%", 0), ("增长至5%", 0), ("a share of 40%", 0), ("exceeding 86%", 0),
+    ("fell to 3.7%", 0), ("增长至5%", 0), ("a share of 40%", 0), ("exceeding 86%", 0), ("负增长3.7%", -1),
+    ("rose from 3% to 4%", 0),
 ])  # fmt: skip
 def test_a_change_keeps_its_direction_and_a_level_has_none(text, direction):
-    (q,) = [q for q in read_quantities(text) if q.kind in ("percent", "pp")]
-    assert q.direction == direction
+    assert {q.direction for q in read_quantities(text) if q.kind in ("percent", "pp")} == {direction}
 
 
 def test_offsets_point_at_the_text():
@@ -134,3 +138,19 @@ def test_digits_inside_names_are_not_figures():
     for text in ("p53 and B12", "HNF4A", "CED-10 and COVID-19", "6MP", "5'-nucleotidase", "G20 members"):
         assert read_quantities(text) == [], text
     assert [q.text for q in read_quantities("40mg/day for 2,012 firms, up 16.4%")] == ["40", "2,012", "16.4%"]
+
+
+def test_a_figure_said_to_go_the_other_way_or_on_another_day_does_not_support_a_claim():
+    from assistant.reasoning.verdicts import judge_figure
+
+    def first(text: str):
+        return next(q for q in read_quantities(text) if q.kind in ("percent", "month"))
+
+    def judged(claim: str, evidence: str) -> str:
+        return judge_figure(first(claim), read_quantities(evidence), lambda a, b: True)[0]
+
+    assert judged("exports rose 3.7%", "同比下降3.7%。") == "contradicted"
+    assert judged("exports fell 3.7%", "同比下降3.7%。") == "supported"
+    assert judged("exports were 3.7%", "下降3.7%") == "supported"  # no direction claimed
+    assert judged("in July 2025", "自2025年7月1日起施行") == "supported"  # a day of that month
+    assert judged("on July 15, 2025", "自2025年7月1日起施行") == "contradicted"

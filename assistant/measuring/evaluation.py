@@ -124,13 +124,14 @@ def evaluate_expected(assistant, rows: list[dict]) -> dict:
         started = time.perf_counter()
         ans = assistant.ask(row["question"])
         latencies.append(time.perf_counter() - started)
-        quotes = [c.quote for c in ans.citations]
+        quotes = [_squash(c.quote) for c in ans.citations]
+        expect = _squash(row["expect"])  # NFKC, as the quotes were at ingest (30％ is 30%)
         group = "Chinese" if is_chinese(row["question"]) else "English"
         if row.get("held_out"):
             group += f", held out (batch {row.get('batch', 1)})"
         results.append({"question": row["question"], "group": group, "outcome": ans.outcome,
-                        "first_quote": bool(quotes) and row["expect"] in quotes[0],
-                        "any_quote": any(row["expect"] in q for q in quotes)})  # fmt: skip
+                        "first_quote": bool(quotes) and expect in quotes[0],
+                        "any_quote": any(expect in q for q in quotes)})  # fmt: skip
     summary = {}
     for group in dict.fromkeys(r["group"] for r in results):
         mine = [r for r in results if r["group"] == group]

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from assistant.models import Chunk, Document
+from assistant.text.normalise import CJK_CHAR
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 
@@ -32,12 +33,12 @@ _PARAGRAPH = re.compile(r"\n\s*\n")
 _LINE = re.compile(r"\n")
 # Bullets and numbered items; in Chinese 一、 (一) 1、 and 第一条 (after NFKC, （一） is (一)).
 _LIST_START = re.compile(
-    r"\s*([-*•·]|\(?\d{1,3}[.)]|\(?[a-z][.)]\s|\(?[一二三四五六七八九十]{1,3}[、)]|\d{1,3}、"
-    r"|第[一二三四五六七八九十百零〇]{1,4}条)"
+    r"\s*([-*•·]|\(?\d{1,3}[.)]|\(?[a-z][.)]\s|\(?[一二三四五六七八九十]{1,3}[、)](?![一二三四五六七八九十])"
+    r"|\d{1,3}、(?!\d)|第[一二三四五六七八九十百零〇]{1,4}条(?=\s))"
 )
-_CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
-_WRAPPED_END = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\d%,、(《“]$")  # NFKC: ，is ,
-_WRAPPED_START = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\d(《“%,、。;:)》”]")
+_WRAPPED_END = re.compile(rf"(?:{CJK_CHAR.pattern}|[\d%,、(《“])$")  # NFKC: ，is ,
+_WRAPPED_START = re.compile(rf"^(?:{CJK_CHAR.pattern}|[\w(《“%,、。;:)》”])")
+_DECIMAL = re.compile(r"\d+\.\d")  # 34.2亿元 starts a wrapped line, not item 34
 _WORD_BEFORE = re.compile(r"([\w.]+)$")
 
 
@@ -107,27 +108,33 @@ def unwrap_chinese(text: str) -> str:
     followed by a line that starts Chinese text and is not a new item. Chinese needs no space at the
     join. Short lines (headings) and blank-line paragraphs are kept."""
     lines = text.split("\n")
-    widths = sorted(len(x.strip()) for x in lines if _CJK_CHAR.search(x))
+    widths = sorted(_columns(x.strip()) for x in lines if CJK_CHAR.search(x))
     if len(widths) < 3:
         return text
-    full = widths[int(0.9 * (len(widths) - 1))] - 2  # a full line of this document, less punctuation
+    full = widths[int(0.9 * (len(widths) - 1))] - 4  # a full line of this document, less punctuation
     out = [lines[0]]
-    for previous, line in zip(lines, lines[1:], strict=False):
+    for n, (previous, line) in enumerate(zip(lines, lines[1:], strict=False)):
         previous, current = previous.strip(), line.strip()
         wrapped = (
-            previous
+            n > 0  # the first line is the title
+            and previous
             and current
-            and _CJK_CHAR.search(previous[-4:])
+            and CJK_CHAR.search(previous[-4:])
             and _WRAPPED_END.search(previous)
             and _WRAPPED_START.match(current)
-            and not _LIST_START.match(current)
-            and (len(previous) >= max(full, 12) or previous.endswith((",", "、")))
+            and (_DECIMAL.match(current) or not _LIST_START.match(current))
+            and (_columns(previous) >= max(full, 24) or previous.endswith((",", "、")))
         )
         if wrapped:
             out[-1] = out[-1].rstrip() + current
         else:
             out.append(line)
     return "\n".join(out)
+
+
+def _columns(line: str) -> int:
+    """Display width: a Chinese character takes two columns."""
+    return len(line) + len(CJK_CHAR.findall(line))
 
 
 def _trim(text: str, a: int, b: int) -> tuple[int, int]:

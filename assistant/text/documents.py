@@ -96,13 +96,14 @@ def parse(source: Source, data: bytes, ext: str, limits: Limits | None = None) -
     limits = limits or Limits()
     parsed: Parsed = READERS[ext](data, limits)
     limits.check_chars(len(parsed.text))
-    text = unwrap_chinese(normalise(parsed.text))
+    text = normalise(parsed.text)
     title, date, src = parsed.title, parsed.date, parsed.source
     if ext in (".txt", ".text", ".md", ".markdown"):
         header, text = split_header(text)
         title = title or header.get("title", "")
         date = date or header.get("date", "")
         src = src or header.get("source", "")
+    text = unwrap_chinese(text)  # after the header: its lines are not prose
     if not text.strip():
         raise InputError("no text in document")
     if not title:
@@ -152,7 +153,7 @@ def split_header(text: str) -> tuple[dict[str, str], str]:
         elif fields:
             for key, value in fields:
                 if _HEADER_FIELDS[key] and value:
-                    meta.setdefault(_HEADER_FIELDS[key], value)
+                    meta[_HEADER_FIELDS[key]] = value
         elif _LANGUAGE_LABEL.match(line):
             pass
         elif len(line) <= 250 and "title" not in meta:

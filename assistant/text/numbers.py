@@ -82,7 +82,7 @@ _CN_QUANTITY = re.compile(
     re.X,
 )
 _ORDINAL = re.compile(rf"\b({'|'.join(ORDINALS)}|\d+(?:st|nd|rd|th))\b", re.I)
-_MONTH_YEAR = re.compile(rf"\b({'|'.join(MONTHS)})\s+(?:\d{{1,2}},?\s+)?((?:19|20)\d{{2}})\b", re.I)
+_MONTH_YEAR = re.compile(rf"\b({'|'.join(MONTHS)})\s+(?:(\d{{1,2}}),?\s+)?((?:19|20)\d{{2}})\b", re.I)
 _YEAR_CONTEXT = re.compile(
     r"(?:\b(?:in|since|by|of|from|until|till|before|after|during|for|year|end|early|late|mid|fiscal|to|and)\s*)$",
     re.I,
@@ -93,13 +93,15 @@ _LABEL_AFTER = re.compile(r"\s?(?:(?:plan|version|edition|era|initiative)\b|方�
 PARTS = ("half", "quarter")
 CONTEXT_KINDS = ("year", "label", *PARTS)  # figures that place a statement rather than state a fact
 _PART = re.compile(rf"\b({'|'.join(list(ORDINALS)[:4])}|[1-4](?:st|nd|rd|th))\s+(half|quarter)\b", re.I)
-_PART_SHORT = re.compile(r"\b(?:Q([1-4])|H([12]))\b")  # Q3, H1
-_CN_PART = re.compile(r"([上下])半年|第?([一二三四1-4])季度")
+_PART_SHORT = re.compile(r"\b(?:Q([1-4])|H([12]))(?=[\s-]?(?:19|20)\d{2}\b)")  # Q3 2024, H1 2025
+_CN_PART = re.compile(r"([上下])半年|(?<!前)第?([一二三四1-4])季度")  # 前三季度 is three quarters together
 # Dates: 2025年3月1日 is read as "March 2025" (the month kind, as in English); 6月30日 and "June 30", with no
 # year, as a day of the year; 6月底 or 3月份 alone is no figure (not a count of 6).
 _CN_DATE = re.compile(r"(?:((?:19|20)\d{2})年)?(1[0-2]|0?[1-9])月(?:(3[01]|[12]\d|0?[1-9])[日号])?")
 _MONTH_NAMES = "|".join(m.capitalize() for m in MONTHS)
 _MONTH_DAY = re.compile(rf"\b({_MONTH_NAMES})\s+(3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?\b")
+_DAY_MONTH = re.compile(rf"\b(3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?\s+({_MONTH_NAMES})\b(\s+(?:19|20)\d\d)?")
+_DAY_LEAD = re.compile(r"\b(?:on|by|until|till|before|after|from|since|to|through)\s+$", re.I)
 _FUNCTION = {
     "of",
     "the",
@@ -193,19 +195,25 @@ def read_quantities(text: str) -> list[Quantity]:
     taken: list[tuple[int, int]] = []
     for m in _MONTH_YEAR.finditer(text):
         month = MONTHS.index(m.group(1).lower()) + 1
-        value = int(m.group(2)) + month / 100
-        found.append(Quantity(m.group(0), m.start(), m.end(), "month", value, value, value))
+        found.append(_month(m, int(m.group(3)), month, m.group(2)))
         taken.append((m.start(), m.end()))
     for m in _CN_DATE.finditer(text):
-        if m.group(1) or m.group(3):
-            year, month, day = m.group(1), int(m.group(2)), m.group(3)
-            kind, value = ("month", int(year) + month / 100) if year else ("day", month + int(day) / 100)
-            found.append(Quantity(m.group(0), m.start(), m.end(), kind, value, value, value))
-        taken.append((m.start(), m.end()))
-    for m in _MONTH_DAY.finditer(text):
-        if not any(a <= m.start() < b for a, b in taken):
-            value = MONTHS.index(m.group(1).lower()) + 1 + int(m.group(2)) / 100
+        year, month, day = m.group(1), int(m.group(2)), m.group(3)
+        if year:
+            found.append(_month(m, int(year), month, day))
+        elif day:
+            value = month + int(day) / 100
             found.append(Quantity(m.group(0), m.start(), m.end(), "day", value, value, value))
+        taken.append((m.start(), m.end()))
+    for m in _MONTH_DAY.finditer(text):  # June 30, only after "by", "on"... or before a comma
+        dated = _DAY_LEAD.search(text[: m.start()]) or text[m.end() : m.end() + 1] == ","
+        if dated and not _taken(taken, m):
+            found.append(_day(m, m.group(1), m.group(2)))
+            taken.append((m.start(), m.end()))
+    for m in _DAY_MONTH.finditer(text):  # 30 June; 30 June 2025 is read as June 2025 above
+        if not _taken(taken, m):
+            if not m.group(3):
+                found.append(_day(m, m.group(2), m.group(1)))
             taken.append((m.start(), m.end()))
     for q in _parts(text):
         found.append(q)
@@ -233,13 +241,14 @@ def read_quantities(text: str) -> list[Quantity]:
         q.noun = _noun_after(text, m.end())
         found.append(q)
     for q in found:
-        if q.kind in _CHANGE_KINDS:
+        first = q.text.split()[0].lower() if " " in q.text else ""  # "from 3%", "between 3% and 4%": levels
+        if q.kind in _CHANGE_KINDS and q.qualifier != "range" and first not in LEVEL_WORDS:
             q.direction = _change_direction(text, q)
     return sorted(found, key=lambda q: q.start)
 
 
 _CHANGE_KINDS = ("percent", "pp")
-_CN_CHANGE = re.compile(rf"({'|'.join(CHINESE_UP + CHINESE_DOWN)})了?\s*$")
+_CN_CHANGE = re.compile(rf"({'|'.join(sorted(CHINESE_UP + CHINESE_DOWN, key=len, reverse=True))})了?\s*$")
 _WORD_OR_STOP = re.compile(r"[A-Za-z][A-Za-z-]*|[,.;:!?()]")
 
 
@@ -256,7 +265,7 @@ def _change_direction(text: str, q: Quantity) -> int:
     """The direction a change figure is given by the words just before it (rose 3.7%, an increase of
     16.4%, 同比下降3.7%) or just after it (6.5 percentage points higher, a 3.7% drop); 0 for a level
     (rose to 4%, 增长至) or when none is said."""
-    m = _CN_CHANGE.search(text[max(0, q.start - 4) : q.start])
+    m = _CN_CHANGE.search(text[max(0, q.start - 5) : q.start])
     if m:
         return 1 if m.group(1) in CHINESE_UP else -1
     before = _WORD_OR_STOP.findall(text[max(0, q.start - 40) : q.start])[-4:]
@@ -272,6 +281,24 @@ def _change_direction(text: str, q: Quantity) -> int:
         if sign := FIGURE_CHANGE.get(w.lower()) or word_direction(w.lower()):
             return sign
     return 0
+
+
+def _taken(taken: list[tuple[int, int]], m: re.Match) -> bool:
+    return any(a <= m.start() < b for a, b in taken)
+
+
+def _day(m: re.Match, month_name: str, day: str) -> Quantity:
+    """A day of a year not named (June 30: 6.30)."""
+    value = MONTHS.index(month_name.lower()) + 1 + int(day) / 100
+    return Quantity(m.group(0), m.start(), m.end(), "day", value, value, value)
+
+
+def _month(m: re.Match, year: int, month: int, day: str | None) -> Quantity:
+    """A month of a year, valued year + month/100 (March 2025: 2025.03). Its interval holds its days (as
+    year + month/100 + day/10000), so "July 1, 2025" lies inside "July 2025" and not on July 15."""
+    value = year + month / 100
+    low, high = (value + int(day) / 1e4,) * 2 if day else (value + 1 / 1e4, value + 31 / 1e4)
+    return Quantity(m.group(0), m.start(), m.end(), "month", value, low, high)
 
 
 def _parts(text: str) -> list[Quantity]:

@@ -149,7 +149,9 @@ def read_html(data: bytes, limits: Limits) -> Parsed:
         tag.decompose()
     body = soup.find("article") or soup.find("main") or _densest(soup.body or soup)
     for tag in body.find_all(_BLOCK_TAGS):
-        if tag.name != "br" and _link_share(tag) > _LINK_HEAVY:
+        if tag.decomposed or tag.name == "br" or re.fullmatch(r"h\d", tag.name):
+            continue
+        if _link_share(tag) > _LINK_HEAVY and _prose(tag) < _PARAGRAPH_CHARS:  # links, no prose of its own
             tag.decompose()
     for tag in body.find_all(_BLOCK_TAGS):
         cell = tag.name in ("td", "th") and tag.find_next_sibling(("td", "th")) is not None
@@ -220,9 +222,11 @@ def decode_html(data: bytes) -> str:
     if m:
         declared = m.group(1).decode("ascii").lower()
         try:
-            return data.decode(_CHARSET_AS.get(declared, declared))
-        except (LookupError, UnicodeDecodeError):
-            pass
+            text = data.decode(_CHARSET_AS.get(declared, declared), errors="replace")
+        except LookupError:
+            return decode_text(data)
+        if text.count("\ufffd") <= max(3, len(text) // 1000):  # a stray byte or two: the label is right
+            return text
     return decode_text(data)
 
 

@@ -47,7 +47,7 @@ DIRECTION_DOWN = (
 )  # fmt: skip
 # Chinese words for a change up or down, right before its figure (同比增长16.4%, 下降了3.7%).
 CHINESE_UP = ("增长", "增加", "上升", "提高", "上涨", "提升", "增")
-CHINESE_DOWN = ("下降", "减少", "下滑", "回落", "降低", "下跌", "减")
+CHINESE_DOWN = ("下降", "减少", "下滑", "回落", "降低", "下跌", "减", "负增长")
 # Words of change said of figures beside the direction stems above ("grew 6.8%", "up 3 pp").
 FIGURE_CHANGE = {"grew": 1, "grow": 1, "grows": 1, "growth": 1, "up": 1, "down": -1}
 # Words that make the figure after them a level, not a change ("rose to 4%", 增长至).
