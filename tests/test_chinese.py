@@ -215,3 +215,22 @@ def test_names_and_years_are_found_across_scripts():
     assert not shares_romanised_name("2024年上海新设外资企业2012家。", "In 2024, Beijing set up 2,012 firms.")
     usd = read_quantities("It used 3.6 billion US dollars of foreign capital.")[0]
     assert (usd.kind, usd.value) == ("money:USD", 3.6e9)
+
+
+def test_chinese_claims_read_the_title_part_of_year_direction_and_date(tmp_path, fake_embedder):
+    """Chinese claims about the synthetic notices, by the figure rules alone (no embedder is consulted for a
+    Chinese claim on Chinese text): the place and 上半年 come from the notice's title, a change keeps its
+    direction, a contradicting figure is the one nearest in size, and a date beside a figure is judged in
+    the sentence that states the figure, not against the other notice's 2025年7月1日."""
+    a = Assistant(index_dir=tmp_path / "index", embedder=fake_embedder)
+    a.ingest([DATA / "synthetic_chinese"])
+    expected = {
+        "青岚综合保税区2025年上半年跨境电商包裹量达到1260万件。": ("supported", "1260万件"),
+        "松河高新区2024年进出口总额同比增长3.7%。": ("contradicted", "3.7%"),
+        "松河高新区2024年新设外商投资企业超过200家。": ("contradicted", "127家"),
+    }
+    for claim, (verdict, figure) in expected.items():
+        v = a.check(claim)
+        assert (v.verdict, v.parts[0].evidence) == (verdict, figure), (claim, v.explanation)
+    assert a.check("青岚综合保税区2025年下半年跨境电商包裹量达到1260万件。").verdict == "not_found"
+    assert a.check("青岚综合保税区2025年7月在册企业累计达到815家。").verdict == "not_found"

@@ -145,6 +145,9 @@ class FactChecker:
         parts_of_year = [f for f in figures if f.kind in PARTS]
         names = self._names(claim)
         figure_words = {w for f in figures for w in self.keyword.tokenize(f.text)}
+        if is_chinese(claim):  # 同比增长 before a figure is its direction, judged with it, not a term
+            said = [claim[max(0, f.start - 4) : f.start] for f in figures if f.direction]
+            figure_words |= {w for text in said for w in self.keyword.tokenize(text)}
         weights = key_terms(self.keyword, claim, figure_words | _CLAIM_NOISE)
         sentences = self._sentences(claim, hits[: self.passages], names, years, weights, parts_of_year)
         # A date beside other figures says when they held ("815 by the end of June"): it is judged in the

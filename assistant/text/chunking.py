@@ -26,9 +26,7 @@ _LATIN_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9\u4e00
 # The semicolon ；(; after NFKC) joins clauses of one sentence: split there, the clause quoted first lost
 # its subject often enough that CMRC held-out first quotes fell (0.777 to 0.774 MiniLM, 0.790 to 0.777
 # e5) and across languages 3 more English questions got another clause first.
-_CJK_END = re.compile(
-    r"(?:[。！？]|(?<=[\u3400-\u4dbf\u4e00-\u9fff])[!?]|[!?](?=[\u3400-\u4dbf\u4e00-\u9fff]))[”’」』)]*"
-)
+_CJK_END = re.compile(rf"(?:[。！？]|(?<={CJK_CHAR.pattern})[!?]|[!?](?={CJK_CHAR.pattern}))[”’」』)]*")
 _PARAGRAPH = re.compile(r"\n\s*\n")
 _LINE = re.compile(r"\n")
 # Bullets and numbered items; in Chinese 一、 (一) 1、 and 第一条 (after NFKC, （一） is (一)).
