@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import get_args
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from assistant.models import AnswerType, Document
@@ -75,9 +75,10 @@ def test_decoder_either_decodes_or_says_binary(data):
 
 @settings(max_examples=100, deadline=None)
 @given(TEXT, TEXT)
+@example("!㐀", "")  # a Chinese sentence may end at ! inside a run with no spaces
 def test_question_reading_never_crashes(question, previous):
     assert answer_type(question) in get_args(AnswerType)
     query = split_situation(question)
-    assert set(query.question.split()) <= set(question.split())
-    assert set(query.situation.split()) <= set(question.split())
+    assert all(word in question for word in query.question.split())  # nothing invented
+    assert all(word in question for word in query.situation.split())
     assert isinstance(rewrite(question, [(previous, "")]), str)
