@@ -142,7 +142,7 @@ class FactChecker:
         if not checkable:
             return Verdict(claim, "not_found", _NOTHING, related=hits[:3])
         years = _year_words(figures)
-        parts_of_year = [f for f in figures if f.kind in PARTS]
+        parts_of_year = _parts_of_year(figures)
         names = self._names(claim)
         figure_words = {w for f in figures for w in self.keyword.tokenize(f.text)}
         if is_chinese(claim):  # 同比增长 before a figure is its direction, judged with it, not a term
@@ -199,24 +199,27 @@ class FactChecker:
             across = other_script(claim, hit.passage)
             if chinese and across and not (self.cross_lingual and shares_romanised_name(claim, context)):
                 continue
+            title_parts = _parts_of_year(read_quantities(hit.title)) if parts_of_year else []
             for a, b in sentence_spans(hit.passage):
                 text = hit.passage[a:b]
+                figures = read_quantities(text)
                 if all(_in_period(y, text, hit.title) for y in years) and all(
-                    _in_part(p, text, hit.title) for p in parts_of_year
+                    _in_part(p, text, figures, title_parts) for p in parts_of_year
                 ):
                     # a Chinese notice names its place in its title and rarely again (全年…, 区内…)
                     read = f"{hit.title} {text}" if chinese and not across else text
-                    found.append((hit, a, b, text, coverage(weights, self.keyword.tokenize(read)), across))
+                    cover = coverage(weights, self.keyword.tokenize(read))
+                    found.append((hit, a, b, text, figures, cover, across))
         similarity = np.full(len(found), -np.inf)  # not compared: never close
         if self.embed is not None and found and (not chinese or self.cross_lingual):
             head, vectors = gather(self.embed, self.stored, [claim], [(h, a, b) for h, a, b, *_ in found])
             similarity = vectors @ head[0]
         out = []
-        for (hit, a, b, text, cover, across), sim in zip(found, similarity, strict=True):
+        for (hit, a, b, text, figures, cover, across), sim in zip(found, similarity, strict=True):
             close = sim >= self.min_similarity and (across or not chinese)
             if close or (cover >= min_cover and not (chinese and across)):
                 # across languages no term is shared: the closest sentence comes first
-                s = _Sentence(hit, a, b, text, cover, read_quantities(text), across)
+                s = _Sentence(hit, a, b, text, cover, figures, across)
                 out.append((s, -sim if across else 0.0))
         return [s for s, _rank in sorted(out, key=lambda x: (-x[0].cover, x[1]))]
 
@@ -265,12 +268,16 @@ def _in_period(year: str, sentence: str, title: str) -> bool:
 _ANY_YEAR = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
 
 
-def _in_part(part: Quantity, sentence: str, title: str) -> bool:
-    """Is a claim's part of a year (the first half, 上半年, 一季度) the sentence's: named in it, or, in a
-    Chinese sentence naming none, in its document's title (as for years)?"""
-    named = [q for q in read_quantities(sentence) if q.kind in PARTS]
+def _parts_of_year(figures: list[Quantity]) -> list[Quantity]:
+    return [q for q in figures if q.kind in PARTS]
+
+
+def _in_part(part: Quantity, sentence: str, figures: list[Quantity], title_parts: list[Quantity]) -> bool:
+    """Is a claim's part of a year (the first half, 上半年, 一季度) the sentence's (whose figures are given):
+    named in it, or, in a Chinese sentence naming none, in its document's title (as for years)?"""
+    named = _parts_of_year(figures)
     if not named and is_chinese(sentence):
-        named = [q for q in read_quantities(title) if q.kind in PARTS]
+        named = title_parts
     return any((q.kind, q.value) == (part.kind, part.value) for q in named)
 
 

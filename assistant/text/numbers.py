@@ -202,38 +202,37 @@ def read_quantities(text: str) -> list[Quantity]:
         if year:
             found.append(_month(m, int(year), month, day))
         elif day:
-            value = month + int(day) / 100
-            found.append(Quantity(m.group(0), m.start(), m.end(), "day", value, value, value))
+            found.append(_day(m, month, int(day)))
         taken.append((m.start(), m.end()))
     for m in _MONTH_DAY.finditer(text):  # June 30, only after "by", "on"... or before a comma
         dated = _DAY_LEAD.search(text[: m.start()]) or text[m.end() : m.end() + 1] == ","
-        if dated and not _taken(taken, m):
-            found.append(_day(m, m.group(1), m.group(2)))
+        if dated and not _taken(taken, m.start()):
+            found.append(_day(m, MONTHS.index(m.group(1).lower()) + 1, int(m.group(2))))
             taken.append((m.start(), m.end()))
     for m in _DAY_MONTH.finditer(text):  # 30 June; 30 June 2025 is read as June 2025 above
-        if not _taken(taken, m):
+        if not _taken(taken, m.start()):
             if not m.group(3):
-                found.append(_day(m, m.group(2), m.group(1)))
+                found.append(_day(m, MONTHS.index(m.group(2).lower()) + 1, int(m.group(1))))
             taken.append((m.start(), m.end()))
     for q in _parts(text):
         found.append(q)
         taken.append((q.start, q.end))
     for m in _CN_QUANTITY.finditer(text):
-        if any(a <= m.start("num") < b for a, b in taken):
+        if _taken(taken, m.start("num")):
             continue
         q = _from_chinese(m)
         if q is not None:
             found.append(q)
             taken.append((q.start, q.end))
     for m in _QUANTITY.finditer(text):
-        if any(a <= m.start("num") < b for a, b in taken):
+        if _taken(taken, m.start("num")):
             continue
         q = _from_match(text, m)
         if q is not None:
             found.append(q)
             taken.append((q.start, q.end))
     for m in _ORDINAL.finditer(text):
-        if any(a <= m.start() < b for a, b in taken):
+        if _taken(taken, m.start()):
             continue
         word = m.group(1).lower()
         value = float(ORDINALS.get(word) or int(re.sub(r"\D", "", word)))
@@ -283,13 +282,14 @@ def _change_direction(text: str, q: Quantity) -> int:
     return 0
 
 
-def _taken(taken: list[tuple[int, int]], m: re.Match) -> bool:
-    return any(a <= m.start() < b for a, b in taken)
+def _taken(taken: list[tuple[int, int]], at: int) -> bool:
+    """Is position `at` inside a figure already read?"""
+    return any(a <= at < b for a, b in taken)
 
 
-def _day(m: re.Match, month_name: str, day: str) -> Quantity:
-    """A day of a year not named (June 30: 6.30)."""
-    value = MONTHS.index(month_name.lower()) + 1 + int(day) / 100
+def _day(m: re.Match, month: int, day: int) -> Quantity:
+    """A day of a year not named (June 30, 6月30日: 6.30)."""
+    value = month + day / 100
     return Quantity(m.group(0), m.start(), m.end(), "day", value, value, value)
 
 
