@@ -19,6 +19,29 @@ def test_chinese_runs_become_unigrams_and_bigrams_beside_english_and_numbers():
     assert Tokenizer()("Beijing 外资 firms, 2,012 家") == ["beij", "外", "资", "外资", "firm", "2012", "家"]
 
 
+def test_traditional_characters_are_read_as_simplified_and_quoted_as_written():
+    """Pages from Hong Kong, Taiwan and the big5 gateways of mainland sites write 萬, 億, 增長, 朝陽:
+    the keyword index, the quantity reader and place names read them as 万, 亿, 增长, 朝阳; quotes keep
+    them."""
+    from assistant.text.normalise import fold, spelled_by
+    from assistant.text.numbers import read_quantities
+
+    assert Tokenizer()("朝陽區新設外資企業") == Tokenizer()("朝阳区新设外资企业")
+    assert fold("吸引合同外資154.2億美元") == "吸引合同外资154.2亿美元" and fold("Beijing") == "Beijing"
+    figures = read_quantities("新設企業超4.6萬家;新設外資企業749家,同比增長40.5%;吸引合同外資154.2億美元")
+    assert [(q.text, q.kind, q.value) for q in figures] == [
+        ("超4.6萬家", "count", 46000.0), ("749家", "count", 749.0), ("40.5%", "percent", 40.5),
+        ("154.2億美元", "money:USD", pytest.approx(1.542e10)),
+    ]  # fmt: skip
+    assert figures[2].direction == 1  # 增長 is 增长
+    # Every reading of a character, as a name may take the rarer one (朝: zhao and chao), in either script.
+    assert (
+        spelled_by("Chaoyang", "北京朝陽“兩區”建設") == "朝陽"
+        and spelled_by("Chaoyang", "北京朝阳") == "朝阳"
+    )
+    assert spelled_by("Xiamen", "在福建廈門發布") == "廈門"
+
+
 def test_a_chinese_word_finds_the_chinese_document(tmp_path, fake_embedder):
     a = Assistant(index_dir=tmp_path / "index", embedder=fake_embedder)
     a.ingest([SEED, DATA / "synthetic_gb18030_notice.txt"])

@@ -54,6 +54,14 @@ def test_chinese_page_header_with_fields_on_one_line():
     assert (doc.title, doc.date, doc.source) == (long_title, "2025-04-18", "青岚市商务局")
 
 
+def test_a_traditional_chinese_header_is_read():
+    meta, body = split_header(
+        normalise("竹林經濟開發區通報\n發布時間：2025-04-18  來源：竹林市商務局\n\n正文（合成測試文本）。")
+    )
+    assert meta == {"title": "竹林經濟開發區通報", "date": "2025-04-18", "source": "竹林市商務局"}
+    assert body == "正文(合成測試文本)。"
+
+
 def test_header_absent_leaves_text_alone():
     meta, body = split_header("Plain first line of a memo that is a sentence.\nSecond line.")
     assert meta == {} and body.startswith("Plain first line")

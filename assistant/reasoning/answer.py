@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from assistant.index.keyword import KeywordIndex
-from assistant.models import Answer, AssistantError, Citation, Hit
+from assistant.models import Answer, AnswerType, AssistantError, Citation, Hit
 from assistant.reasoning.chinese import MODEL_PATH as CHINESE_PATH
 from assistant.reasoning.chinese import chinese_kind, is_chinese, variant_for
 from assistant.reasoning.chinese import load as load_chinese
@@ -28,11 +28,18 @@ from assistant.reasoning.selection import (
     choose,
     fits,
     holds_answer_figure,
+    holds_asked_number,
     named_in,
     question_names,
 )
 from assistant.text.chunking import is_list_item, sentence_spans, titled
 from assistant.text.normalise import other_script, romanised_names
+from assistant.text.numbers import (
+    parts_of_year,
+    read_quantities,
+    word_direction,
+    year_words,
+)
 
 NOT_ANSWERED = "The corpus does not answer this."
 CLOSEST = "Closest passages; they may not answer this exactly:"
@@ -86,7 +93,6 @@ class Answerer:
         return self.featurizer.candidates(query, hits[: self.model.passages])
 
     def answer(self, query: Query, hits: list[Hit]) -> Answer:
-        model = self.model
         candidates = self.candidates(query, hits)
         if is_chinese(query.question):
             return self._chinese(query, candidates, hits)
@@ -94,6 +100,19 @@ class Answerer:
             across = self._across(query, candidates, hits)
             if across is not None:
                 return across
+        own = self._own_language(query, candidates, hits)
+        # Passages in the other script answer too (an English report and a Chinese notice on one place): when
+        # the own-language answer is less likely right than a sentence picked across is, the latter is shown.
+        if (self.cross_lingual and hits and own.outcome != "answer"
+                and own.confidence < ACROSS_FIRST_RIGHT):  # fmt: skip
+            across = self._across(query, candidates, hits)
+            if across is not None:
+                return across
+        return own
+
+    def _own_language(self, query: Query, candidates: list[Candidate], hits: list[Hit]) -> Answer:
+        """The English selector's answer from sentences in the question's own script."""
+        model = self.model
         if self.cross_lingual:  # the selector was fitted on sentences in the question's language
             same = [c for c in candidates if not other_script(query.question, c.hit.passage)]
             candidates = same or candidates
@@ -147,9 +166,9 @@ class Answerer:
         """A question whose best passage is in the other script (English asked, Chinese found). No word is
         shared and the selector was fitted on same-language sentences, so the sentences considered are
         those of other-script passages that name the question's place (in pinyin) and its figures (a year),
-        holding the kind of figure asked for when some do, ranked by meaning; always hedged, as closest
-        passages, with the share measured on the synthetic set (docs/answers.md). None when no passage
-        qualifies."""
+        narrowed by `_across_preferences` (kind of figure, period, direction), ranked by meaning; always
+        hedged, as closest passages, with the share measured on the synthetic set (docs/answers.md). None when
+        no passage qualifies."""
         kind = answer_type(query.question)
         names, figures = _names_and_figures(query.question)
         years = [f for f in figures if is_year(f)]  # other figures are written otherwise there (1亿, 100m)
@@ -159,10 +178,11 @@ class Answerer:
             if (other_script(query.question, c.hit.passage) and names_present(names, context)
                     and all(named_in(y, context) for y in years)):  # fmt: skip
                 pool.append(c)
-        pool = [c for c in pool if c.text.strip() != c.hit.title.strip()] or pool  # a heading states no fact
+        pool = [c for c in pool if c.text.strip() not in c.hit.title] or pool  # a heading states no fact
         if not pool:
             return None
-        pool = [c for c in pool if holds_answer_figure(kind, c.text)] or pool
+        for keep in _across_preferences(query.question, kind):
+            pool = [c for c in pool if keep(c)] or pool
         citations = _quotes(sorted(pool, key=lambda c: -c.features[_COS]), 3)
         text = CLOSEST + "\n\n" + "\n\n".join(f"{c.quote} [{c.n}]" for c in citations)
         return Answer(question=query.full, text=text + _as_of(kind, citations[0]), abstained=False,
@@ -198,6 +218,50 @@ class Answerer:
         confidence = round(confidence, 3)
         return Answer(question=query.full, text=text + _as_of(kind, citations[0]), abstained=False,
                       citations=citations, kind=kind, confidence=confidence, outcome=outcome)  # fmt: skip
+
+
+def _across_preferences(question: str, kind: AnswerType) -> list[Callable[[Candidate], bool]]:
+    """What a sentence in the other script should hold for an English question, most telling first; each
+    narrows the candidates unless none holds it: the kind of figure asked for (a count for "how many",
+    money for "how much"); the period asked about
+    (year, part of a year) as the sentence's own (`_period`); the direction of change asked (fall: 下降)."""
+    figures = read_quantities(question)
+    periods, years = parts_of_year(figures), year_words(figures)
+    direction = next((d for w in re.findall(r"[a-z]+", question.lower()) if (d := word_direction(w))), 0)
+
+    def in_asked_period(c: Candidate) -> bool:
+        said_years, said_parts = _period(c)
+        return years <= said_years and all((p.kind, p.value) in said_parts for p in periods)
+
+    keep: list[Callable[[Candidate], bool]] = [lambda c: bool(holds_answer_figure(kind, c.text))]
+    if kind == "number":
+        keep.append(lambda c: bool(holds_asked_number(question, c.text)))
+    if periods or years:
+        keep.append(in_asked_period)
+    if direction and kind in ("number", "percent"):
+        keep.append(lambda c: any(q.direction == direction for q in read_quantities(c.text)))
+    return keep
+
+
+def _period(c: Candidate) -> tuple[set[str], set[tuple[str, float]]]:
+    """The years and parts of a year a sentence is about: those it says, else those of the nearest sentence
+    before it in its passage that says any (a notice states 2025年上半年 once, then 其中出口…), else its
+    document title's; each found apart (上半年… takes its year from before). A sentence that says a year but
+    no part is about the whole year."""
+    spans = [(a, b) for a, b in sentence_spans(c.hit.passage) if b <= c.start]
+    texts = [c.text] + [c.hit.passage[a:b] for a, b in reversed(spans)] + [c.hit.title]
+    years: set[str] | None = None
+    parts: set[tuple[str, float]] | None = None
+    for text in texts:
+        figures = read_quantities(text)
+        said_years, said_parts = year_words(figures), parts_of_year(figures)
+        if parts is None and (said_years or said_parts):
+            parts = {(q.kind, q.value) for q in said_parts}
+        if years is None and said_years:
+            years = said_years
+        if years is not None and parts is not None:
+            break
+    return years or set(), parts or set()
 
 
 def _names_and_figures(question: str) -> tuple[list[str], list[str]]:

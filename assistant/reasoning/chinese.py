@@ -23,7 +23,7 @@ import numpy as np
 
 from assistant.models import AnswerType, AssistantError
 from assistant.reasoning.selection import FEATURES, Candidate, sigmoid, tree_logits
-from assistant.text.normalise import is_chinese  # noqa: F401 - the answerer asks it here
+from assistant.text.normalise import fold, is_chinese  # noqa: F401 - the answerer asks is_chinese here
 from assistant.text.words import CHINESE_QUESTION_WORDS
 
 MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "chinese.json"
@@ -50,7 +50,7 @@ def variant_for(english_only: bool) -> Variant:
 
 def chinese_kind(question: str) -> AnswerType:
     """What a Chinese question asks for, by its question word."""
-    m = _QUESTION_WORD.search(question)
+    m = _QUESTION_WORD.search(fold(question))
     return CHINESE_QUESTION_WORDS[m.group(0)] if m else "other"  # type: ignore[return-value]
 
 
@@ -81,7 +81,9 @@ def _in_order(a: str, b: str) -> float:
 
 def copy_features(question: str, sentence: str, title: str = "") -> list[float]:
     """How the question re-uses the sentence's words; the titled_ ones read the sentence after its
-    document's title, which states the subject its sentences leave out (全年… under 白石…2024年…通报)."""
+    document's title, which states the subject its sentences leave out (全年… under 白石…2024年…通报).
+    Traditional characters are read as simplified, as the ranker was fitted on simplified text."""
+    question, sentence, title = fold(question), fold(sentence), fold(title)
     q = _NOT_TEXT.sub("", question)
     m = _QUESTION_WORD.search(q)
     left, right = (q[: m.start()], q[m.end() :]) if m else (q, "")

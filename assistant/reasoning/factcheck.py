@@ -19,7 +19,15 @@ from assistant.reasoning.selection import gather
 from assistant.reasoning.verdicts import Pair, PairFeaturizer, VerdictModel, judge_figure
 from assistant.text.chunking import sentence_spans, titled
 from assistant.text.normalise import CJK_CHAR, is_chinese, other_script, shares_romanised_name
-from assistant.text.numbers import CONTEXT_KINDS, PARTS, Quantity, read_quantities
+from assistant.text.numbers import (
+    CONTEXT_KINDS,
+    Quantity,
+    in_part,
+    in_period,
+    parts_of_year,
+    read_quantities,
+    year_words,
+)
 
 VERDICTS = ("supported", "contradicted", "not_found")
 _CHINESE_MIN_COVER = 0.8
@@ -141,15 +149,15 @@ class FactChecker:
         checkable = [f for f in figures if f.kind not in CONTEXT_KINDS]
         if not checkable:
             return Verdict(claim, "not_found", _NOTHING, related=hits[:3])
-        years = _year_words(figures)
-        parts_of_year = _parts_of_year(figures)
+        years = year_words(figures)
+        periods = parts_of_year(figures)
         names = self._names(claim)
         figure_words = {w for f in figures for w in self.keyword.tokenize(f.text)}
         if is_chinese(claim):  # 同比增长 before a figure is its direction, judged with it, not a term
             said = [claim[max(0, f.start - 4) : f.start] for f in figures if f.direction]
             figure_words |= {w for text in said for w in self.keyword.tokenize(text)}
         weights = key_terms(self.keyword, claim, figure_words | _CLAIM_NOISE)
-        sentences = self._sentences(claim, hits[: self.passages], names, years, weights, parts_of_year)
+        sentences = self._sentences(claim, hits[: self.passages], names, years, weights, periods)
         # A date beside other figures says when they held ("815 by the end of June"): it is judged in the
         # sentences that state them, not against any other date about the place.
         amounts = [f for f in checkable if f.kind not in _DATES]
@@ -183,7 +191,7 @@ class FactChecker:
         )
 
     def _sentences(self, claim: str, hits: list[Hit], names: list[str], years: set[str], weights,
-                   parts_of_year: list[Quantity]):  # fmt: skip
+                   periods: list[Quantity]):  # fmt: skip
         """Sentences about the claim's subject: enough of its rare terms, or (other words for the same
         thing) close in meaning by the embedder; best term coverage first, then closest. A Chinese claim has
         no names we can read, so a Chinese sentence must hold most of its terms (北京 is not 云岭, however
@@ -199,12 +207,12 @@ class FactChecker:
             across = other_script(claim, hit.passage)
             if chinese and across and not (self.cross_lingual and shares_romanised_name(claim, context)):
                 continue
-            title_parts = _parts_of_year(read_quantities(hit.title)) if parts_of_year else []
+            title_parts = parts_of_year(read_quantities(hit.title)) if periods else []
             for a, b in sentence_spans(hit.passage):
                 text = hit.passage[a:b]
                 figures = read_quantities(text)
-                if all(_in_period(y, text, hit.title) for y in years) and all(
-                    _in_part(p, text, figures, title_parts) for p in parts_of_year
+                if all(in_period(y, text, hit.title) for y in years) and all(
+                    in_part(p, text, figures, title_parts) for p in periods
                 ):
                     # a Chinese notice names its place in its title and rarely again (全年…, 区内…)
                     read = f"{hit.title} {text}" if chinese and not across else text
@@ -250,35 +258,6 @@ def reverses_claim(citations: list[Citation], pairs: list[Pair]) -> bool:
     """Does a cited sentence turn around the polarity or direction of the claim (as verdicts.read sees it)?"""
     starts = {(c.chunk_id, c.quote_start) for c in citations}
     return any(p.reverses for p in pairs if (p.hit.chunk_id, p.hit.start + p.start) in starts)
-
-
-def _year_words(figures: list[Quantity]) -> set[str]:
-    """A claim's years as a sentence in either language writes them: 2024年 (or 二〇二四年) as 2024."""
-    return {str(int(f.value)) if CJK_CHAR.search(f.text) else f.text for f in figures if f.kind == "year"}
-
-
-def _in_period(year: str, sentence: str, title: str) -> bool:
-    """Is a claim's year that of the sentence: named in it, or, in a Chinese sentence naming no year
-    (全年, 当年: the year of the document), in its document's title?"""
-    if year in sentence:
-        return True
-    return is_chinese(sentence) and year in title and not _ANY_YEAR.search(sentence)
-
-
-_ANY_YEAR = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
-
-
-def _parts_of_year(figures: list[Quantity]) -> list[Quantity]:
-    return [q for q in figures if q.kind in PARTS]
-
-
-def _in_part(part: Quantity, sentence: str, figures: list[Quantity], title_parts: list[Quantity]) -> bool:
-    """Is a claim's part of a year (the first half, 上半年, 一季度) the sentence's (whose figures are given):
-    named in it, or, in a Chinese sentence naming none, in its document's title (as for years)?"""
-    named = _parts_of_year(figures)
-    if not named and is_chinese(sentence):
-        named = title_parts
-    return any((q.kind, q.value) == (part.kind, part.value) for q in named)
 
 
 def _same_subject(claim_fig: Quantity, evidence: Quantity) -> bool:

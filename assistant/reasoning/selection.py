@@ -150,6 +150,25 @@ def holds_answer_figure(kind: AnswerType, text: str) -> bool | None:
     return any(q.kind.split(":")[0] in wanted for q in read_quantities(text))
 
 
+# Of the figures that answer a question about a number: "how many" asks for a count, "how much" for money
+# ("by how much" asks for a change, of any figure).
+_NUMBER_ASKED = (
+    ("count", re.compile(r"\bhow many\b", re.I)),
+    ("money", re.compile(r"(?<!\bby )\bhow much\b", re.I)),
+)
+
+
+def holds_asked_number(question: str, text: str) -> bool | None:
+    """Does the text hold a figure of the sort the question's opener asks for (a count for "how many",
+    money for "how much")? None when the opener says neither."""
+    from assistant.text.numbers import read_quantities
+
+    wanted = next((kind for kind, pattern in _NUMBER_ASKED if pattern.search(question)), None)
+    if wanted is None:
+        return None
+    return any(q.kind.split(":")[0] == wanted for q in read_quantities(text))
+
+
 def present(name: str, lowered: str) -> bool:
     """Is `name` a whole word (or words) of the lower-cased text? Chinese characters bound a word too:
     2024 is in 2024年."""

@@ -11,7 +11,7 @@ from pathlib import Path
 from assistant.config import Limits
 from assistant.models import Document, InputError
 from assistant.text.chunking import unwrap_chinese
-from assistant.text.normalise import normalise, normalise_date
+from assistant.text.normalise import fold, normalise, normalise_date
 from assistant.text.readers import READERS, Parsed, fetch_url
 
 log = logging.getLogger(__name__)
@@ -165,9 +165,10 @@ def split_header(text: str) -> tuple[dict[str, str], str]:
 
 
 def _header_fields(line: str) -> list[tuple[str, str]]:
-    """The (key, value) pairs of a header line, which must start with a key; [] for any other line."""
+    """The (key, value) pairs of a header line, which must start with a key (in simplified or traditional
+    characters: 來源 is 来源); [] for any other line."""
     line = line.strip("【】[] ")
-    found = list(_HEADER_KEY.finditer(line))
+    found = list(_HEADER_KEY.finditer(fold(line)))
     if not found or found[0].start() != 0:
         return []
     ends = [m.start() for m in found[1:]] + [len(line)]

@@ -7,10 +7,27 @@ import re
 import unicodedata
 from datetime import datetime
 from functools import lru_cache
+from pathlib import Path
 
 log = logging.getLogger(__name__)
 
 CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")  # CJK ideographs (unified and extension A)
+
+
+@lru_cache(maxsize=1)
+def _simplified() -> dict[int, int]:
+    import opencc
+
+    table = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
+    pairs = (line.split("\t") for line in table.read_text(encoding="utf-8").splitlines() if "\t" in line)
+    return {ord(t): ord(s.split()[0]) for t, s in pairs if len(t) == 1 and len(s.split()[0]) == 1}
+
+
+def fold(text: str) -> str:
+    """Traditional Chinese characters as simplified ones, one for one (OpenCC's character table), so 萬, 億,
+    增長 and 朝陽 match 万, 亿, 增长 and 朝阳. Same length, so offsets hold; for matching only: quotes keep
+    the original text."""
+    return text.translate(_simplified()) if CJK_CHAR.search(text) else text
 
 
 def cjk_share(text: str) -> float:
@@ -29,10 +46,15 @@ _LATIN_WORD = re.compile(r"[A-Za-z]{4,}")
 
 
 @lru_cache(maxsize=8192)
-def _syllables(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    from pypinyin import lazy_pinyin
+def _syllables(text: str) -> tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]:
+    """Each run of Chinese characters with every reading of each character (朝: zhao, chao), as a name may
+    take the rarer one (朝阳 is Chaoyang)."""
+    from pypinyin import Style, pinyin
 
-    return tuple((run, tuple(lazy_pinyin(run))) for run in _CJK_RUN.findall(text))
+    return tuple(
+        (run, tuple(tuple(dict.fromkeys(r)) for r in pinyin(fold(run), style=Style.NORMAL, heteronym=True)))
+        for run in _CJK_RUN.findall(text)
+    )
 
 
 def spelled_by(word: str, text: str) -> str:
@@ -41,18 +63,28 @@ def spelled_by(word: str, text: str) -> str:
     if not _LATIN_WORD.fullmatch(word) or not CJK_CHAR.search(text):
         return ""
     word = word.lower()
-    for run, syllables in _syllables(text):
-        if len(syllables) != len(run):
-            continue  # pinyin did not give one syllable per character
-        for i in range(len(syllables)):
-            joined = ""
-            for j in range(i, len(syllables)):
-                joined += syllables[j]
-                if len(joined) >= len(word):
-                    if joined == word:
-                        return run[i : j + 1]
-                    break
+    for run, readings in _syllables(text):
+        if len(readings) != len(run):
+            continue  # pinyin did not give one reading per character
+        for i in range(len(readings)):
+            end = _spell(word, readings, i)
+            if end:
+                return run[i:end]
     return ""
+
+
+def _spell(rest: str, readings: tuple[tuple[str, ...], ...], i: int) -> int:
+    """Where a spelling of `rest` by one reading per character from character i ends, or 0."""
+    if i >= len(readings):
+        return 0
+    for r in readings[i]:
+        if rest == r:
+            return i + 1
+        if r and rest.startswith(r):
+            end = _spell(rest[len(r) :], readings, i + 1)
+            if end:
+                return end
+    return 0
 
 
 def romanised_in(word: str, text: str) -> bool:

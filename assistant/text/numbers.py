@@ -11,6 +11,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from assistant.text.normalise import CJK_CHAR, fold, is_chinese
 from assistant.text.words import (
     CHINESE_DOWN,
     CHINESE_UP,
@@ -190,7 +191,8 @@ def _in_identifier(text: str, start: int, end: int) -> bool:
 
 
 def read_quantities(text: str) -> list[Quantity]:
-    """All quantities in `text`, left to right."""
+    """All quantities in `text`, left to right; traditional Chinese is read as simplified (萬 as 万)."""
+    original, text = text, fold(text)
     found: list[Quantity] = []
     taken: list[tuple[int, int]] = []
     for m in _MONTH_YEAR.finditer(text):
@@ -243,6 +245,7 @@ def read_quantities(text: str) -> list[Quantity]:
         first = q.text.split()[0].lower() if " " in q.text else ""  # "from 3%", "between 3% and 4%": levels
         if q.kind in _CHANGE_KINDS and q.qualifier != "range" and first not in LEVEL_WORDS:
             q.direction = _change_direction(text, q)
+        q.text = original[q.start : q.end]
     return sorted(found, key=lambda q: q.start)
 
 
@@ -464,3 +467,32 @@ def _noun_after(text: str, end: int, limit: int = 3) -> list[str]:
         if len(words) >= limit:
             break
     return words
+
+
+_ANY_YEAR = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
+
+
+def year_words(figures: list[Quantity]) -> set[str]:
+    """A claim's years as a sentence in either language writes them: 2024年 (or 二〇二四年) as 2024."""
+    return {str(int(f.value)) if CJK_CHAR.search(f.text) else f.text for f in figures if f.kind == "year"}
+
+
+def in_period(year: str, sentence: str, title: str) -> bool:
+    """Is a claim's year that of the sentence: named in it, or, in a Chinese sentence naming no year
+    (全年, 当年: the year of the document), in its document's title?"""
+    if year in sentence:
+        return True
+    return is_chinese(sentence) and year in title and not _ANY_YEAR.search(sentence)
+
+
+def parts_of_year(figures: list[Quantity]) -> list[Quantity]:
+    return [q for q in figures if q.kind in PARTS]
+
+
+def in_part(part: Quantity, sentence: str, figures: list[Quantity], title_parts: list[Quantity]) -> bool:
+    """Is a claim's part of a year (the first half, 上半年, 一季度) the sentence's (whose figures are given):
+    named in it, or, in a Chinese sentence naming none, in its document's title (as for years)?"""
+    named = parts_of_year(figures)
+    if not named and is_chinese(sentence):
+        named = title_parts
+    return any((q.kind, q.value) == (part.kind, part.value) for q in named)
