@@ -114,3 +114,12 @@ def load(path, cap: int = 50 * 1024 * 1024):
     assert not failed, failed
     data, ext = read_bytes(sources[0], cap, 5)
     return parse(sources[0], data, ext)
+
+
+def assert_verdicts(assistant, expected: dict[str, tuple[str, str]], quoted: bool = False) -> None:
+    """Each claim gets its verdict and the evidence figure of its first part (and, if `quoted`, the first
+    citation quotes that figure)."""
+    for claim, (verdict, figure) in expected.items():
+        v = assistant.check(claim)
+        assert (v.verdict, v.parts[0].evidence) == (verdict, figure), (claim, v.explanation)
+        assert not quoted or figure in v.citations[0].quote, (claim, v.citations[0].quote)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from helpers import DATA, SEED
+from helpers import DATA, SEED, assert_verdicts
 
 from assistant import Assistant
 from assistant.index.keyword import TOKENIZER_VERSION, Tokenizer
@@ -252,8 +252,30 @@ def test_chinese_claims_read_the_title_part_of_year_direction_and_date(tmp_path,
         "松河高新区2024年进出口总额同比增长3.7%。": ("contradicted", "3.7%"),
         "松河高新区2024年新设外商投资企业超过200家。": ("contradicted", "127家"),
     }
-    for claim, (verdict, figure) in expected.items():
-        v = a.check(claim)
-        assert (v.verdict, v.parts[0].evidence) == (verdict, figure), (claim, v.explanation)
+    assert_verdicts(a, expected)
     assert a.check("青岚综合保税区2025年下半年跨境电商包裹量达到1260万件。").verdict == "not_found"
     assert a.check("青岚综合保税区2025年7月在册企业累计达到815家。").verdict == "not_found"
+
+
+def test_running_totals_from_january_place_a_figure_like_a_part_of_the_year(tmp_path, fake_embedder):
+    """前8个月 (and 1-8月, the first eight months) is when a figure holds, not a count of 8: a claim about the
+    first eight months is judged by that notice, in traditional characters, not by its look-alike for the
+    first seven, and a question about it quotes it."""
+    notices = {
+        "yanzhou_7m.txt": "岩州省前7个月利用外资情况\n\n合成测试文件，内容虚构。\n\n"
+        "前7个月，全省新设外资企业263家，同比增长41.2%。",
+        "yanzhou_8m.txt": "岩州省前8个月利用外資情況\n\n合成測試文件，以繁體字書寫，內容虛構。\n\n"
+        "今年前8月，全省新設外資企業352家，同比增長47.5%。",
+    }
+    for name, text in notices.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    a = Assistant(index_dir=tmp_path / "index", embedder=fake_embedder)
+    a.ingest([tmp_path / name for name in notices])
+    expected = {
+        "岩州省前8个月新设外资企业352家，同比增长47.5%。": ("supported", "352家"),
+        "岩州省1-8月新设外资企业263家。": ("contradicted", "352家"),
+        "岩州省前7个月新设外资企业352家。": ("contradicted", "263家"),
+    }
+    assert_verdicts(a, expected)
+    answer = a.ask("岩州省前8个月新设外资企业多少家？")
+    assert "352家" in answer.citations[0].quote

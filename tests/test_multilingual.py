@@ -146,7 +146,7 @@ def test_claims_cross_languages_both_ways_and_english_questions_find_the_chinese
     the embedder ranks English passages above Chinese ones."""
     import json
 
-    from helpers import CORPUS, DATA
+    from helpers import CORPUS, DATA, assert_verdicts
 
     chinese = sorted((DATA / "synthetic_chinese").glob("*.txt"))
     a = Assistant(index_dir=tmp_path / "index", embed_backend="multilingual")
@@ -160,10 +160,7 @@ def test_claims_cross_languages_both_ways_and_english_questions_find_the_chinese
         "Baishi set up 96 new foreign-invested enterprises in 2024.": ("supported", "96家"),
         "Songhe used 3.6 billion US dollars of foreign capital in 2024.": ("contradicted", "3.6亿美元"),
     }
-    for claim, (verdict, figure) in expected.items():
-        v = a.check(claim)
-        assert (v.verdict, v.parts[0].evidence) == (verdict, figure), (claim, v.explanation)
-        assert figure in v.citations[0].quote
+    assert_verdicts(a, expected, quoted=True)
     assert a.check("2024年上海新设外资企业2012家。").verdict == "not_found"
 
     lines = (DATA / "synthetic_chinese" / "questions.jsonl").read_text(encoding="utf-8").splitlines()

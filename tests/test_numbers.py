@@ -60,7 +60,16 @@ CASES = [
     ("exports in the 3rd quarter", [("3rd quarter", "quarter", 3, "")]),
     ("in Q3 2024", [("Q3", "quarter", 3, ""), ("2024", "year", 2024, "")]),
     ("the H1N1 virus, H1-B visas, Q1: who may apply", []),
-    ("前三季度", []),
+    ("前三季度", [("前三季度", "months", 9, "")]),  # three quarters together: January to September
+    ("今年前8个月新设407家", [("前8个月", "months", 8, ""), ("407家", "count", 407, "")]),
+    ("2024年1-7月", [("2024年", "year", 2024, ""), ("1-7月", "months", 7, "")]),
+    ("1月至6月", [("1月至6月", "months", 6, "")]),
+    ("2017年1~3季度", [("2017年", "year", 2017, ""), ("1~3季度", "months", 9, "")]),
+    (
+        "in the first eight months of 2024",
+        [("first eight months", "months", 8, ""), ("2024", "year", 2024, "")],
+    ),
+    ("from January to July 2024", [("January to July", "months", 7, ""), ("2024", "year", 2024, "")]),
     ("May 5 firms apply", [("5", "count", 5, "")]),
     ("due by 30 June", [("30 June", "day", 6.30, "")]),
     ("2025年上半年", [("2025年", "year", 2025, ""), ("上半年", "half", 1, "")]),

@@ -31,7 +31,7 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)
 _TOKEN = re.compile(
     r"\d+(?:[.,]\d+)*|[^\W\d_\u3400-\u4dbf\u4e00-\u9fff]+|[\u3400-\u4dbf\u4e00-\u9fff]", re.UNICODE
 )
-TOKENIZER_VERSION = 3  # saved side indexes made by another tokenizer are rebuilt
+TOKENIZER_VERSION = 4  # saved side indexes made by another tokenizer are rebuilt
 
 
 class Tokenizer:
@@ -51,14 +51,14 @@ class Tokenizer:
 
     def __call__(self, text: str) -> list[str]:
         tokens: list[str] = []
-        previous_cjk = ""
+        previous_cjk, previous_end = "", -1
         for m in _TOKEN.finditer(fold(text.lower())):
             tok = m.group(0)
             if CJK_CHAR.fullmatch(tok):
                 tokens.append(tok)
-                if previous_cjk:
+                if previous_cjk and previous_end == m.start():  # no bigram across punctuation or space
                     tokens.append(previous_cjk + tok)
-                previous_cjk = tok
+                previous_cjk, previous_end = tok, m.end()
                 continue
             previous_cjk = ""
             if tok[0].isdigit():

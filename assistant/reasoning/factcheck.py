@@ -152,11 +152,12 @@ class FactChecker:
         years = year_words(figures)
         periods = parts_of_year(figures)
         names = self._names(claim)
-        figure_words = {w for f in figures for w in self.keyword.tokenize(f.text)}
-        if is_chinese(claim):  # 同比增长 before a figure is its direction, judged with it, not a term
-            said = [claim[max(0, f.start - 4) : f.start] for f in figures if f.direction]
-            figure_words |= {w for text in said for w in self.keyword.tokenize(text)}
-        weights = key_terms(self.keyword, claim, figure_words | _CLAIM_NOISE)
+        # The claim's terms are read with its figures cut out, so no Chinese bigram joins a figure to a word
+        # (海南前8个月: 南前); 同比增长 before a Chinese figure is its direction, judged with it, not a term.
+        chinese = is_chinese(claim)
+        cut = [(max(0, f.start - 4) if f.direction and chinese else f.start, f.end) for f in figures]
+        terms_text = "".join(" " if any(a <= i < b for a, b in cut) else ch for i, ch in enumerate(claim))
+        weights = key_terms(self.keyword, terms_text, _CLAIM_NOISE)
         sentences = self._sentences(claim, hits[: self.passages], names, years, weights, periods)
         # A date beside other figures says when they held ("815 by the end of June"): it is judged in the
         # sentences that state them, not against any other date about the place.

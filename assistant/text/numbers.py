@@ -91,11 +91,23 @@ _YEAR_CONTEXT = re.compile(
 _NOUN = re.compile(r"[A-Za-z][A-Za-z-]*")
 _LABEL_AFTER = re.compile(r"\s?(?:(?:plan|version|edition|era|initiative)\b|方案|版本|计划)", re.I)
 # Parts of a year: "the first half", "Q3", 上半年, 第一季度. They say when, like a year, not how many.
-PARTS = ("half", "quarter")
+# `months` is a running total from January: the first eight months, 前8个月, 1-7月, January to June, and
+# 前三季度 (nine). The first half is the first six months, the first quarter the first three (`period_key`).
+PARTS = ("half", "quarter", "months")
 CONTEXT_KINDS = ("year", "label", *PARTS)  # figures that place a statement rather than state a fact
 _PART = re.compile(rf"\b({'|'.join(list(ORDINALS)[:4])}|[1-4](?:st|nd|rd|th))\s+(half|quarter)\b", re.I)
 _PART_SHORT = re.compile(r"\b(?:Q([1-4])|H([12]))(?=[\s-]?(?:19|20)\d{2}\b)")  # Q3 2024, H1 2025
 _CN_PART = re.compile(r"([上下])半年|(?<!前)第?([一二三四1-4])季度")  # 前三季度 is three quarters together
+_CN_SMALL = "[一二两三四五六七八九十]{1,2}"
+_RUNNING = [  # (pattern, months per unit): group 1 is the last month (or quarter) from January
+    (re.compile(rf"前({_CN_SMALL}|1[0-2]|[1-9])个?月"), 1),
+    (re.compile(r"(?<![\d.])1月?份?\s*[-~—–至到]\s*(1[0-2]|[2-9])月份?"), 1),
+    (re.compile(r"前([二两三2-3])个?季度"), 3),
+    (re.compile(r"(?<![\d.])(?:1|一)\s*[-~—–至到]\s*([二三2-3])季度"), 3),
+    (re.compile(rf"\bfirst\s+({'|'.join(list(NUMBER_VALUES)[1:11])}|1[0-1]|[2-9])\s+months\b", re.I), 1),
+    (re.compile(r"\bfirst\s+(two|three|2|3)\s+quarters\b", re.I), 3),
+    (re.compile(rf"\bJanuary\s*(?:to|through|until|-|–)\s*({'|'.join(MONTHS[1:]).title()})\b", re.I), 1),
+]
 # Dates: 2025年3月1日 is read as "March 2025" (the month kind, as in English); 6月30日 and "June 30", with no
 # year, as a day of the year; 6月底 or 3月份 alone is no figure (not a count of 6).
 _CN_DATE = re.compile(r"(?:((?:19|20)\d{2})年)?(1[0-2]|0?[1-9])月(?:(3[01]|[12]\d|0?[1-9])[日号])?")
@@ -193,13 +205,17 @@ def _in_identifier(text: str, start: int, end: int) -> bool:
 def read_quantities(text: str) -> list[Quantity]:
     """All quantities in `text`, left to right; traditional Chinese is read as simplified (萬 as 万)."""
     original, text = text, fold(text)
-    found: list[Quantity] = []
-    taken: list[tuple[int, int]] = []
+    found: list[Quantity] = _running(text)
+    taken: list[tuple[int, int]] = [(q.start, q.end) for q in found]
     for m in _MONTH_YEAR.finditer(text):
+        if _taken(taken, m.start()):
+            continue
         month = MONTHS.index(m.group(1).lower()) + 1
         found.append(_month(m, int(m.group(3)), month, m.group(2)))
         taken.append((m.start(), m.end()))
     for m in _CN_DATE.finditer(text):
+        if _taken(taken, m.start(2)):
+            continue
         year, month, day = m.group(1), int(m.group(2)), m.group(3)
         if year:
             found.append(_month(m, int(year), month, day))
@@ -217,6 +233,8 @@ def read_quantities(text: str) -> list[Quantity]:
                 found.append(_day(m, MONTHS.index(m.group(2).lower()) + 1, int(m.group(1))))
             taken.append((m.start(), m.end()))
     for q in _parts(text):
+        if _taken(taken, q.start):
+            continue
         found.append(q)
         taken.append((q.start, q.end))
     for m in _CN_QUANTITY.finditer(text):
@@ -302,6 +320,33 @@ def _month(m: re.Match, year: int, month: int, day: str | None) -> Quantity:
     value = year + month / 100
     low, high = (value + int(day) / 1e4,) * 2 if day else (value + 1 / 1e4, value + 31 / 1e4)
     return Quantity(m.group(0), m.start(), m.end(), "month", value, low, high)
+
+
+def _running(text: str) -> list[Quantity]:
+    """Running totals from January (前8个月, 1-7月, the first eight months, January to June) as the number of
+    months they cover."""
+    out = []
+    for pattern, per_unit in _RUNNING:
+        for m in pattern.finditer(text):
+            if _taken([(q.start, q.end) for q in out], m.start()):
+                continue
+            last = m.group(1).lower()
+            if last in MONTHS:
+                n = MONTHS.index(last) + 1
+            else:
+                n = int(last) if last.isdigit() else NUMBER_VALUES.get(last) or cn_number(last)
+            if n:
+                value = float(n * per_unit)
+                out.append(Quantity(m.group(0), m.start(), m.end(), "months", value, value, value))
+    return out
+
+
+def period_key(q: Quantity) -> tuple[str, float]:
+    """A part of a year as the span it names, so the first half is the first six months (上半年 = 1-6月) and
+    the first quarter the first three; other parts as they are."""
+    if (q.kind, q.value) in (("half", 1.0), ("quarter", 1.0)):
+        return "months", 6.0 if q.kind == "half" else 3.0
+    return q.kind, q.value
 
 
 def _parts(text: str) -> list[Quantity]:
@@ -495,4 +540,4 @@ def in_part(part: Quantity, sentence: str, figures: list[Quantity], title_parts:
     named = parts_of_year(figures)
     if not named and is_chinese(sentence):
         named = title_parts
-    return any((q.kind, q.value) == (part.kind, part.value) for q in named)
+    return any(period_key(q) == period_key(part) for q in named)
