@@ -279,3 +279,26 @@ def test_running_totals_from_january_place_a_figure_like_a_part_of_the_year(tmp_
     assert_verdicts(a, expected)
     answer = a.ask("岩州省前8个月新设外资企业多少家？")
     assert "352家" in answer.citations[0].quote
+
+
+def test_a_sentence_is_about_the_period_it_says_or_the_one_before_it():
+    """A notice states its period once (2020年…) and its next sentences inherit the nearest one said; a
+    sentence of a span of the year (6月至12月, and the one after it) is not about the whole year a question
+    names, and 前8个月 is not 前7个月."""
+    from assistant.models import Hit
+    from assistant.reasoning.answer import _in_asked_period
+    from assistant.reasoning.selection import Candidate
+
+    passage = "2020年,全省新设外商投资企业1005家。其中6月至12月新设855家。现代服务业新设909家。"
+    hit = Hit("n.txt", "n.txt#0", 1.0, passage, 0, len(passage), title="岩州省外资情况（合成）")
+    cands = [Candidate(hit, 0, passage.index(s), passage.index(s) + len(s)) for s in passage.split("。")[:3]]
+    whole_year = _in_asked_period("How many foreign-invested enterprises were set up in 2020?")
+    assert [whole_year(c) for c in cands] == [True, False, False]
+    assert _in_asked_period("How many firms were set up?") is None
+    eight = _in_asked_period("How many firms were set up in the first eight months of 2020?")
+    months = "2020年前8个月新设407家。前7个月新设288家。"
+    hit = Hit("m.txt", "m.txt#0", 1.0, months, 0, len(months))
+    first, second = (
+        Candidate(hit, 0, months.index(s), months.index(s) + len(s)) for s in months.split("。")[:2]
+    )
+    assert eight(first) and not eight(second)

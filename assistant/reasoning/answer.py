@@ -255,16 +255,17 @@ def _across_preferences(question: str, kind: AnswerType) -> list[Callable[[Candi
 
 
 def _in_asked_period(question: str) -> Callable[[Candidate], bool] | None:
-    """A test that a candidate is about the years and parts of a year the question names (`_period`);
-    None when it names none."""
+    """A test that a candidate is about the years and parts of a year the question names (`_period`), a
+    year named alone being the whole year; None when it names none."""
     figures = read_quantities(question)
     periods, years = parts_of_year(figures), year_words(figures)
     if not periods and not years:
         return None
 
-    def within(c: Candidate) -> bool:
+    def within(c: Candidate) -> bool:  # a year asked alone is the whole year, not 6月至12月 of it
         said_years, said_parts = _period(c)
-        return years <= said_years and all(period_key(p) in said_parts for p in periods)
+        asked = {period_key(p) for p in periods}
+        return years <= said_years and (asked <= said_parts if asked else not said_parts)
 
     return within
 
@@ -282,7 +283,7 @@ def _period(c: Candidate) -> tuple[set[str], set[tuple[str, float]]]:
         figures = read_quantities(text)
         said_years, said_parts = year_words(figures), parts_of_year(figures)
         if parts is None and (said_years or said_parts):
-            parts = {period_key(q) for q in said_parts}
+            parts = {period_key(q) for q in said_parts} - {("months", 12.0)}  # 1-12月 is the whole year
         if years is None and said_years:
             years = said_years
         if years is not None and parts is not None:

@@ -93,12 +93,13 @@ _LABEL_AFTER = re.compile(r"\s?(?:(?:plan|version|edition|era|initiative)\b|方�
 # Parts of a year: "the first half", "Q3", 上半年, 第一季度. They say when, like a year, not how many.
 # `months` is a running total from January: the first eight months, 前8个月, 1-7月, January to June, and
 # 前三季度 (nine). The first half is the first six months, the first quarter the first three (`period_key`).
-PARTS = ("half", "quarter", "months")
+PARTS = ("half", "quarter", "months", "span")
 CONTEXT_KINDS = ("year", "label", *PARTS)  # figures that place a statement rather than state a fact
 _PART = re.compile(rf"\b({'|'.join(list(ORDINALS)[:4])}|[1-4](?:st|nd|rd|th))\s+(half|quarter)\b", re.I)
 _PART_SHORT = re.compile(r"\b(?:Q([1-4])|H([12]))(?=[\s-]?(?:19|20)\d{2}\b)")  # Q3 2024, H1 2025
 _CN_PART = re.compile(r"([上下])半年|(?<!前)第?([一二三四1-4])季度")  # 前三季度 is three quarters together
 _CN_SMALL = "[一二两三四五六七八九十]{1,2}"
+_MONTH_ALTERNATION = "|".join(MONTHS).title()
 _RUNNING = [  # (pattern, months per unit): group 1 is the last month (or quarter) from January
     (re.compile(rf"前({_CN_SMALL}|1[0-2]|[1-9])个?月"), 1),
     (re.compile(r"(?<![\d.])1月?份?\s*[-~—–至到]\s*(1[0-2]|[2-9])月份?"), 1),
@@ -107,6 +108,14 @@ _RUNNING = [  # (pattern, months per unit): group 1 is the last month (or quarte
     (re.compile(rf"\bfirst\s+({'|'.join(list(NUMBER_VALUES)[1:11])}|1[0-1]|[2-9])\s+months\b", re.I), 1),
     (re.compile(r"\bfirst\s+(two|three|2|3)\s+quarters\b", re.I), 3),
     (re.compile(rf"\bJanuary\s*(?:to|through|until|-|–)\s*({'|'.join(MONTHS[1:]).title()})\b", re.I), 1),
+]
+# Other spans of months (6月至8月, 8月份, June to August): kind `span`, valued first * 100 + last (608, 808).
+_SPANS = [
+    re.compile(r"(?<![\d.])([2-9]|1[0-2])月?份?\s*[-~—–至到]\s*(1[0-2]|[2-9])月份?"),
+    re.compile(r"(?<![\d.])()(1[0-2]|[1-9])月份"),
+    re.compile(
+        rf"\b({'|'.join(MONTHS[1:]).title()})\s*(?:to|through|until|-|–)\s*({_MONTH_ALTERNATION})\b", re.I
+    ),
 ]
 # Dates: 2025年3月1日 is read as "March 2025" (the month kind, as in English); 6月30日 and "June 30", with no
 # year, as a day of the year; 6月底 or 3月份 alone is no figure (not a count of 6).
@@ -324,7 +333,7 @@ def _month(m: re.Match, year: int, month: int, day: str | None) -> Quantity:
 
 def _running(text: str) -> list[Quantity]:
     """Running totals from January (前8个月, 1-7月, the first eight months, January to June) as the number of
-    months they cover."""
+    months they cover; other spans of months (6月至8月, 8月份) as `span`."""
     out = []
     for pattern, per_unit in _RUNNING:
         for m in pattern.finditer(text):
@@ -338,7 +347,20 @@ def _running(text: str) -> list[Quantity]:
             if n:
                 value = float(n * per_unit)
                 out.append(Quantity(m.group(0), m.start(), m.end(), "months", value, value, value))
+    for pattern in _SPANS:
+        for m in pattern.finditer(text):
+            if _taken([(q.start, q.end) for q in out], m.start()):
+                continue
+            first, last = (_month_number(g) for g in (m.group(1) or m.group(2), m.group(2)))
+            if first <= last:
+                value = float(first * 100 + last)
+                out.append(Quantity(m.group(0), m.start(), m.end(), "span", value, value, value))
     return out
+
+
+def _month_number(word: str) -> int:
+    """A month as its number: 8, or August."""
+    return int(word) if word.isdigit() else MONTHS.index(word.lower()) + 1
 
 
 def period_key(q: Quantity) -> tuple[str, float]:

@@ -103,7 +103,7 @@ _BLOCK_TAGS = [
     "h4", "h5", "h6", "blockquote", "pre", "dd", "dt", "figcaption", "td", "th",
 ]  # fmt: skip
 _CHROME_TAGS = ["script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "svg"]
-# ArticleTitle, PubDate, ContentSource and SiteName are the tags of Chinese government sites.
+# ArticleTitle, PubDate, firstpublishedtime, ContentSource and SiteName: tags of Chinese government sites.
 _TITLE_META = [
     ("property", "og:title"), ("name", "articletitle"), ("name", "title"), ("name", "dc.title"),
     ("name", "twitter:title"),
@@ -111,7 +111,7 @@ _TITLE_META = [
 _DATE_META = [
     ("property", "article:published_time"), ("name", "date"), ("name", "pubdate"), ("name", "publishdate"),
     ("name", "dc.date"), ("name", "dcterms.date"), ("name", "publication_date"),
-    ("itemprop", "datepublished"),
+    ("itemprop", "datepublished"), ("name", "firstpublishedtime"),
 ]  # fmt: skip
 _SOURCE_META = [
     ("name", "contentsource"), ("property", "og:site_name"), ("name", "publisher"), ("name", "dc.publisher"),
