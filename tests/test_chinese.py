@@ -302,3 +302,23 @@ def test_a_sentence_is_about_the_period_it_says_or_the_one_before_it():
         Candidate(hit, 0, months.index(s), months.index(s) + len(s)) for s in months.split("。")[:2]
     )
     assert eight(first) and not eight(second)
+
+
+def test_a_chinese_claims_terms_leave_out_bigrams_that_join_two_words(tmp_path, fake_embedder):
+    """岚山区租房资助实缴… makes 区租 and 助实: pairs of characters the corpus has, never together. No
+    sentence can hold them, so they are not terms the evidence must hold. The sentence is read under its
+    notice's title and the heading above it ((二)租房资助); a claim naming a place the corpus lacks (深圳) is
+    still not found."""
+    notice = tmp_path / "rules.txt"
+    notice.write_text(
+        "岚山区总部发展资金实施细则\n\n合成测试文件，内容虚构。\n\n(二)租房资助\n"
+        "地区总部：对实缴注册资本不低于200万美元的地区总部，按租金的30%给予三年资助。",
+        encoding="utf-8",
+    )
+    a = Assistant(index_dir=tmp_path / "index", embedder=fake_embedder)
+    a.ingest([notice, DATA / "synthetic_chinese"])  # other notices, so rarity means something
+    assert_verdicts(a, {
+        "岚山区租房资助实缴注册资本不低于200万美元。": ("supported", "不低于200万美元"),
+        "岚山区租房资助实缴注册资本不低于500万美元。": ("contradicted", "不低于200万美元"),
+    })  # fmt: skip
+    assert a.check("深圳租房资助实缴注册资本不低于200万美元。").verdict == "not_found"

@@ -33,7 +33,7 @@ from assistant.reasoning.selection import (
     question_names,
 )
 from assistant.text.chunking import is_list_item, sentence_spans, titled
-from assistant.text.normalise import other_script, romanised_names
+from assistant.text.normalise import CJK_CHAR, other_script, romanised_names
 from assistant.text.numbers import (
     parts_of_year,
     period_key,
@@ -399,8 +399,16 @@ def cite(n: int, hit: Hit, start: int, end: int) -> Citation:
 
 
 def key_terms(keyword: KeywordIndex, text: str, ignore: set[str]) -> dict[str, float]:
-    """Content terms of a question or claim weighted by rarity in the corpus."""
+    """Content terms of a question or claim weighted by rarity in the corpus. A Chinese bigram the corpus
+    never uses, of two characters it does use, is left out: mostly the join of two words (黄浦区租房: 区租),
+    which no evidence can hold, rather than a word the corpus lacks (深圳's 圳 is unseen too)."""
     raw = [t for t in dict.fromkeys(keyword.tokenize(text)) if t not in ignore]
+    df = dict(zip(raw, keyword.frequencies(raw), strict=True))
+    pairs = [t for t in raw if len(t) == 2 and CJK_CHAR.fullmatch(t[0]) and CJK_CHAR.fullmatch(t[1])]
+    chars = dict(
+        zip([c for t in pairs for c in t], keyword.frequencies([c for t in pairs for c in t]), strict=True)
+    )
+    raw = [t for t in raw if not (t in pairs and df[t] == 0 and chars[t[0]] and chars[t[1]])]
     return dict(zip(raw, keyword.idf(raw), strict=True))
 
 

@@ -31,6 +31,8 @@ from assistant.text.numbers import (
 
 VERDICTS = ("supported", "contradicted", "not_found")
 _CHINESE_MIN_COVER = 0.8
+# A heading line of a Chinese notice: short, no clause or sentence punctuation (二、支持标准, (二)租房资助).
+_HEADING = re.compile(r"[^,;。!?:]{2,24}")
 _DATES = ("month", "day")
 # Compared within the best sentence, whatever follows them.
 _ANY_NOUN = ("percent", "pp", "ordinal", "month", "day")
@@ -209,14 +211,18 @@ class FactChecker:
             if chinese and across and not (self.cross_lingual and shares_romanised_name(claim, context)):
                 continue
             title_parts = parts_of_year(read_quantities(hit.title)) if periods else []
+            heading = ""
             for a, b in sentence_spans(hit.passage):
                 text = hit.passage[a:b]
+                if _HEADING.fullmatch(text.strip()):
+                    heading = text.strip()
                 figures = read_quantities(text)
                 if all(in_period(y, text, hit.title) for y in years) and all(
                     in_part(p, text, figures, title_parts) for p in periods
                 ):
-                    # a Chinese notice names its place in its title and rarely again (全年…, 区内…)
-                    read = f"{hit.title} {text}" if chinese and not across else text
+                    # a Chinese notice names its place in its title and rarely again (全年…, 区内…), and
+                    # its subject in the heading above (（二）租房资助, then 对…给予…)
+                    read = f"{hit.title} {heading} {text}" if chinese and not across else text
                     cover = coverage(weights, self.keyword.tokenize(read))
                     found.append((hit, a, b, text, figures, cover, across))
         similarity = np.full(len(found), -np.inf)  # not compared: never close
