@@ -82,7 +82,7 @@ CASES = [
     ("自2025年3月1日起施行", [("2025年3月1日", "month", 2025.03, "")]),
     ("每年6月30日前报送", [("6月30日", "day", 6.30, "")]),
     ("by June 30 each year", [("June 30", "day", 6.30, "")]),
-    ("截至6月底", []),
+    ("截至6月底", [("6月底", "month_of_year", 6, "")]),  # its year is its sentence's period (place_in_year)
     ("one-stop service", []),
 ]
 

@@ -271,12 +271,16 @@ def _in_asked_period(question: str) -> Callable[[Candidate], bool] | None:
 
 
 def _period(c: Candidate) -> tuple[set[str], set[tuple[str, float]]]:
-    """The years and parts of a year a sentence is about: those it says, else those of the nearest sentence
-    before it in its passage that says any (a notice states 2025年上半年 once, then 其中出口…), else its
-    document title's; each found apart (上半年… takes its year from before). A sentence that says a year but
-    no part is about the whole year."""
-    spans = [(a, b) for a, b in sentence_spans(c.hit.passage) if b <= c.start]
-    texts = [c.text] + [c.hit.passage[a:b] for a, b in reversed(spans)] + [c.hit.title]
+    return period_of(c.hit, c.start, c.text)
+
+
+def period_of(hit: Hit, start: int, text: str) -> tuple[set[str], set[tuple[str, float]]]:
+    """The years and parts of a year the sentence `text` (at `start` in the hit's passage) is about: those
+    it says, else those of the nearest sentence before it in its passage that says any (a notice states
+    2025年上半年 once, then 其中出口…), else its document title's; each found apart (上半年… takes its year
+    from before). A sentence that says a year but no part is about the whole year."""
+    spans = [(a, b) for a, b in sentence_spans(hit.passage) if b <= start]
+    texts = [text] + [hit.passage[a:b] for a, b in reversed(spans)] + [hit.title]
     years: set[str] | None = None
     parts: set[tuple[str, float]] | None = None
     for text in texts:

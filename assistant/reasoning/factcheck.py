@@ -13,7 +13,7 @@ import numpy as np
 
 from assistant.index.keyword import KeywordIndex
 from assistant.models import Citation, FigureCheck, Hit, Verdict, VerdictKind
-from assistant.reasoning.answer import cite, coverage, key_terms, names_present
+from assistant.reasoning.answer import cite, coverage, key_terms, names_present, period_of
 from assistant.reasoning.questions import entities
 from assistant.reasoning.selection import gather
 from assistant.reasoning.verdicts import Pair, PairFeaturizer, VerdictModel, judge_figure
@@ -25,6 +25,7 @@ from assistant.text.numbers import (
     in_part,
     in_period,
     parts_of_year,
+    place_in_year,
     read_quantities,
     year_words,
 )
@@ -168,7 +169,10 @@ class FactChecker:
         stating = [s for status, _e, s in judged.values() if status == "supported"]
         for f in checkable:
             if f.kind in _DATES:
-                judged[id(f)] = self._judge(f, stating if amounts else sentences)
+                status, evidence, sentence = self._judge(f, stating if amounts else sentences)
+                if status == "contradicted" and evidence.as_of:  # a total at another moment: neither
+                    status, evidence, sentence = "not_found", None, None
+                judged[id(f)] = status, evidence, sentence
         parts, citations = [], []
         for figure in checkable:
             status, evidence, sentence = judged[id(figure)]
@@ -217,6 +221,10 @@ class FactChecker:
                 if _HEADING.fullmatch(text.strip()):
                     heading = text.strip()
                 figures = read_quantities(text)
+                if any(q.kind == "month_of_year" for q in figures):  # 截至6月底: the year of its period
+                    said, _parts = period_of(hit, a, text)
+                    if len(said) == 1:
+                        figures = place_in_year(figures, int(next(iter(said))))
                 if all(in_period(y, text, hit.title) for y in years) and all(
                     in_part(p, text, figures, title_parts) for p in periods
                 ):

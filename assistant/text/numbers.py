@@ -7,6 +7,7 @@ A quantity carries the interval it asserts, so a fact-check can ask whether one 
 
 from __future__ import annotations
 
+import calendar
 import math
 import re
 from dataclasses import dataclass, field
@@ -118,7 +119,7 @@ _SPANS = [
     ),
 ]
 # Dates: 2025年3月1日 is read as "March 2025" (the month kind, as in English); 6月30日 and "June 30", with no
-# year, as a day of the year; 6月底 or 3月份 alone is no figure (not a count of 6).
+# year, as a day of the year; 6月底, a month's end without its year, as month_of_year; 3月份 is a span.
 _CN_DATE = re.compile(r"(?:((?:19|20)\d{2})年)?(1[0-2]|0?[1-9])月(?:(3[01]|[12]\d|0?[1-9])[日号])?")
 _MONTH_NAMES = "|".join(m.capitalize() for m in MONTHS)
 _MONTH_DAY = re.compile(rf"\b({_MONTH_NAMES})\s+(3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?\b")
@@ -151,6 +152,7 @@ class Quantity:
     start: int
     end: int
     kind: str  # count | percent | pp | money:CNY | money:USD | money:EUR | year | month | ordinal | label
+    # | month_of_year (6月底: a month's end, its year not said; see place_in_year)
     # | half | quarter (which part of a year: first half and 上半年 are half 1) | day (June 30: 6.30)
     value: float
     low: float
@@ -160,6 +162,7 @@ class Quantity:
     qualifier: str = ""  # gt ge lt le about nearly range, or "" when exact
     noun: list[str] = field(default_factory=list)  # the words right after it: what is counted
     direction: int = 0  # a change's: +1 up ("rose 3.7%", 增长3.7%), -1 down, 0 unsaid or a level
+    as_of: bool = False  # a month's end a running total is given at (截至6月底), placed by place_in_year
 
     def implies(self, other: Quantity) -> bool:
         """Every value this statement allows is allowed by `other` ('over 140' implies 'more than 100')."""
@@ -230,6 +233,11 @@ def read_quantities(text: str) -> list[Quantity]:
             found.append(_month(m, int(year), month, day))
         elif day:
             found.append(_day(m, month, int(day)))
+        elif text[m.end() : m.end() + 1] in ("底", "末"):  # 截至6月底: the end of June of a year not said
+            end = m.end() + 1
+            found.append(
+                Quantity(text[m.start() : end], m.start(), end, "month_of_year", month, month, month)
+            )
         taken.append((m.start(), m.end()))
     for m in _MONTH_DAY.finditer(text):  # June 30, only after "by", "on"... or before a comma
         dated = _DAY_LEAD.search(text[: m.start()]) or text[m.end() : m.end() + 1] == ","
@@ -329,6 +337,19 @@ def _month(m: re.Match, year: int, month: int, day: str | None) -> Quantity:
     value = year + month / 100
     low, high = (value + int(day) / 1e4,) * 2 if day else (value + 1 / 1e4, value + 31 / 1e4)
     return Quantity(m.group(0), m.start(), m.end(), "month", value, low, high)
+
+
+def place_in_year(figures: list[Quantity], year: int) -> list[Quantity]:
+    """The figures with each end of a month whose year was not said (6月底: `month_of_year`) placed in
+    `year`, as the last day of that month; until placed it matches no other figure."""
+    out = []
+    for q in figures:
+        if q.kind == "month_of_year":
+            month = int(q.value)
+            last = year + month / 100 + calendar.monthrange(year, month)[1] / 1e4
+            q = Quantity(q.text, q.start, q.end, "month", year + month / 100, last, last, as_of=True)
+        out.append(q)
+    return out
 
 
 def _running(text: str) -> list[Quantity]:
