@@ -166,3 +166,28 @@ def test_a_figure_said_to_go_the_other_way_or_on_another_day_does_not_support_a_
     assert judged("exports were 3.7%", "下降3.7%") == "supported"  # no direction claimed
     assert judged("in July 2025", "自2025年7月1日起施行") == "supported"  # a day of that month
     assert judged("on July 15, 2025", "自2025年7月1日起施行") == "contradicted"
+
+
+@pytest.mark.parametrize(
+    "claim, source, verdict",
+    [
+        (
+            "7,035 projects",
+            "超7000个",
+            "not_found",
+        ),  # less precise, and it fits: neither confirms nor refutes
+        ("It took effect on March 1, 2025.", "in March 2025", "not_found"),
+        ("2,500 firms", "2000余家", "not_found"),
+        ("9,000 projects", "超7000个", "contradicted"),  # 'over 7,000' is under 8,000 as people mean it
+        ("over 200 policies", "over 140 policies", "contradicted"),  # a bound states its figure
+        ("at least 200 beds", "at least 100 beds", "contradicted"),
+        ("over 100 policies", "over 140 policies", "supported"),
+        ("150 beds", "at least 100 beds", "not_found"),
+    ],
+)
+def test_a_less_precise_source_figure_refutes_only_what_it_rules_out(claim, source, verdict):
+    from assistant.reasoning.verdicts import judge_figure
+
+    assert (
+        judge_figure(read_quantities(claim)[0], read_quantities(source)[:1], lambda a, b: True)[0] == verdict
+    )

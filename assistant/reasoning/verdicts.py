@@ -186,13 +186,16 @@ Subject = Callable[[Quantity, Quantity], bool]
 
 def judge_figure(figure: Quantity, source: list[Quantity], same_subject: Subject) -> tuple[str, list]:
     """A claim figure against a sentence's figures: supported (with the one that implies it) when one of
-    the same kind and subject implies it and no said direction turns it around (rose 3.7%, 下降3.7%),
-    contradicted (with all of those) when they all differ, else not_found."""
+    the same kind and subject implies it and no said direction turns it around (rose 3.7%, 下降3.7%);
+    contradicted (with those that clash) when some rule it out, by value or direction; else not_found,
+    also when the sentence is only less precise ('over 7,000' neither confirms nor refutes 7,035; 'March
+    2025' neither confirms nor refutes March 1)."""
     same = [e for e in source if e.kind == figure.kind and same_subject(figure, e)]
     implied = next((e for e in same if e.implies(figure) and figure.direction * e.direction >= 0), None)
     if implied is not None:
         return "supported", [implied]
-    return ("contradicted" if same else "not_found"), same
+    clashing = [e for e in same if figure.direction * e.direction < 0 or not e.overlaps(figure)]
+    return ("contradicted", clashing) if clashing else ("not_found", [])
 
 
 POLARITY_FEATURES = [

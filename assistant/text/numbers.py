@@ -176,6 +176,39 @@ class Quantity:
         )
         return lo_ok and hi_ok
 
+    def overlaps(self, other: Quantity) -> bool:
+        """Could this statement in a source and `other` in a claim both be true: their intervals share a
+        value ('over 7,000' and 7,035; 'March 2025' and March 1, 2025)? Read as people mean them: a bound
+        states its figure ('at least 100 beds' and 'at least 200 beds' do not both hold; nor 'over 140' and
+        'over 200'), and an open source figure reaches only to the next step of its last digit ('over 140'
+        is under 150, 超7000 under 8,000)."""
+        if self.kind != other.kind:
+            return False
+        if (math.isinf(self.high) and math.isinf(other.high)) or (
+            math.isinf(self.low) and math.isinf(other.low)
+        ):
+            return False  # two bounds the same way: their figures differ, or one would imply the other
+        high, high_open = self.high, self.high_open
+        if math.isinf(high):
+            high, high_open = self.low + _step(self.low), True
+        apart = high < other.low or (high == other.low and (high_open or other.low_open))
+        return not apart and not (
+            other.high < self.low or (other.high == self.low and (other.high_open or self.low_open))
+        )
+
+
+def _step(value: float) -> float:
+    """The step of a figure's last written digit: 10 for 140, 1,000 for 7,000, 0.1 for 16.4."""
+    if value <= 0:
+        return 1.0
+    if float(value).is_integer():
+        n, step = int(value), 1.0
+        while n % 10 == 0 and n:
+            n, step = n // 10, step * 10
+        return step
+    decimals = len(repr(float(value)).split(".")[1].rstrip("0")) if "." in repr(float(value)) else 0
+    return 10.0 ** -min(decimals, 6)
+
 
 def _to_number(raw: str) -> float | None:
     raw = raw.strip().lower()
