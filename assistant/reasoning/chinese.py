@@ -24,7 +24,7 @@ import numpy as np
 from assistant.models import AnswerType, AssistantError
 from assistant.reasoning.selection import FEATURES, Candidate, sigmoid, tree_logits
 from assistant.text.normalise import fold, is_chinese  # noqa: F401 - the answerer asks is_chinese here
-from assistant.text.words import CHINESE_QUESTION_WORDS
+from assistant.text.words import CHINESE_MEASURE_WORDS, CHINESE_QUESTION_WORDS
 
 MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "chinese.json"
 Variant = Literal["terms", "meaning"]
@@ -33,7 +33,7 @@ VARIANTS: tuple[Variant, ...] = ("terms", "meaning")
 _QUESTION_WORD = re.compile("|".join(sorted(CHINESE_QUESTION_WORDS, key=len, reverse=True)))
 _NOT_TEXT = re.compile(r"[\W_]+")
 _DATE = re.compile(r"\d+\s*[年月日]|[一二三四五六七八九十〇零]{2,}年|[一二三四五六七八九十]+月")
-_COUNT = re.compile(r"\d|[一二三四五六七八九十百千万亿两]+[个种名位年次人家米元项]")
+_COUNT = re.compile(rf"\d|[一二三四五六七八九十百千万亿两]+[{CHINESE_MEASURE_WORDS}年元]")
 
 COPY_FEATURES = [
     "copy_longest", "copy_longest_log", "copy_in_order", "left_copy", "right_copy", "left_2", "left_4",

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from assistant.text.normalise import CJK_CHAR, fold, is_chinese
 from assistant.text.words import (
     CHINESE_DOWN,
+    CHINESE_MEASURE_WORDS,
     CHINESE_UP,
     DIRECTION_DOWN,
     DIRECTION_UP,
@@ -78,7 +79,7 @@ _CN_QUANTITY = re.compile(
     (?P<num>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?|{_CN_NUM})
     (?P<scale>[万亿]+)?
     (?P<approx>余|多)?
-    (?P<unit>%|％|个百分点|元|美元|欧元|年|[家个项件名人条所座批次种类户台辆套位间处笔])?
+    (?P<unit>%|％|个百分点|元|美元|欧元|年|[{CHINESE_MEASURE_WORDS}])?
     (?P<about>左右)?
     """,
     re.X,

@@ -45,6 +45,8 @@ DIRECTION_DOWN = (
     "imped", "attenuat", "downregulat", "down-regulat", "block", "prevent", "loss", "lose", "drop", "fall",
     "fell", "smaller", "shorter", "weaken", "abolish", "abrogat", "depriv", "deplet", "slow", "limit",
 )  # fmt: skip
+# Chinese measure words: after a figure they make it a count of something (127家, 15个, 3项, 12米).
+CHINESE_MEASURE_WORDS = "家个项件名人条所座批次种类户台辆套位间处笔米"
 # Chinese words for a change up or down, right before its figure (同比增长16.4%, 下降了3.7%).
 CHINESE_UP = ("增长", "增加", "上升", "提高", "上涨", "提升", "增")
 CHINESE_DOWN = ("下降", "减少", "下滑", "回落", "降低", "下跌", "减", "负增长")
