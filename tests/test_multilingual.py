@@ -168,13 +168,16 @@ def test_claims_cross_languages_both_ways_and_english_questions_find_the_chinese
     for row in (r for r in rows if r["question"].isascii()):
         hits = a.search(row["question"], k=a.answerer.model.passages)  # the passages an answer reads
         assert any(row["doc"] in h.doc_id and row["expect"] in h.passage for h in hits), row["question"]
-    # Through `eval`: English questions get the answer among the hedged quotes (dev 10/10, held out 8/8,
-    # 14/14 and 5/5 when measured) and none is answered unhedged; the first quote is right for most.
+    # Through `eval`: English questions get the answer among the quotes (dev 10/10, held out 8/8, 14/14 and
+    # 5/5 when measured), the first quote is right for most, and only a question about the English review of
+    # 竹林 is answered unhedged, from it; every answer drawn from a Chinese notice is hedged.
     report = evaluate_expected(a, rows)
     for group, figures in report["summary"].items():
         if group.startswith("English"):
-            assert figures["any_quote"] >= 0.9 and figures["answered_unhedged"] == 0, (group, figures)
-            assert figures["first_quote"] >= 0.6, (group, figures)
+            assert figures["any_quote"] >= 0.9 and figures["first_quote"] >= 0.6, (group, figures)
+    doc = {r["question"]: r["doc"] for r in rows}
+    unhedged = [r for r in report["results"] if r["outcome"] == "answer" and r["question"].isascii()]
+    assert all(r["first_quote"] and "english" in doc[r["question"]] for r in unhedged), unhedged
 
     # Claims about the batch 2 notices (Qinglan, its look-alike Hongshan) and the English article, written
     # before they were run: a part of a year is where the figure belongs (the first half: 上半年, in the
@@ -214,3 +217,50 @@ def test_claims_cross_languages_both_ways_and_english_questions_find_the_chinese
     assert "zhulin_2025_q1_traditional" in quarter.citations[0].doc_id
     simplified = a.ask("竹林一季度实际使用外资多少亿美元？")
     assert simplified.outcome == "answer" and "2.6億美元" in simplified.citations[0].quote
+
+
+def test_alternating_rankings_keep_each_id_once():
+    from assistant.reasoning.retrieval import _alternate
+
+    first, second = [("a", 0.3), ("b", 0.2), ("c", 0.1)], [("x", 0.5), ("a", 0.4)]
+    assert [cid for cid, _ in _alternate(first, second)] == ["x", "a", "b", "c"]
+
+
+# Synthetic Chinese notices about Beijing (the English article's city), with counts of other things: in one
+# fusion their passages once crowded the article's answer out of the passages an answer reads.
+BEIJING_NOTICES = [
+    f"北京市{topic}情况通报（{n}）\n\n合成测试文件，内容虚构。\n\n{year}年，北京市{fact}。"
+    for n, (topic, year, fact) in enumerate([
+        ("外资研发中心", 2023, "经认定的外资研发中心累计达到73家"),
+        ("朝阳区新设企业", 2023, "朝阳区新设企业超4.6万家"),
+        ("跨国公司地区总部", 2024, "新认定跨国公司地区总部20家"),
+        ("外资项目", 2024, "推出1千万美元以上外资项目121个"),
+        ("外资企业圆桌会", 2024, "召开外资企业圆桌会15场"),
+        ("服务业扩大开放", 2024, "形成服务业扩大开放创新案例32项"),
+        ("两区入库项目", 2023, "新增两区入库项目7035个"),
+        ("实际利用外资", 2023, "实际利用外资99亿美元"),
+    ], start=1)
+]  # fmt: skip
+
+
+@pytest.mark.slow
+def test_an_english_article_keeps_its_answers_among_many_chinese_notices_of_its_city(tmp_path):
+    """Beside eight Chinese notices about Beijing, an English question about the English article is answered
+    from it, and English claims are judged by it: a Chinese figure of another thing (超4.6万家, 73家) neither
+    bears out 'over 200 policies' nor refutes 2,012 firms in a year the article does not give."""
+    from helpers import CORPUS, assert_verdicts
+
+    notices = []
+    for i, text in enumerate(BEIJING_NOTICES):
+        notices.append(tmp_path / f"beijing_{i}.txt")
+        notices[-1].write_text(text, encoding="utf-8")
+    a = Assistant(index_dir=tmp_path / "index", embed_backend="multilingual")
+    a.ingest([CORPUS, *notices])
+    answer = a.ask("How many foreign-funded enterprises were established in Beijing in 2024?")
+    assert "2,012" in answer.citations[0].quote
+    assert_verdicts(a, {
+        "Beijing saw 2,012 new foreign-funded enterprises established in 2024.": ("supported", "2,012"),
+        "Beijing has implemented over 200 breakthrough policies since the launch of the two zones.":
+            ("contradicted", "over 140"),
+    })  # fmt: skip
+    assert a.check("Beijing set up 2,012 foreign-funded enterprises in 2023.").verdict == "not_found"

@@ -22,6 +22,7 @@ from assistant.text.normalise import CJK_CHAR, is_chinese, other_script, shares_
 from assistant.text.numbers import (
     CONTEXT_KINDS,
     Quantity,
+    digit_step,
     in_part,
     in_period,
     parts_of_year,
@@ -249,19 +250,32 @@ class FactChecker:
     def _judge(self, figure: Quantity, sentences: list[_Sentence]):
         """(status, evidence figure, sentence) for one claim figure, from the best sentence with a match. In
         the other language the subject of a figure cannot be read (its nouns share no word), so a sentence
-        there that states the figure is taken before one that states another."""
+        there that states the figure is taken before one that states another, and only a figure near the
+        claim's counts there: 'over 200' is not borne out by 超4.6万家, nor 2,012 refuted by 73家 (a tenfold
+        gap is another thing counted; 3.6亿 against 3.6 billion is one step)."""
         for sentence in (s for s in sentences if s.across):
             status, same = judge_figure(figure, sentence.figures, _same_subject)
-            if status == "supported":
+            if status == "supported" and _near_bound(figure, same[0]):
                 return status, same[0], sentence
         for sentence in sentences:
             status, same = judge_figure(figure, sentence.figures, _same_subject)
-            if status == "supported":
+            if status == "supported" and (not sentence.across or _near_bound(figure, same[0])):
                 return status, same[0], sentence
-            if status == "contradicted":  # the figure it is most likely about: same noun, then nearest size
+            if status == "contradicted" and sentence.across:
+                same = [e for e in same if _size_gap(figure, e) <= 1.0 or figure.direction * e.direction < 0]
+            if (
+                status == "contradicted" and same
+            ):  # the figure it is most likely about: same noun, nearest size
                 nearest = max(same, key=lambda e: (_noun_overlap(figure, e), -_size_gap(figure, e)))
                 return status, nearest, sentence
         return "not_found", None, None
+
+
+def _near_bound(claim: Quantity, evidence: Quantity) -> bool:
+    """Is a figure that bears out a claim's open bound near it, as people mean one ('over 200': under 300)?"""
+    if math.isinf(claim.high) and not math.isinf(claim.low):
+        return evidence.high < claim.low + digit_step(claim.low) or math.isclose(evidence.low, claim.low)
+    return True
 
 
 _NOTHING = "The corpus does not say this; the closest passages are listed as related, not as evidence."

@@ -92,6 +92,18 @@ def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = 60) -> li
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
+def _alternate(first: list[tuple[str, float]], second: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """The two rankings taken in turns, one of each per turn (the higher score first), each id once."""
+    out, seen = [], set()
+    for i in range(max(len(first), len(second))):
+        turn = sorted((r[i] for r in (first, second) if i < len(r)), key=lambda item: -item[1])
+        for item in turn:
+            if item[0] not in seen:
+                seen.add(item[0])
+                out.append(item)
+    return out
+
+
 class HybridRetriever:
     """Dense top-k and BM25 top-k over the same chunk ids, fused by reciprocal rank."""
 
@@ -120,9 +132,11 @@ class HybridRetriever:
         if self.embedder.cross_lingual and vector is not None:
             # BM25 cannot match a passage in the other script (Chinese for an English query), and the
             # embedder ranks passages in the query's own language above it. So each script gets its own
-            # dense ranking, and the other script's counts twice, in place of the keyword rank it could never
-            # have; passages that write one of the query's names (Songhe: 松河) come first in it, as BM25
-            # would rank them. The best passage of either language then competes on equal terms.
+            # ranking: the query's own by dense and BM25 fused, the other's by dense alone, where passages
+            # that write one of the query's names (Songhe: 松河) come first, as BM25 would rank them. The
+            # hits take turns, one of each per turn, so that neither language crowds out the other: in one
+            # fusion, the other script's passages pushed an English article's answer out of the top 8 of a
+            # corpus with many Chinese pages.
             script, where = {"chinese": not is_chinese(query)}, chroma_where(f)
             other = self.store.query(vector, n, {"$and": [where, script]} if where else script)
             if not other:  # an index from before chunks recorded their script: the shared ranking's share
@@ -131,8 +145,11 @@ class HybridRetriever:
             other = [(cid, titled(m.get("title", ""), text)) for cid, _d, text, m in other]
             named = [cid for cid, text in other if shares_romanised_name(query, text)]
             ranked = named + [cid for cid, _text in other if cid not in named]
-            rankings = [[cid for cid in rankings[0] if cid not in set(ranked)], sparse_ids, ranked, ranked]
-        fused = reciprocal_rank_fusion(rankings, self.rrf_k)[:k]
+            own = [cid for cid in rankings[0] if cid not in set(ranked)]
+            fused = _alternate(reciprocal_rank_fusion([own, sparse_ids], self.rrf_k),
+                               reciprocal_rank_fusion([ranked, ranked], self.rrf_k))[:k]  # fmt: skip
+        else:
+            fused = reciprocal_rank_fusion(rankings, self.rrf_k)[:k]
         missing = [cid for cid, _ in fused if cid not in found]
         found.update(self.store.get(missing))
         hits = []

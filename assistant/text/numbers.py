@@ -191,14 +191,14 @@ class Quantity:
             return False  # two bounds the same way: their figures differ, or one would imply the other
         high, high_open = self.high, self.high_open
         if math.isinf(high):
-            high, high_open = self.low + _step(self.low), True
+            high, high_open = self.low + digit_step(self.low), True
         apart = high < other.low or (high == other.low and (high_open or other.low_open))
         return not apart and not (
             other.high < self.low or (other.high == self.low and (other.high_open or self.low_open))
         )
 
 
-def _step(value: float) -> float:
+def digit_step(value: float) -> float:
     """The step of a figure's last written digit: 10 for 140, 1,000 for 7,000, 0.1 for 16.4."""
     if value <= 0:
         return 1.0
