@@ -170,8 +170,8 @@ class Answerer:
         shared and the selector was fitted on same-language sentences, so the sentences considered are
         those of other-script passages that name the question's place (in pinyin) and its figures (a year),
         narrowed by `_across_preferences` (kind of figure, period, direction), ranked by meaning; always
-        hedged, as closest passages, with the share measured on the synthetic set (docs/answers.md). None when
-        no passage qualifies."""
+        hedged, as closest passages, with the share measured on synthetic and real sets (docs/answers.md).
+        None when no passage qualifies."""
         kind = answer_type(query.question)
         names, figures = _names_and_figures(query.question)
         years = [f for f in figures if is_year(f)]  # other figures are written otherwise there (1亿, 100m)
@@ -240,8 +240,8 @@ def _across_ranked(question: str, kind: AnswerType, pool: list[Candidate]) -> li
 def _across_preferences(question: str, kind: AnswerType) -> list[Callable[[Candidate], bool]]:
     """What a sentence in the other script should hold for an English question, most telling first; each
     narrows the candidates unless none holds it: the kind of figure asked for (a count for "how many",
-    money for "how much"); the period asked about
-    (year, part of a year) as the sentence's own (`_period`); the direction of change asked (fall: 下降)."""
+    money for "how much"); the period asked about (`_in_asked_period`); the direction of change asked
+    (fall: 下降)."""
     direction = next((d for w in re.findall(r"[a-z]+", question.lower()) if (d := word_direction(w))), 0)
     keep: list[Callable[[Candidate], bool]] = [lambda c: bool(holds_answer_figure(kind, c.text))]
     if kind == "number":
@@ -255,7 +255,7 @@ def _across_preferences(question: str, kind: AnswerType) -> list[Callable[[Candi
 
 
 def _in_asked_period(question: str) -> Callable[[Candidate], bool] | None:
-    """A test that a candidate is about the years and parts of a year the question names (`_period`), a
+    """A test that a candidate is about the years and parts of a year the question names (`period_of`), a
     year named alone being the whole year; None when it names none."""
     figures = read_quantities(question)
     periods, years = parts_of_year(figures), year_words(figures)
@@ -263,15 +263,11 @@ def _in_asked_period(question: str) -> Callable[[Candidate], bool] | None:
         return None
 
     def within(c: Candidate) -> bool:  # a year asked alone is the whole year, not 6月至12月 of it
-        said_years, said_parts = _period(c)
+        said_years, said_parts = period_of(c.hit, c.start, c.text)
         asked = {period_key(p) for p in periods}
         return years <= said_years and (asked <= said_parts if asked else not said_parts)
 
     return within
-
-
-def _period(c: Candidate) -> tuple[set[str], set[tuple[str, float]]]:
-    return period_of(c.hit, c.start, c.text)
 
 
 def period_of(hit: Hit, start: int, text: str) -> tuple[set[str], set[tuple[str, float]]]:
@@ -283,8 +279,8 @@ def period_of(hit: Hit, start: int, text: str) -> tuple[set[str], set[tuple[str,
     texts = [text] + [hit.passage[a:b] for a, b in reversed(spans)] + [hit.title]
     years: set[str] | None = None
     parts: set[tuple[str, float]] | None = None
-    for text in texts:
-        figures = read_quantities(text)
+    for said in texts:
+        figures = read_quantities(said)
         said_years, said_parts = year_words(figures), parts_of_year(figures)
         if parts is None and (said_years or said_parts):
             parts = {period_key(q) for q in said_parts} - {("months", 12.0)}  # 1-12月 is the whole year
@@ -407,12 +403,12 @@ def key_terms(keyword: KeywordIndex, text: str, ignore: set[str]) -> dict[str, f
     never uses, of two characters it does use, is left out: mostly the join of two words (黄浦区租房: 区租),
     which no evidence can hold, rather than a word the corpus lacks (深圳's 圳 is unseen too)."""
     raw = [t for t in dict.fromkeys(keyword.tokenize(text)) if t not in ignore]
-    df = dict(zip(raw, keyword.frequencies(raw), strict=True))
-    pairs = [t for t in raw if len(t) == 2 and CJK_CHAR.fullmatch(t[0]) and CJK_CHAR.fullmatch(t[1])]
-    chars = dict(
-        zip([c for t in pairs for c in t], keyword.frequencies([c for t in pairs for c in t]), strict=True)
-    )
-    raw = [t for t in raw if not (t in pairs and df[t] == 0 and chars[t[0]] and chars[t[1]])]
+    pairs = [t for t in raw if len(t) == 2 and all(CJK_CHAR.fullmatch(c) for c in t)]
+    if pairs:
+        chars = sorted({c for t in pairs for c in t})
+        seen = {t for t, df in zip(pairs + chars, keyword.frequencies(pairs + chars), strict=True) if df}
+        joins = {t for t in pairs if t not in seen and t[0] in seen and t[1] in seen}
+        raw = [t for t in raw if t not in joins]
     return dict(zip(raw, keyword.idf(raw), strict=True))
 
 
