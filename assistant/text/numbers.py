@@ -192,10 +192,14 @@ class Quantity:
         high, high_open = self.high, self.high_open
         if math.isinf(high):
             high, high_open = self.low + digit_step(self.low), True
-        apart = high < other.low or (high == other.low and (high_open or other.low_open))
-        return not apart and not (
-            other.high < self.low or (other.high == self.low and (other.high_open or self.low_open))
+        return not _below(high, high_open, other.low, other.low_open) and not _below(
+            other.high, other.high_open, self.low, self.low_open
         )
+
+
+def _below(high: float, high_open: bool, low: float, low_open: bool) -> bool:
+    """Does an interval ending at `high` lie wholly below one starting at `low`?"""
+    return high < low or (high == low and (high_open or low_open))
 
 
 def digit_step(value: float) -> float:
@@ -207,7 +211,8 @@ def digit_step(value: float) -> float:
         while n % 10 == 0 and n:
             n, step = n // 10, step * 10
         return step
-    decimals = len(repr(float(value)).split(".")[1].rstrip("0")) if "." in repr(float(value)) else 0
+    written = repr(float(value))
+    decimals = len(written.split(".")[1].rstrip("0")) if "." in written else 0
     return 10.0 ** -min(decimals, 6)
 
 
@@ -395,10 +400,11 @@ def _running(text: str) -> list[Quantity]:
             if _taken([(q.start, q.end) for q in out], m.start()):
                 continue
             last = m.group(1).lower()
-            if last in MONTHS:
-                n = MONTHS.index(last) + 1
-            else:
-                n = int(last) if last.isdigit() else NUMBER_VALUES.get(last) or cn_number(last)
+            n = (
+                _month_number(last)
+                if last.isdigit() or last in MONTHS
+                else NUMBER_VALUES.get(last) or cn_number(last)
+            )
             if n:
                 value = float(n * per_unit)
                 out.append(Quantity(m.group(0), m.start(), m.end(), "months", value, value, value))
