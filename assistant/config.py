@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     max_doc_chars: int = Field(10_000_000, ge=1000, description="characters of text one document may hold")
     max_doc_chunks: int = Field(20_000, ge=1, description="chunks one document may split into")
     max_pdf_pages: int = Field(5_000, ge=1, description="PDFs with more pages are refused")
+    max_draft_chars: int = Field(200_000, ge=1000, description="longest draft `check --file` reads")
+    max_draft_sentences: int = Field(
+        2_000, ge=1, description="most sentences in one draft to check (each is searched and judged)"
+    )
     url_timeout: float = Field(20.0, gt=0, description="seconds before a URL download is abandoned")
     candidates: int = Field(40, ge=1, le=1000, description="dense and BM25 candidates before fusion")
     rrf_k: int = Field(60, ge=1, description="reciprocal-rank fusion constant")

@@ -27,6 +27,7 @@ from assistant.models import (
     Hit,
     IngestReport,
     ProseStep,
+    RemoveReport,
     UploadResult,
     Verdict,
 )
@@ -36,7 +37,6 @@ from assistant.text.documents import sha256
 log = logging.getLogger(__name__)
 
 MAX_QUERY_CHARS = 4000
-MAX_DRAFT_CHARS = 200_000  # about 30,000 words
 
 
 class Assistant:
@@ -241,11 +241,18 @@ class Assistant:
 
         if not text or not text.strip():
             raise AssistantError("the draft is empty")
-        if len(text) > MAX_DRAFT_CHARS:
+        most_chars, most = self.settings.max_draft_chars, self.settings.max_draft_sentences
+        if len(text) > most_chars:
             raise AssistantError(
-                f"the draft has {len(text):,} characters; at most {MAX_DRAFT_CHARS:,} are checked"
+                f"the draft has {len(text):,} characters, more than the {most_chars:,} a check reads "
+                "(limit: POLICY_ASSISTANT_MAX_DRAFT_CHARS); check it in parts"
             )
         spans = [(a, b, " ".join(text[a:b].split())) for a, b in sentence_spans(text)]
+        if len(spans) > most:
+            raise AssistantError(
+                f"the draft has {len(spans):,} sentences, more than the {most:,} a check takes "
+                "(limit: POLICY_ASSISTANT_MAX_DRAFT_SENTENCES); check it in parts"
+            )
         worthy = {s for _, _, s in spans if check_worthy(s) and len(s) <= MAX_QUERY_CHARS}
         self.query_embedder.embed(list(worthy))  # one batched pass instead of one model call per sentence
         out = []
@@ -275,16 +282,16 @@ class Assistant:
         docs = list(self.store.documents().values())
         return sorted(docs, key=lambda d: (d.date or "0000", d.title), reverse=True)
 
-    def remove(self, doc_id: str) -> bool:
-        """Remove one document and its chunks; False when no such document is indexed."""
+    def remove(self, target: str) -> RemoveReport:
+        """Remove a document by its doc_id, or what was ingested from a path or URL (a folder: everything
+        under it); a RemoveReport, false when nothing matched."""
         with self._write_lock, self.store.writing():
-            info = self.store.documents().get(doc_id)
-            removed = self.store.remove(doc_id)
-        if removed:
-            self.keyword.ensure(force=True)
-            if info is not None and info.path:
-                _discard_upload(Path(info.path), self.uploads_dir)
-        return removed
+            before = self.store.documents()
+            report = Ingestor(self.settings, self.store, self.embedder, self.keyword).remove(str(target))
+        for doc_id in report.removed:
+            if before[doc_id].path:
+                _discard_upload(Path(before[doc_id].path), self.uploads_dir)
+        return report
 
     def chunk_count(self) -> int:
         return self.store.count()

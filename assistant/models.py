@@ -11,6 +11,12 @@ VerdictKind = Literal["supported", "contradicted", "not_found"]
 AnswerMode = Literal["extractive", "generated"]  # quoted sentences, or a language model's checked prose
 
 
+def plural(n: int, word: str, many: str = "") -> str:
+    """A count and its noun for messages: "1 document", "2 documents", "1,000 documents"; `many` is the
+    plural where adding "s" is wrong ("entries")."""
+    return f"{n:,} {word if n == 1 else many or word + 's'}"
+
+
 class AssistantError(Exception):
     """A problem the user can act on; the CLI prints its message as one line."""
 
@@ -121,9 +127,15 @@ class DocumentInfo:
     sha256: str
     root: str = ""
     kind: str = ""
+    also_at: tuple[str, ...] = ()  # other paths ingested with the same content (stored once)
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """Every path or URL this document was ingested from, its own first."""
+        return (self.path, *self.also_at) if self.path else self.also_at
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return asdict(self) | {"also_at": list(self.also_at)}
 
 
 @dataclass
@@ -149,13 +161,29 @@ class IngestReport:
         return (
             f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
             f"{len(self.removed)} removed, {len(self.failed)} failed "
-            f"({self.chunks_added} chunks in {self.seconds:.1f}s{rate})"
+            f"({plural(self.chunks_added, 'chunk')} in {self.seconds:.1f}s{rate})"
         )
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["failed"] = [{"path": p, "reason": r} for p, r in self.failed]
         return d
+
+
+@dataclass
+class RemoveReport:
+    """What `remove` did: documents removed with their chunks, and paths unlisted from a document that
+    stays because the same content was also ingested from another path."""
+
+    removed: list[str] = field(default_factory=list)
+    unlisted: list[tuple[str, str]] = field(default_factory=list)  # (path, doc_id it was listed under)
+
+    def __bool__(self) -> bool:
+        return bool(self.removed or self.unlisted)
+
+    def to_dict(self) -> dict:
+        return {"removed": self.removed,
+                "unlisted": [{"path": p, "doc_id": d} for p, d in self.unlisted]}  # fmt: skip
 
 
 @dataclass
@@ -329,7 +357,8 @@ class DraftCheck:
     def summary(self) -> str:
         c = self.counts()
         found = f"{c['supported']} supported, {c['contradicted']} contradicted, {c['not_found']} not found"
-        return f"Checked {len(self.checked)} sentences: {found}; {self.skipped} had nothing to check."
+        checked = plural(len(self.checked), "sentence")
+        return f"Checked {checked}: {found}; {self.skipped} had nothing to check."
 
     def to_dict(self) -> dict:
         return {"counts": self.counts(), "skipped": self.skipped,

@@ -194,3 +194,24 @@ def test_eval_reads_the_conditionalqa_format(guides_index):
     for figures in summary.values():
         assert figures["answerable"] == 3 and figures["not_answerable"] == 1
         assert figures["evidence_cited"] >= 2 / 3 and figures["wrongful_abstentions"] <= 1 / 3
+
+
+@pytest.mark.slow
+def test_markdown_headings_are_never_quoted(tmp_path, real_embedder):
+    """A heading that repeats the question's words is the title of what follows, not an answer; nor is it a
+    bullet of a briefing or the evidence of a verdict."""
+    a = Assistant(index_dir=tmp_path / "index", embedder=real_embedder)
+    a.ingest([DATA / "synthetic_headed_guide.md"])
+    questions = [
+        "Who can get the harbour boatyard grant?",
+        "How much does the harbour boatyard grant pay?",
+        "How many boatyards got the grant in 2024?",
+        "What is the harbour boatyard grant?",
+    ]
+    quotes = [c.quote for q in questions for c in a.ask(q).citations]
+    quotes += [item.quote for item in a.brief("harbour boatyard grant").items]
+    verdict = a.check("The harbour office funded 46 boatyards in 2024.")
+    assert verdict.verdict == "supported"
+    quotes += [c.quote for c in verdict.citations]
+    assert quotes and not [q for q in quotes if q.lstrip().startswith("#")]
+    assert "You qualify if your yard repaired at least 20 hulls" in a.ask(questions[0]).citations[0].quote

@@ -241,3 +241,24 @@ def test_url_size_cap(http_root):
     url = f"{http_root}/page.html"
     with pytest.raises(InputError, match="size cap"):
         read_bytes(Source(spec=url, doc_id=url, is_url=True), 100, 5)
+
+
+def test_counts_in_messages_take_the_singular_for_one():
+    from assistant.models import DraftCheck, DraftSentence, IngestReport, Verdict, plural
+
+    assert [plural(n, "document") for n in (0, 1, 2, 1000)] == [
+        "0 documents", "1 document", "2 documents", "1,000 documents"
+    ]  # fmt: skip
+    assert plural(1, "entry", "entries") == "1 entry" and plural(3, "entry", "entries") == "3 entries"
+    report = IngestReport(added=["a.txt"], chunks_added=1, seconds=2.0)
+    assert report.summary() == (
+        "1 added, 0 updated, 0 unchanged, 0 removed, 0 failed (1 chunk in 2.0s, 0.5 chunks/s)"
+    )
+    assert "(1,200 chunks in" in IngestReport(chunks_added=1200, seconds=1.0).summary()
+    one = DraftCheck("The zone has 9 parks. It is nice.", [
+        DraftSentence("The zone has 9 parks.", 0, 21, Verdict("The zone has 9 parks.", "supported", "")),
+        DraftSentence("It is nice.", 22, 33),
+    ])  # fmt: skip
+    assert one.summary() == (
+        "Checked 1 sentence: 1 supported, 0 contradicted, 0 not found; 1 had nothing to check."
+    )

@@ -90,3 +90,24 @@ def test_check_file_from_the_command_line(tmp_path):
     assert both.returncode == 2 and "not both" in both.stderr
     missing = run_cli("--index", index, "check", "--file", str(tmp_path / "nope.md"))
     assert missing.returncode == 2 and "nope.md" in missing.stderr and "Traceback" not in missing.stderr
+    neither = run_cli("--index", index, "check")
+    assert neither.returncode == 2 and neither.stderr.startswith("error: give a claim to check")
+    draft = tmp_path / "draft.md"
+    draft.write_bytes(DRAFT.read_bytes())
+    for target in (draft, tmp_path / "." / "draft.md"):  # the draft itself, however it is spelt
+        onto = run_cli("--index", index, "check", "--file", str(draft), "--out", str(target))
+        assert onto.returncode == 2 and "is the draft being checked" in onto.stderr, onto.stderr
+        assert draft.read_bytes() == DRAFT.read_bytes()
+
+
+def test_a_draft_over_the_sentence_cap_is_refused_with_its_setting(fake_embedder, monkeypatch):
+    from assistant import Assistant
+    from assistant.models import AssistantError
+
+    monkeypatch.setenv("POLICY_ASSISTANT_MAX_DRAFT_SENTENCES", "3")
+    a = Assistant(embedder=fake_embedder)
+    a.check_text("Beijing set up 2,500 firms. Shanghai set up 900. Tianjin set up 40.")  # three: checked
+    with pytest.raises(
+        AssistantError, match=r"4 sentences, more than the 3 .*POLICY_ASSISTANT_MAX_DRAFT_SENTENCES"
+    ):
+        a.check_text("Beijing set up 2,500 firms. Shanghai set up 900. Tianjin set up 40. Xi'an set up 7.")

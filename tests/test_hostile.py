@@ -198,6 +198,52 @@ def test_files_that_expand_far_beyond_their_size_are_refused_naming_the_limit(tm
     assert "chunks, more than 3" in report.failed[0][1] and not small.documents()
 
 
+def laughs_docx(path: Path, levels: int = 10) -> Path:
+    """A DOCX built by hand whose document.xml nests entities ten deep (a "billion laughs"): a few hundred
+    bytes that would expand to 10**levels copies of one word."""
+    ns = "http://schemas.openxmlformats.org/"
+    package = "application/vnd.openxmlformats-package.relationships+xml"
+    main = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+    types = (
+        f'<?xml version="1.0"?><Types xmlns="{ns}package/2006/content-types">'
+        f'<Default Extension="rels" ContentType="{package}"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        f'<Override PartName="/word/document.xml" ContentType="{main}"/></Types>'
+    )
+    rels = (
+        f'<?xml version="1.0"?><Relationships xmlns="{ns}package/2006/relationships"><Relationship Id="rId1" '
+        f'Type="{ns}officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/>'
+        "</Relationships>"
+    )
+    entities = '<!ENTITY e0 "SYNTHETIC ">' + "".join(
+        f'<!ENTITY e{i} "{f"&e{i - 1};" * 10}">' for i in range(1, levels)
+    )
+    document = (
+        f'<?xml version="1.0"?><!DOCTYPE w:document [{entities}]><w:document xmlns:w="{ns}wordprocessingml/'
+        f'2006/main"><w:body><w:p><w:r><w:t>&e{levels - 1};</w:t></w:r></w:p></w:body></w:document>'
+    )
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("[Content_Types].xml", types)
+        z.writestr("_rels/.rels", rels)
+        z.writestr("word/document.xml", document)
+    return path
+
+
+def test_a_docx_with_nested_entities_is_refused_in_one_plain_line(tmp_path, fake_embedder):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    laughs_docx(folder / "laughs.docx")
+    notice(folder, "fine.txt", "Dunmere", 17)
+    report = Assistant(index_dir=tmp_path / "index", embedder=fake_embedder).ingest([folder])
+    reasons = dict((Path(p).name, r) for p, r in report.failed)
+    assert reasons["laughs.docx"] == (
+        "refused: word/document.xml defines XML entities (a DOCX never needs them; possible "
+        "entity-expansion attack)"
+    )
+    assert "XMLSyntaxError" not in reasons["laughs.docx"] and "\n" not in reasons["laughs.docx"]
+    assert report.added == ["in/fine.txt"]  # the rest of the work goes on
+
+
 def test_text_without_whitespace_is_cut_into_bounded_chunks(tmp_path, real_embedder):
     a = Assistant(index_dir=tmp_path / "index", embedder=real_embedder)
     blob = tmp_path / "in" / "blob.txt"

@@ -82,8 +82,10 @@ def test_prune_and_remove(assistant, folder):
     assert assistant.ingest([folder]).removed == []  # without --prune nothing goes
     report = assistant.ingest([folder], prune=True)
     assert report.removed == ["policies/synthetic_zone_page.html"]
-    assert assistant.remove("policies/synthetic_zone_notice.md") is True
-    assert assistant.remove("policies/synthetic_zone_notice.md") is False
+    assert assistant.remove("policies/synthetic_zone_notice.md").removed == [
+        "policies/synthetic_zone_notice.md"
+    ]
+    assert not assistant.remove("policies/synthetic_zone_notice.md")
     assert [d.doc_id for d in assistant.documents()] == [f"policies/{SEED.name}"]
     assert all(
         h.doc_id == f"policies/{SEED.name}" for h in assistant.search("green bond Orchard Valley", k=10)
@@ -167,3 +169,134 @@ def test_filters(assistant, folder):
 def test_bad_queries_get_clear_messages(assistant, query):
     with pytest.raises(AssistantError, match="question"):
         assistant.search(query)
+
+
+# Document identity: two files never share a doc_id, one content is stored once, any ingested path removes.
+
+NOTICE_A = "Synthetic test notice. The Alder Cove office approved 14 solar grants in 2024."
+NOTICE_B = "Synthetic test notice. The Birch Hollow office approved 61 tram depots in 2024."
+
+
+def _notice(folder, text: str, name: str = "notice.txt"):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+    return folder / name
+
+
+@pytest.mark.slow
+def test_two_files_with_one_name_in_two_folders_are_both_kept_and_both_answer(real_embedder, tmp_path):
+    a_file = _notice(tmp_path / "a" / "docs", NOTICE_A)
+    b_file = _notice(tmp_path / "b" / "docs", NOTICE_B)
+    a = Assistant(embedder=real_embedder)
+    first, second = a.ingest([a_file]), a.ingest([b_file])
+    assert first.added == ["docs/notice.txt"] and second.added == ["b/docs/notice.txt"] and not second.updated
+    paths = {"docs/notice.txt": str(a_file.resolve()), "b/docs/notice.txt": str(b_file.resolve())}
+    assert {d.doc_id: d.path for d in a.documents()} == paths
+    asked = [
+        ("How many solar grants did Alder Cove approve?", "docs/notice.txt", "14"),
+        ("How many tram depots did Birch Hollow approve?", "b/docs/notice.txt", "61"),
+    ]
+    for question, doc_id, figure in asked:
+        answer = a.ask(question)
+        assert not answer.abstained and answer.citations[0].doc_id == doc_id and figure in answer.text
+    again = a.ingest([b_file, tmp_path / "a" / "docs"])  # a re-ingest keeps each file's doc_id
+    assert sorted(again.unchanged) == ["b/docs/notice.txt", "docs/notice.txt"] and not again.added
+
+
+def test_a_new_file_never_takes_a_stored_documents_id(assistant, tmp_path):
+    ids = [assistant.ingest([_notice(tmp_path / p / "docs", NOTICE_A + f" Copy {n}.")]).added[0]
+           for n, p in enumerate(["x/a", "y/a", "z"])]  # fmt: skip
+    assert ids == ["docs/notice.txt", "a/docs/notice.txt", "z/docs/notice.txt"]
+    assert assistant.ingest([tmp_path / "y" / "a"]).unchanged == ["a/docs/notice.txt"]  # a folder: same file
+
+
+def test_the_same_file_under_two_paths_is_stored_once(assistant, tmp_path):
+    one = _notice(tmp_path / "one", NOTICE_A)
+    two = _notice(tmp_path / "two", NOTICE_A, name="copy.txt")
+    first = assistant.ingest([tmp_path / "one"])
+    count = assistant.chunk_count()
+    second = assistant.ingest([tmp_path / "two"])
+    assert first.added == ["one/notice.txt"] and second.unchanged == ["one/notice.txt"] and not second.added
+    assert assistant.chunk_count() == count
+    [doc] = assistant.documents()
+    assert doc.paths == (str(one.resolve()), str(two.resolve()))
+    both = assistant.ingest([tmp_path / "one", tmp_path / "two"])  # nothing changes on a re-ingest
+    assert both.unchanged == ["one/notice.txt"] and not both.added and assistant.chunk_count() == count
+    two.write_text(NOTICE_B, encoding="utf-8")  # the copy changed: it becomes a document of its own
+    third = assistant.ingest([tmp_path / "two"])
+    assert third.added == ["two/copy.txt"]
+    assert {d.doc_id: d.paths for d in assistant.documents()} == {
+        "one/notice.txt": (str(one.resolve()),), "two/copy.txt": (str(two.resolve()),)}  # fmt: skip
+
+
+def test_a_changed_document_does_not_take_its_copies_with_it(assistant, tmp_path):
+    one = _notice(tmp_path / "one", NOTICE_A)
+    _notice(tmp_path / "two", NOTICE_A)
+    assistant.ingest([tmp_path / "one", tmp_path / "two"])
+    one.write_text(NOTICE_B, encoding="utf-8")
+    report = assistant.ingest([one])  # the copy at two/ still holds the old text, and is indexed on its own
+    assert report.updated == ["one/notice.txt"] and report.added == ["two/notice.txt"]
+    passages = {h.doc_id: h.passage for h in assistant.search("approved grants depots", k=5)}
+    assert "Alder Cove" in passages["two/notice.txt"] and "Birch Hollow" in passages["one/notice.txt"]
+
+
+def test_remove_takes_a_path_a_folder_or_a_doc_id(assistant, tmp_path):
+    one = _notice(tmp_path / "one", NOTICE_A)
+    two = _notice(tmp_path / "two", NOTICE_A)
+    other = _notice(tmp_path / "one" / "sub", NOTICE_B, name="other.txt")
+    assistant.ingest([tmp_path / "one", two])
+    assert {d.doc_id for d in assistant.documents()} == {"one/notice.txt", "one/sub/other.txt"}
+    report = assistant.remove(str(one))  # its copy at two/ stays: the document moves there
+    assert report.unlisted == [(str(one.resolve()), "one/notice.txt")] and not report.removed
+    assert {d.doc_id: d.paths for d in assistant.documents()}["one/notice.txt"] == (str(two.resolve()),)
+    assert assistant.remove(str(two)).removed == ["one/notice.txt"]
+    assert assistant.remove(str(tmp_path / "one")).removed == ["one/sub/other.txt"]  # a folder: all under it
+    assert assistant.documents() == [] and assistant.chunk_count() == 0
+    assert not assistant.remove(str(other))
+    assistant.ingest([other])
+    assert assistant.remove("sub/other.txt").removed == ["sub/other.txt"]
+
+
+def test_prune_unlists_a_vanished_copy_and_keeps_the_document(assistant, tmp_path):
+    one = _notice(tmp_path / "one", NOTICE_A)
+    two = _notice(tmp_path / "two", NOTICE_A)
+    assistant.ingest([tmp_path / "one", tmp_path / "two"])
+    two.unlink()
+    assert assistant.ingest([tmp_path / "two"], prune=True).removed == []
+    assert [d.paths for d in assistant.documents()] == [(str(one.resolve()),)]
+    one.unlink()
+    assert assistant.ingest([tmp_path / "one"], prune=True).removed == ["one/notice.txt"]
+
+
+OLD_INDEX = DATA / "index_before_ids"  # built by the code before document identity (see its README)
+
+
+@pytest.mark.slow
+def test_an_index_built_before_document_identity_keeps_every_document(real_embedder, tmp_path, monkeypatch):
+    index = tmp_path / "old-index"
+    shutil.copytree(OLD_INDEX, index)
+    a = Assistant(index_dir=index, embedder=real_embedder)
+    expected = {
+        "policies/synthetic_zone_notice.md",
+        "policies/synthetic_yunling_notice.txt",
+        "policies/guides/apprentice_travel_grant.md",
+        "lone/synthetic_qingxi_2023_notice.txt",
+    }
+    assert {d.doc_id for d in a.documents()} == expected
+    answer = a.ask("How many green bond pilots did the Maple Bay Finance Office approve?")
+    assert "37" in answer.text and answer.citations[0].doc_id == "policies/synthetic_zone_notice.md"
+    # The same files in a folder of another name and place: recognised by content, nothing stored twice.
+    moved = tmp_path / "moved" / "policies"
+    (moved / "guides").mkdir(parents=True)
+    for name in ("synthetic_zone_notice.md", "synthetic_yunling_notice.txt"):
+        shutil.copy(DATA / name, moved)
+    shutil.copy(DATA / "synthetic_guides" / "apprentice_travel_grant.md", moved / "guides")
+    chunks = a.chunk_count()
+    report = a.ingest([moved])
+    assert not report.added and not report.updated and not report.failed
+    assert set(report.unchanged) == expected - {"lone/synthetic_qingxi_2023_notice.txt"}
+    assert {d.doc_id for d in a.documents()} == expected and a.chunk_count() == chunks
+    notice = moved / "synthetic_zone_notice.md"
+    notice.write_text(notice.read_text().replace("37 green bond pilots", "41 blue bond pilots"))
+    assert a.ingest([moved]).updated == ["policies/synthetic_zone_notice.md"]
+    assert a.remove(str(moved / "guides")).removed == ["policies/guides/apprentice_travel_grant.md"]

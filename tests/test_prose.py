@@ -278,6 +278,30 @@ def test_an_endpoint_that_stops_mid_way_gives_the_quoted_answer_and_a_note(smoll
     assert down.text == extractive.text and "could not be reached" in down.note
 
 
+@pytest.mark.slow
+def test_a_damaged_gguf_gives_the_quoted_answer_and_a_note_naming_it(tmp_path, real_embedder):
+    """A file that starts like GGUF but is cut short passes the up-front check; loading it fails, and the
+    answer falls back to the quoted one (for every question, without loading it again)."""
+    from helpers import SEED
+
+    from assistant.core import Assistant
+    from assistant.generation.llm import bundled_gguf
+
+    damaged = tmp_path / "damaged.gguf"
+    with open(bundled_gguf(), "rb") as f:
+        damaged.write_bytes(f.read(64 * 1024))
+    Assistant(index_dir=tmp_path / "index", embedder=real_embedder).ingest([SEED])
+    a = Assistant(index_dir=tmp_path / "index", embedder=real_embedder, llm_gguf=damaged)
+    question = "How many foreign-funded enterprises were established in Beijing in 2024?"
+    extractive = a.ask(question)
+    assert extractive.outcome == "answer"
+    for _ in range(2):
+        answer = a.ask(question, generate=True)
+        assert answer.mode == "extractive" and answer.text == extractive.text and answer.citations
+        assert f"the model {damaged} could not be loaded" in answer.note, answer.note
+        assert answer.note.endswith("; showing the quoted answer") and "\n" not in answer.note
+
+
 def test_a_prompt_over_the_context_fails_before_any_request():
     from assistant.generation.llm import OpenAICompatible
 

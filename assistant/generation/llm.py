@@ -8,6 +8,7 @@ paths share the client. Every failure becomes a `GenerationError` with one reada
 from __future__ import annotations
 
 import importlib.util
+import logging
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from urllib.parse import urlparse
 from assistant.config import Settings
 from assistant.models import AssistantError
 
+log = logging.getLogger(__name__)
 INSTALL_HINT = "pip install 'policy-assistant[llm]'"
 CHARS_PER_TOKEN = 3.5  # a cautious estimate for English prose (fewer chars per token than usual)
 
@@ -144,7 +146,8 @@ def describe_failure(e: Exception, url: str, timeout: float) -> str:
 
 class LocalServer:
     """A GGUF model served on 127.0.0.1 (a free port) by xllamacpp in this process, started on first use
-    and stopped with the process (or `close`)."""
+    and stopped with the process (or `close`). A model that cannot be loaded is a `GenerationError`, so
+    answers fall back to the quoted ones; it is tried once, not again for every question."""
 
     def __init__(self, path: Path, context_window: int = 4096, threads: int | None = None):
         self.path = check_gguf(path)
@@ -153,12 +156,19 @@ class LocalServer:
         self.context_window = context_window
         self.threads = threads
         self._server = None
+        self._failure = ""  # why the model could not be loaded, once it was tried
         self._lock = threading.Lock()
 
     def url(self) -> str:
         with self._lock:
+            if self._failure:
+                raise GenerationError(self._failure)
             if self._server is None:
-                self._server = self._start()
+                try:
+                    self._server = self._start()
+                except GenerationError as e:
+                    self._failure = str(e)
+                    raise
             return self._server.listening_address.rstrip("/") + "/v1"
 
     def _start(self):
@@ -178,12 +188,17 @@ class LocalServer:
         params.verbosity = -1
         try:
             return xllamacpp.Server(params)
-        except Exception as e:
-            raise AssistantError(f"{self.path}: the model could not be loaded ({e})") from e
+        except Exception as e:  # xllamacpp says only "Failed to init server", whatever the cause
+            log.debug("xllamacpp could not load %s: %s", self.path, e)
+            raise GenerationError(
+                f"the model {self.path} could not be loaded: a damaged or truncated file, a model this "
+                "llama.cpp does not support, or too little memory"
+            ) from e
 
     def close(self) -> None:
         with self._lock:
             self._server = None
+            self._failure = ""
 
 
 def make_text_model(settings: Settings) -> OpenAICompatible | None:

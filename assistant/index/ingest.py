@@ -8,17 +8,19 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
 from assistant.config import Settings
 from assistant.index.embeddings import Embedder
+from assistant.index.identity import Identities
 from assistant.index.keyword import KeywordIndex
 from assistant.index.store import TITLE_SPAN, SentenceVectors, Store
-from assistant.models import Cancelled, Chunk, Document, IngestReport, InputError
+from assistant.models import Cancelled, Chunk, Document, IngestReport, InputError, RemoveReport
 from assistant.text.chunking import Chunker, sentence_spans, titled
-from assistant.text.documents import Source, discover, parse, read_bytes, sha256
+from assistant.text.documents import Source, discover, is_url, parse, read_bytes, sha256, short_id
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,33 @@ class Ingestor:
                 self.store.sweep_orphans()
             raise
 
+    def remove(self, target: str) -> RemoveReport:
+        """Remove a document by doc_id, or what was ingested from a path (a file, a folder, a URL): a
+        document goes with its chunks unless the same content was also ingested from a path that stays."""
+        docs = self.store.documents()
+        report = RemoveReport()
+        if target in docs:
+            if self.store.remove(target):
+                report.removed.append(target)
+        else:
+            where = target if is_url(target) else str(Path(target).expanduser().resolve())
+            ids = Identities(docs)
+            for doc_id in docs:
+                own, also_at = ids.paths[doc_id]
+                for p in [p for p in also_at if _under(p, where)]:
+                    ids.detach(doc_id, p)
+                    report.unlisted.append((p, doc_id))
+                if _under(own, where):
+                    if ids.promote(doc_id) is not None:
+                        report.unlisted.append((own, doc_id))
+                    elif self.store.remove(doc_id):
+                        report.removed.append(doc_id)
+            for doc_id in sorted(ids.changed - set(report.removed)):
+                self.store.set_paths(doc_id, *ids.paths[doc_id])
+        if report.removed:
+            self.keyword.ensure(force=True)
+        return report
+
     def _check_cancel(self) -> None:
         if self._cancel is not None and self._cancel.is_set():
             raise Cancelled()
@@ -59,43 +88,76 @@ class Ingestor:
         sources, report.failed, roots = discover([str(i) for i in inputs])
         self.store.sweep_orphans()
         existing = self.store.documents()
-        seen: set[str] = set()
+        ids = Identities(existing, exists=_still_there)
+        seen: set[str] = set()  # paths read in this run
         pending: list[_Pending] = []
         bar = _progress(len(sources), progress)
-        for source in sources:
+        queue = list(sources)
+        while queue:
+            source = queue.pop(0)
             self._check_cancel()
-            bar.set_postfix_str(source.doc_id[-40:], refresh=False)
-            if source.doc_id in seen:
-                bar.update(1)
-                continue
-            seen.add(source.doc_id)
-            item = self._prepare(source, existing, report)
-            if item is not None:
-                pending.append(item)
-                if sum(len(p.chunks) for p in pending) >= self.settings.ingest_batch:
-                    self._flush(pending, report)
-                    pending = []
+            bar.set_postfix_str(source.spec[-40:], refresh=False)
+            if source.spec not in seen:
+                seen.add(source.spec)
+                item = self._prepare(source, ids, report)
+                if item is not None:
+                    pending.append(item)
+                    queue += self._unlisted(ids.stored(item.doc.doc_id, item.doc.sha256), seen)
+                    if sum(len(p.chunks) for p in pending) >= self.settings.ingest_batch:
+                        self._flush(pending, report)
+                        pending = []
             bar.update(1)
         self._flush(pending, report)
         bar.close()
         if prune:
-            for doc_id, info in existing.items():
-                if info.root and info.root in roots and doc_id not in seen and self.store.remove(doc_id):
-                    report.removed.append(doc_id)
+            self._prune(ids, existing, roots, seen, report)
+        for doc_id in sorted(ids.changed - set(report.removed)):
+            path, also_at = ids.paths[doc_id]
+            self.store.set_paths(doc_id, path, also_at)
         if report.added or report.updated or report.removed:
             self.keyword.ensure(force=True)
         report.seconds = time.perf_counter() - started
         return report
 
-    def _prepare(self, source: Source, existing: dict, report: IngestReport) -> _Pending | None:
-        """Read and chunk one source; None when it is unchanged or failed (the failure is recorded)."""
+    @staticmethod
+    def _unlisted(paths: list[str], seen: set[str]) -> list[Source]:
+        """Copies that were listed under a document's old content: read again, each as its own file."""
+        out = []
+        for p in paths:
+            if p not in seen and (is_url(p) or Path(p).is_file()):
+                log.info("%s: its listed copy changed; indexing it on its own", p)
+                out.append(Source(spec=p, doc_id=p if is_url(p) else short_id(Path(p)), is_url=is_url(p)))
+        return out
+
+    def _prune(self, ids: Identities, existing: dict, roots: list[str], seen: set[str], report) -> None:
+        """Forget what was ingested from these folders and is gone from them: a listed copy is unlisted; a
+        document whose own file is gone moves to its first listed copy, or is removed when it has none."""
+
+        def gone(path: str) -> bool:
+            return path not in seen and any(_under(path, root) for root in roots)
+
+        for doc_id, info in existing.items():
+            path, also_at = ids.paths.get(doc_id, (info.path, list(info.also_at)))
+            for p in [p for p in also_at if gone(p)]:
+                ids.detach(doc_id, p)
+            if gone(path) and ids.promote(doc_id) is None and self.store.remove(doc_id):
+                report.removed.append(doc_id)
+
+    def _prepare(self, source: Source, ids: Identities, report: IngestReport) -> _Pending | None:
+        """Read, place and chunk one source; None when it is unchanged, a copy of a stored document, or
+        failed (the failure is recorded)."""
+        place = None
         try:
             data, ext = read_bytes(source, self.settings.max_file_bytes, self.settings.url_timeout)
-            old = existing.get(source.doc_id)
-            if old is not None and old.sha256 == sha256(data):
-                report.unchanged.append(source.doc_id)
+            digest = sha256(data)
+            place = ids.place(source.spec, source.doc_id, digest)
+            if place.action in ("unchanged", "copy"):
+                if place.doc_id not in report.unchanged:
+                    report.unchanged.append(place.doc_id)
+                if place.action == "copy":
+                    log.info("%s: same content as %s, stored once", source.spec, place.doc_id)
                 return None
-            doc = parse(source, data, ext, self.settings.limits())
+            doc = parse(replace(source, doc_id=place.doc_id), data, ext, self.settings.limits())
             chunks = self.chunker.split(doc)
             if not chunks:
                 raise InputError("no text in document")
@@ -105,12 +167,14 @@ class Ingestor:
                     f"refused: splits into {len(chunks):,} chunks, more than {most:,} "
                     "(limit: POLICY_ASSISTANT_MAX_DOC_CHUNKS)"
                 )
-            return _Pending(doc, chunks, is_update=old is not None)
+            return _Pending(doc, chunks, is_update=place.action == "update")
         except InputError as exc:
             reason = str(exc)
         except Exception as exc:  # a reader library choking on odd input must not stop the other files
             log.debug("failed to read %s", source.spec, exc_info=True)
             reason = f"could not read it: {exc.__class__.__name__}: {exc}"
+        if place is not None and place.action == "new":
+            ids.forget(place.doc_id)
         report.failed.append((source.spec, reason))
         log.info("%s: %s", source.spec, reason)
         return None
@@ -169,6 +233,15 @@ def sentence_vectors(
         SentenceVectors([(i, a, b) for i, a, b, _ in doc_spans], vectors[[unique[t] for *_, t in doc_spans]])
         for doc_spans in spans
     ]
+
+
+def _still_there(path: str) -> bool:
+    """A URL always is; a file is while it exists."""
+    return is_url(path) or Path(path).exists()
+
+
+def _under(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip("/") + "/")
 
 
 class _NoBar:

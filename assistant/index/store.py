@@ -49,6 +49,7 @@ class Store(Protocol):
         self, items: list[tuple[Document, list[Chunk], np.ndarray]], replace: bool = True
     ) -> None: ...
     def remove(self, doc_id: str) -> bool: ...
+    def set_paths(self, doc_id: str, path: str, also_at: list[str]) -> None: ...
     def sentence_vectors(self, chunk_ids: list[str]) -> dict[str, dict[tuple[int, int], np.ndarray]]: ...
     def query(self, vector: np.ndarray, k: int, where: dict | None) -> list[tuple[str, float, str, dict]]: ...
     def iter_chunks(self) -> Iterator[tuple[list[str], list[str], list[dict]]]: ...
@@ -110,6 +111,7 @@ def info_from(doc_id: str, meta: dict) -> DocumentInfo:
         doc_id=doc_id, title=meta.get("title", ""), date=meta.get("date", ""), source=meta.get("source", ""),
         path=meta.get("path", ""), chunks=int(meta.get("chunks", 0)), sha256=meta.get("sha256", ""),
         root=meta.get("root", ""), kind=meta.get("kind", ""),
+        also_at=tuple(p for p in meta.get("also_at", "").split("\n") if p),
     )  # fmt: skip
 
 
@@ -406,6 +408,17 @@ class ChromaStore:
         self._call(self._sentences.delete, where={"doc_id": doc_id})
         self._bump()
         return True
+
+    def set_paths(self, doc_id: str, path: str, also_at: list[str]) -> None:
+        """List where a document's content was ingested from: its own path and identical copies (one
+        per line in the record: Chroma metadata holds no lists)."""
+        self._connect()
+        got = self._call(self._docs.get, ids=[doc_id], include=["metadatas"])
+        if not got["ids"]:
+            return
+        record = dict(got["metadatas"][0]) | {"path": path, "also_at": "\n".join(also_at)}
+        self._call(self._docs.upsert, ids=[doc_id], embeddings=[[1.0]], metadatas=[record])
+        self._bump()
 
     def _bump(self) -> None:
         """Record that the collection changed: readers compare this generation instead of every record."""

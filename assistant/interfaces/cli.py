@@ -109,7 +109,7 @@ def ingest(
 
 @app.command("list")
 def list_documents(as_json: JsonOpt = False) -> None:
-    """Indexed documents: title, date, source, chunks."""
+    """Indexed documents: doc_id, title, date, source, chunks, and the paths they were ingested from."""
     docs = _assistant().documents()
     if as_json:
         _echo_json([d.to_dict() for d in docs])
@@ -117,19 +117,38 @@ def list_documents(as_json: JsonOpt = False) -> None:
     if not docs:
         typer.echo("No documents indexed yet. Add some with: policy-assistant ingest PATH")
         return
+    from assistant.models import plural
+
     for d in docs:
-        meta = f"{d.date or 'no date'} | {d.source or 'no source'} | {d.chunks} chunks"
+        meta = f"{d.date or 'no date'} | {d.source or 'no source'} | {plural(d.chunks, 'chunk')}"
         typer.echo(f"{d.doc_id}\n    {d.title}\n    {meta}")
-    typer.echo(f"{len(docs)} documents, {sum(d.chunks for d in docs)} chunks")
+        for path in d.paths:
+            typer.echo(f"    from {path}")
+    typer.echo(f"{plural(len(docs), 'document')}, {plural(sum(d.chunks for d in docs), 'chunk')}")
 
 
 @app.command()
-def remove(doc_id: Annotated[str, typer.Argument(help="The doc_id shown by `list`.")]) -> None:
-    """Remove a document and its chunks from the index."""
-    if not _assistant().remove(doc_id):
-        typer.echo(f"error: no document with doc_id {doc_id!r}; see `policy-assistant list`", err=True)
+def remove(
+    target: Annotated[
+        str,
+        typer.Argument(metavar="DOC_ID_OR_PATH", help="A doc_id shown by `list`, or a path you ingested."),
+    ],
+    as_json: JsonOpt = False,
+) -> None:
+    """Remove a document and its chunks, or everything ingested from a file, folder or URL."""
+    report = _assistant().remove(target)
+    if as_json:
+        _echo_json(report.to_dict())
+    else:
+        for doc_id in report.removed:
+            typer.echo(f"removed {doc_id}")
+        for path, doc_id in report.unlisted:
+            typer.echo(f"unlisted {path}: {doc_id} stays, the same content was ingested from another path")
+    if not report:
+        typer.echo(
+            f"error: no document with doc_id or path {target!r}; see `policy-assistant list`", err=True
+        )
         raise typer.Exit(1)
-    typer.echo(f"removed {doc_id}")
 
 
 def _filters(source: list[str] | None, date_from: str | None, date_to: str | None, doc: list[str] | None):
@@ -254,7 +273,9 @@ def check(
     claim: Annotated[str | None, typer.Argument(help="A sentence with a figure to verify.")] = None,
     file: Annotated[
         Path | None,
-        typer.Option("--file", help="Check every check-worthy sentence of a draft (txt, md, docx)."),
+        typer.Option(
+            "--file", help="Check every check-worthy sentence of a draft (txt, md, docx, pdf, html)."
+        ),
     ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", help="With --file: write the report as Markdown.")
@@ -267,8 +288,14 @@ def check(
 ) -> None:
     """Fact-check a claim, or a whole draft with --file: supported, contradicted or not in the corpus, with
     both figures and the source."""
-    if (claim is None) == (file is None):
-        raise typer.BadParameter("give a claim or --file DRAFT, not both")
+    from assistant.models import AssistantError
+
+    if claim is None and file is None:
+        raise AssistantError('give a claim to check ("Beijing set up 2,500 firms in 2024.") or --file DRAFT')
+    if claim is not None and file is not None:
+        raise AssistantError("give a claim or --file DRAFT, not both")
+    if out is not None and file is not None and _same_file(out, file):
+        raise AssistantError(f"--out {out} is the draft being checked; write the report to another file")
     if file is not None:
         from assistant.export import draft_markdown
 
@@ -310,6 +337,14 @@ def brief(
 
     briefing = _assistant().brief(topic, filters=_filters(source, date_from, date_to, doc), generate=generate)
     _emit_note(briefing_markdown(briefing), briefing, out, as_json)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Do two paths name one file (a link or another spelling included)?"""
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
+    except OSError:
+        return False
 
 
 def _emit_note(markdown: str, record, out: Path | None, as_json: bool) -> None:

@@ -32,7 +32,7 @@ from assistant.reasoning.selection import (
     named_in,
     question_names,
 )
-from assistant.text.chunking import is_list_item, sentence_spans, titled
+from assistant.text.chunking import is_heading, is_list_item, sentence_spans, titled
 from assistant.text.normalise import CJK_CHAR, other_script, romanised_names
 from assistant.text.numbers import (
     parts_of_year,
@@ -367,7 +367,7 @@ def _rule_span(passage: str, start: int, end: int) -> tuple[int, int]:
             last += 1
         if last > lead:
             return spans[lead][0], spans[last][1]
-    if _PRONOUN_START.match(text[idx]) and idx > 0:
+    if _PRONOUN_START.match(text[idx]) and idx > 0 and not is_heading(text[idx - 1]):
         return spans[idx - 1][0], end
     return start, end
 

@@ -17,7 +17,7 @@ from assistant.reasoning.answer import cite, coverage, key_terms, names_present,
 from assistant.reasoning.questions import entities
 from assistant.reasoning.selection import gather
 from assistant.reasoning.verdicts import Pair, PairFeaturizer, VerdictModel, judge_figure
-from assistant.text.chunking import sentence_spans, titled
+from assistant.text.chunking import is_heading, sentence_spans, titled
 from assistant.text.normalise import CJK_CHAR, is_chinese, other_script, shares_romanised_name
 from assistant.text.numbers import (
     CONTEXT_KINDS,
@@ -221,6 +221,8 @@ class FactChecker:
                 text = hit.passage[a:b]
                 if _HEADING.fullmatch(text.strip()):
                     heading = text.strip()
+                if is_heading(text):  # a Markdown heading is the title of what follows, never evidence
+                    continue
                 figures = read_quantities(text)
                 if any(q.kind == "month_of_year" for q in figures):  # 截至6月底: the year of its period
                     said, _parts = period_of(hit, a, text)

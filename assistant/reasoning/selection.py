@@ -19,7 +19,7 @@ import numpy as np
 
 from assistant.index.store import TITLE_SPAN
 from assistant.models import AnswerType, AssistantError, Hit
-from assistant.text.chunking import is_list_item, sentence_spans, titled
+from assistant.text.chunking import is_heading, is_list_item, sentence_spans, titled
 from assistant.text.normalise import is_chinese, romanised_in
 from assistant.text.words import MONTHS, NUMBER_WORDS
 
@@ -344,7 +344,9 @@ class Featurizer:
                     float(bool(query.situation)),
                 ]
             i += n
-        return found
+        # A Markdown heading is read above, in its sentences' windows, as the title of what follows; it
+        # states nothing itself, so it is never a candidate to quote.
+        return [c for c in found if not is_heading(c.text)]
 
 
 def tree_logits(trees: list[tuple], rows: np.ndarray, intercept: float) -> np.ndarray:

@@ -15,7 +15,7 @@ import numpy as np
 
 from assistant.models import AssistantError, Hit
 from assistant.reasoning.selection import gather, present, sigmoid, tree_logits
-from assistant.text.chunking import sentence_spans, titled
+from assistant.text.chunking import is_heading, sentence_spans, titled
 from assistant.text.numbers import CONTEXT_KINDS, Quantity, read_quantities, word_direction
 from assistant.text.words import NEGATIONS, STOP_WORDS
 
@@ -129,7 +129,8 @@ class PairFeaturizer:
         from assistant.reasoning.answer import coverage, key_terms
 
         hits = hits[: self.passages]
-        pairs = [Pair(h, r, a, b) for r, h in enumerate(hits) for a, b in sentence_spans(h.passage)]
+        pairs = [Pair(h, r, a, b) for r, h in enumerate(hits) for a, b in sentence_spans(h.passage)
+                 if not is_heading(h.passage[a:b])]  # fmt: skip
         if not pairs:
             return []
         head, vectors = gather(self.embed, self.stored, [claim], [(p.hit, p.start, p.end) for p in pairs])

@@ -63,6 +63,15 @@ def sentence_spans(text: str, begin: int = 0, end: int | None = None) -> list[tu
     return spans
 
 
+_MARKDOWN_HEADING = re.compile(r"\s*#{1,6}(?:[ \t]|$)")
+
+
+def is_heading(sentence: str) -> bool:
+    """A Markdown heading line (`# Title`, `## Eligibility`): the title of what follows, not a statement;
+    it is never quoted as an answer or as evidence."""
+    return bool(_MARKDOWN_HEADING.match(sentence)) and "\n" not in sentence.strip()
+
+
 def is_list_item(sentence: str) -> bool:
     """A bullet or numbered item ("- you're 18 or over", "2) a passport")."""
     return bool(_LIST_START.match(sentence))
@@ -96,6 +105,7 @@ def _line_breaks_sentence(text: str, newline: int) -> bool:
         not previous
         or previous[-1] in ".!?:;。！？：；"
         or len(previous) < 60
+        or is_heading(previous)
         or bool(_LIST_START.match(following))
     )
 

@@ -53,13 +53,19 @@ def discover(inputs: list[str]) -> tuple[list[Source], list[tuple[str, str]], li
                 rel = file.relative_to(root)
                 if any(part.startswith(".") for part in rel.parts) or _SKIPPED_NAMES.match(file.name):
                     continue
-                doc_id = f"{root.name}/{rel.as_posix()}" if root.name else rel.as_posix()
-                sources.append(Source(spec=str(file), doc_id=doc_id, root=str(root)))
+                sources.append(Source(spec=str(file), doc_id=short_id(file, root), root=str(root)))
         else:
             file = path.resolve()
-            doc_id = f"{file.parent.name}/{file.name}" if file.parent.name else file.name
-            sources.append(Source(spec=str(file), doc_id=doc_id))
+            sources.append(Source(spec=str(file), doc_id=short_id(file)))
     return sources, failed, roots
+
+
+def short_id(file: Path, root: Path | None = None) -> str:
+    """The readable doc_id a file is offered: its path from the ingested folder, that folder's name
+    first (`policies/notice.txt`), or a lone file's folder and name; the index makes it unique."""
+    base = root if root is not None else file.parent
+    rel = file.relative_to(base).as_posix()
+    return f"{base.name}/{rel}" if base.name else rel
 
 
 def extension(source: Source) -> str:

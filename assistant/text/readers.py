@@ -297,14 +297,44 @@ def _docx_chars(z, stop_above: int) -> int:
     total = 0
     try:
         with z.open("word/document.xml") as f:
-            for _event, el in etree.iterparse(f, events=("end",), tag=(f"{_W}t", f"{_W}p")):
+            events = etree.iterparse(f, events=("end",), tag=(f"{_W}t", f"{_W}p"), resolve_entities=False)
+            for _event, el in events:
                 total += len(el.text or "") + 2 * (el.tag == f"{_W}p")
                 el.clear(keep_tail=False)
                 if total > stop_above:
                     break
     except KeyError:
         return 0  # no body part: python-docx says what is wrong
+    except etree.LxmlError as exc:
+        raise InputError(_broken_xml("word/document.xml", exc)) from None
     return total
+
+
+def _refuse_entities(z) -> None:
+    """Refuse a DOCX any of whose XML parts declares entities: Word never writes a DTD, and nested
+    entities (a "billion laughs") would expand a small file into gigabytes. Reads each prolog only."""
+    from lxml import etree
+
+    for name in z.namelist():
+        if not name.lower().endswith((".xml", ".rels")):
+            continue
+        try:
+            with z.open(name) as f:
+                _event, root = next(etree.iterparse(f, events=("start",), resolve_entities=False))
+        except (StopIteration, etree.LxmlError):
+            continue  # broken, not refused here: the reader that needs the part says what is wrong
+        dtd = root.getroottree().docinfo.internalDTD
+        if dtd is not None and next(dtd.iterentities(), None) is not None:
+            raise InputError(
+                f"refused: {name} defines XML entities (a DOCX never needs them; possible entity-expansion "
+                "attack)"
+            )
+
+
+def _broken_xml(part: str, exc: Exception) -> str:
+    """The one line for XML that lxml could not parse, without the exception's class name."""
+    detail = str(exc).splitlines()[0] if str(exc) else "unreadable"
+    return f"not a valid DOCX file: {part} is not well-formed XML ({detail})"
 
 
 def read_docx(data: bytes, limits: Limits) -> Parsed:
@@ -315,6 +345,7 @@ def read_docx(data: bytes, limits: Limits) -> Parsed:
 
     import docx
     from docx.opc.exceptions import PackageNotFoundError
+    from lxml import etree
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
@@ -325,10 +356,13 @@ def read_docx(data: bytes, limits: Limits) -> Parsed:
                 f"{limits.expanded_bytes / 2**20:,.0f} MB (limit: POLICY_ASSISTANT_MAX_EXPANDED_MB)"
             )
         with zipfile.ZipFile(io.BytesIO(data)) as z:
+            _refuse_entities(z)
             limits.check_chars(_docx_chars(z, limits.chars))
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise InputError(f"not a valid DOCX file: {exc}") from None
+    except etree.LxmlError as exc:  # a part the checks above do not read
+        raise InputError(_broken_xml("one of its parts", exc)) from None
     parts = [p.text.strip() for p in document.paragraphs if p.text.strip()]
     for table in document.tables:
         for row in table.rows:
