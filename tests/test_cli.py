@@ -51,3 +51,18 @@ def test_language_model_settings_are_checked_before_any_work(tmp_path, args, mes
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_eval_names_the_rows_whose_documents_are_not_indexed(fake_embedder):
+    from assistant import Assistant
+    from assistant.measuring.evaluation import unindexed, unindexed_warning
+
+    a = Assistant(embedder=fake_embedder)
+    a.ingest([DATA / "synthetic_zone_notice.md"])
+    rows = [
+        {"id": "here", "evidence": "approved 37 green bond pilots  in 2023"},  # spacing differs: still found
+        {"id": "gone", "evidence": "Harbor City approved 12 container berths"},
+        {"id": "none", "evidence": None},
+    ]
+    assert unindexed(a, rows) == ["gone"]
+    assert "1 row (gone)" in unindexed_warning(["gone"]) and "--ingest" in unindexed_warning(["gone"])

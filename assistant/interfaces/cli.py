@@ -480,7 +480,11 @@ def evaluate(
         typer.echo(json.dumps(result, indent=2) if as_json else ev.format_conditionalqa(result))
         return
     claims = bool(rows) and "claim" in rows[0]
+    missing = ev.unindexed(a, rows)
+    if missing:
+        typer.echo(ev.unindexed_warning(missing), err=True)
     result = evaluate_claims(a, rows) if claims else evaluate_questions(a, rows)
+    result["unindexed"] = missing
     if as_json:
         _echo_json(result)
     else:

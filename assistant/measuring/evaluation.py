@@ -8,7 +8,7 @@ import statistics
 import time
 from pathlib import Path
 
-from assistant.models import AssistantError
+from assistant.models import AssistantError, plural
 
 _FIGURE = re.compile(r"\d(?:[\d,.]*\d)?")
 
@@ -106,6 +106,26 @@ def evaluate_questions(assistant, rows: list[dict]) -> dict:
         "faithfulness": share([r for r in answered if r["faithful"]], answered),
     } | latency_figures(latencies)
     return {"summary": summary, "results": results}
+
+
+def unindexed(assistant, rows: list[dict]) -> list[str]:
+    """Ids of rows (questions or claims) whose evidence no indexed passage holds: the documents they were
+    written for are not all ingested, and their figures would measure the corpus, not the assistant."""
+    missing = []
+    for row in rows:
+        evidence = _squash(row.get("evidence") or "")
+        if evidence and not any(evidence in _squash(h.passage) for h in assistant.search(evidence, k=5)):
+            missing.append(str(row.get("id", "?")))
+    return missing
+
+
+def unindexed_warning(ids: list[str]) -> str:
+    """One line naming the rows whose documents are missing, and what to do."""
+    shown = ", ".join(ids[:6]) + (", ..." if len(ids) > 6 else "")
+    return (
+        f"warning: the evidence of {plural(len(ids), 'row')} ({shown}) is in no indexed document: ingest "
+        "the documents they were written for first (for ../shared/eval: --ingest ../shared/eval/corpus_extra)"
+    )
 
 
 def is_expected_figures(rows: list[dict]) -> bool:
