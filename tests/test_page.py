@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import re
 import shutil
+import signal
+import stat
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import pytest
 from helpers import DATA, ROOT, SEED, free_port, run_cli, stop, wait_http
@@ -276,6 +284,168 @@ def test_login_from_a_file_and_wrong_passwords_slowed(tmp_path):
     finally:
         stop(proc)
         log.close()
+
+
+@contextlib.contextmanager
+def page_server(tmp_path: Path, *args: str, env: dict | None = None):
+    """`policy-assistant serve` over tmp_path/index on a free port, Ctrl-C reaching it as in a terminal;
+    yields (process, url) and stops it after."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "assistant", "--index", str(tmp_path / "index"), "serve",
+           "--port", str(port), *args]  # fmt: skip
+    with open(tmp_path / "serve.log", "wb") as log:
+        proc = subprocess.Popen(
+            cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env={**os.environ, **(env or {})},
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # not ignored, even if ours is
+        )  # fmt: skip
+        try:
+            url = f"http://127.0.0.1:{port}/"
+            wait_http(url, proc, log=tmp_path / "serve.log")
+            yield proc, url
+        finally:
+            stop(proc)
+
+
+def private_folder(parent: Path) -> Path:
+    """The page's one temporary folder, made under `parent` (its GRADIO_TEMP_DIR); only its owner may
+    open it."""
+    made = list(parent.iterdir())
+    assert len(made) == 1 and made[0].name.startswith("policy-assistant-"), made
+    assert stat.S_IMODE(made[0].stat().st_mode) == 0o700
+    return made[0]
+
+
+def test_uploads_and_exports_stay_in_the_private_folder_removed_at_exit(browser, tmp_path):
+    parent = tmp_path / "gradio-tmp"
+    parent.mkdir()
+    started = time.time()
+    with page_server(tmp_path, env={"GRADIO_TEMP_DIR": str(parent)}) as (proc, url):
+        folder = private_folder(parent)
+        page = browser.new_page()
+        page.goto(url)
+        upload(page, DATA / "synthetic_zone_notice.md")
+        ask(page, "How many green bond pilots did the Maple Bay Finance Office approve in 2023?")
+        with page.expect_download() as download:
+            page.click("#pa-export")
+        assert unquote(download.value.url).split("file=")[1].startswith(f"{folder}/")  # Gradio's copy
+        assert list(folder.rglob("synthetic_zone_notice.md"))  # the upload
+        exports = list(folder.glob("exports-*/*.md"))
+        assert exports and all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in exports)
+        page.close()
+        system = Path(tempfile.gettempdir()) / "gradio"
+        assert not [p for p in system.rglob("synthetic_zone_notice.md") if p.stat().st_mtime >= started]
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert not folder.exists()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_the_private_folder_goes_when_the_server_is_stopped(tmp_path, signum):
+    parent = tmp_path / "gradio-tmp"
+    parent.mkdir()
+    with page_server(tmp_path, env={"GRADIO_TEMP_DIR": str(parent)}) as (proc, _):
+        folder = private_folder(parent)
+        proc.send_signal(signum)
+        proc.wait(timeout=30)
+    assert not folder.exists() and not list(parent.iterdir())
+
+
+def http(url: str, method: str = "GET", data: bytes | None = None, cookie: str = "", headers=None):
+    """(status, body) of one request; a response still streaming after 5 s reads as status 'stream'."""
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"Cookie": cookie, **(headers or {})}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+    except TimeoutError:
+        return "stream", b""
+
+
+def page_routes(index: Path) -> set[tuple[str, str]]:
+    """(method, path) of every route Gradio serves for the page, path parameters filled with 'x'."""
+    from gradio.routes import App
+
+    from assistant.core import Assistant
+    from ui.app import build_app
+
+    def leaves(routes):
+        for route in routes:
+            included = getattr(route, "original_router", None)  # FastAPI's included routers: /gradio_api/...
+            yield from leaves(included.routes) if included else [route]
+
+    routes = list(leaves(App.create_app(build_app(Assistant(index_dir=index))).routes))
+    assert all(getattr(r, "methods", None) for r in routes), routes
+    return {(m, re.sub(r"{[^}]*}", "x", r.path)) for r in routes for m in r.methods}
+
+
+# What answers without a login: the login form at / (with no API description), the login itself, and what
+# the form loads (Gradio's own frontend files, its theme, the icon).
+OPEN_ROUTES = {("GET", "/"): 200, ("HEAD", "/"): 200, ("POST", "/login"): 422, ("POST", "/login/"): 422,
+               ("GET", "/assets/x"): 404, ("GET", "/static/x"): 404, ("GET", "/favicon.ico"): 200,
+               ("GET", "/theme.css"): 200}  # fmt: skip
+
+
+def test_with_a_login_no_route_answers_without_it(browser, tmp_path):
+    routes = page_routes(tmp_path / "routes-index")
+    named = {("GET", "/"), ("GET", "/config"), ("GET", "/gradio_api/info"), ("POST", "/gradio_api/cancel"),
+             ("POST", "/gradio_api/queue/join"), ("GET", "/gradio_api/file=x"),
+             ("POST", "/gradio_api/upload")}  # fmt: skip
+    assert named <= routes and len(routes) > 60
+    secret = tmp_path / "login"
+    secret.write_text("editor:correct horse\n")
+    with page_server(tmp_path, "--auth-file", str(secret)) as (_, url):
+        base = url.rstrip("/")
+        form = urllib.parse.urlencode({"username": "editor", "password": "correct horse"}).encode()
+        with urllib.request.urlopen(url + "login", data=form, timeout=30) as response:
+            cookie = "; ".join(c.split(";")[0] for c in response.headers.get_all("Set-Cookie"))
+        boundary = "pa-test-boundary"
+        note = (f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="note.txt"\r\n'
+                "Content-Type: text/plain\r\n\r\nA synthetic note.\r\n"
+                f"--{boundary}--\r\n").encode()  # fmt: skip
+        kind = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+        status, body = http(base + "/gradio_api/upload", "POST", note, cookie, kind)
+        assert status == 200, body
+        uploaded = f"/gradio_api/file={json.loads(body)[0]}"
+
+        answered = {}
+        for method, path in sorted(routes) + [("GET", uploaded)]:
+            data = note if path == "/gradio_api/upload" else b"" if method == "POST" else None
+            status, body = http(base + path, method, data, headers=kind)
+            if status != OPEN_ROUTES.get((method, path), 401) or b"named_endpoints" in body:
+                answered[f"{method} {path}"] = (
+                    status,
+                    "describes the API" if b"named_endpoints" in body else body[:60],
+                )
+        assert not answered, "\n".join(f"{route} -> {answer}" for route, answer in answered.items())
+        cancel = json.dumps({"session_hash": "x", "fn_index": 0, "event_id": "x"}).encode()
+        as_json = {"Content-Type": "application/json"}
+        assert http(base + "/gradio_api/cancel", "POST", cancel, headers=as_json)[0] == 401
+
+        status, login_form = http(url)
+        assert status == 200 and b'"auth_required":true' in login_form
+        assert b"api_ask" not in login_form and b"/ask" not in login_form
+        # Logged in, the same routes answer.
+        assert http(base + "/config", cookie=cookie)[0] == 200
+        assert b"named_endpoints" in http(url, cookie=cookie)[1]
+        assert http(base + uploaded, cookie=cookie) == (200, b"A synthetic note.")
+
+        # A browser logs in through the form (nothing it loads is refused) and the page works.
+        page = browser.new_page()
+        refused = []
+        page.on("response", lambda r: refused.append((r.status, r.url)) if r.status >= 400 else None)
+        page.goto(url)
+        page.fill("input[type=text]", "editor")
+        page.fill("input[type=password]", "correct horse")
+        page.get_by_role("button", name="Login").click()
+        page.wait_for_selector("#pa-question textarea", timeout=60000)
+        assert not refused, refused
+        upload(page, DATA / "synthetic_zone_notice.md")
+        ask(page, "How many green bond pilots did the Maple Bay Finance Office approve in 2023?")
+        assert "37 green bond pilots" in page.inner_text("#pa-chat")
+        page.close()
 
 
 def test_same_name_uploads_from_two_sessions_are_both_indexed(server, browser, tmp_path):

@@ -5,18 +5,47 @@ All retrieval and answering is done by one shared `assistant.Assistant`; this mo
 
 from __future__ import annotations
 
+import atexit
 import ipaddress
+import json
 import logging
 import os
+import shutil
+import signal
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("GRADIO_TELEMETRY_ENABLED", "False")
 
+
+def remove_temp_dir(path: Path, owner: int) -> None:
+    """Remove the page's temporary folder, only from the process that made it (not from a forked child)."""
+    if os.getpid() == owner:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def private_temp_dir() -> Path:
+    """A folder only this user can open (0700) for every temporary file of the page, removed at exit: our
+    exports, and Gradio's uploads and cached copies through GRADIO_TEMP_DIR, which gradio reads when it is
+    imported. A GRADIO_TEMP_DIR set by the user is where the folder is made."""
+    parent = os.environ.get("GRADIO_TEMP_DIR") or None
+    if parent:
+        os.makedirs(parent, exist_ok=True)
+    path = Path(tempfile.mkdtemp(prefix="policy-assistant-", dir=parent))
+    atexit.register(remove_temp_dir, path, os.getpid())
+    os.environ["GRADIO_TEMP_DIR"] = str(path)
+    return path
+
+
+TEMP_DIR = private_temp_dir()
+
 import gradio as gr  # noqa: E402
+from fastapi import Request  # noqa: E402
+from fastapi.middleware import Middleware  # noqa: E402
 
 from assistant.export import briefing_markdown, conversation_markdown, draft_markdown  # noqa: E402
 from assistant.models import AssistantError, Filters  # noqa: E402
@@ -38,7 +67,7 @@ class Handlers:
 
     def __init__(self, assistant):
         self.assistant = assistant
-        self.export_dir = Path(tempfile.mkdtemp(prefix="policy-assistant-export-"))
+        self.export_dir = Path(tempfile.mkdtemp(prefix="exports-", dir=TEMP_DIR))
         self.cancels: dict[str, threading.Event] = {}  # per browser session: its Cancel button
 
     def doc_rows(self) -> list[list]:
@@ -99,9 +128,10 @@ class Handlers:
         return render.verdict_html(verdict), turns, self.write_export(turns)
 
     def _export(self, kind: str, record, markdown: str) -> str:
-        """A Markdown file in this page's export folder, for a download button."""
+        """A Markdown file in this page's export folder, for a download button; only its owner can read it."""
         path = self.export_dir / f"{kind}-{os.getpid()}-{id(record)}.md"
-        path.write_text(markdown, encoding="utf-8")
+        with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as f:
+            f.write(markdown)
         return str(path)
 
     def on_draft(self, text, sources, date_from, date_to, docs):
@@ -320,22 +350,111 @@ def exposure_warning(host: str, auth) -> str | None:
     )
 
 
-def serve(assistant, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None) -> None:
-    """Warm the model and indexes, then serve the page until interrupted."""
-    if assistant.chunk_count():
-        assistant.search("warm up", k=1)
-    demo = build_app(assistant)
-    demo.queue(default_concurrency_limit=4)
-    demo.launch(
-        server_name=host,
-        server_port=port,
-        auth=login_check(*auth) if auth else None,
-        share=False,
-        ssr_mode=False,
-        show_error=True,
-        quiet=True,
-        footer_links=["api"],
-        max_file_size=assistant.settings.max_file_bytes,
-        theme=gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["monospace"]),
-        css=render.CSS,
+def app_routes(routes) -> Iterator:
+    """Every route of a FastAPI app, those of the routers it includes (Gradio's /gradio_api/...) too."""
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is None:
+            yield route
+        else:
+            yield from app_routes(included.routes)
+
+
+class LoginGate:
+    """ASGI middleware for a page with a login: a request without a logged-in session gets 401, except the
+    login itself, the files its form loads, / (Gradio's login form there, its description of the API
+    blanked) and, until the server has started, the start-up call of launch(). Logged in means Gradio's
+    own check (the endpoint of /gradio_api/user) names a user."""
+
+    OPEN = {("POST", "/login"), ("POST", "/login/"), ("GET", "/favicon.ico"), ("GET", "/theme.css")}
+    OPEN_FOLDERS = ("/assets/", "/static/")  # Gradio's own frontend files, the same for any app
+    API_INFO = "window.gradio_api_info = "
+    REFUSED = (
+        {"status": 401, "headers": [(b"content-type", b"application/json")]},
+        b'{"error":"Not authenticated"}',
     )
+
+    def __init__(self, app):
+        self.app = app
+        self.current_user = None
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "websocket":  # Gradio serves none: refused rather than checked
+            return await send({"type": "websocket.close", "code": 1008})
+        if scope["type"] != "http" or await self.logged_in(scope):
+            return await self.app(scope, receive, send)
+        method, path = scope["method"], scope["path"]
+        if method in ("GET", "HEAD") and path == "/":
+            return await self.app(scope, receive, self.without_api_info(send))
+        if (method, path) in self.OPEN or (method == "GET" and path.startswith(self.OPEN_FOLDERS)):
+            return await self.app(scope, receive, send)
+        if path == "/gradio_api/startup-events" and not scope["app"].startup_events_triggered:
+            return await self.app(scope, receive, send)  # launch() calls it once, without a login
+        await self.answer(send, *self.REFUSED)
+
+    async def logged_in(self, scope) -> bool:
+        if self.current_user is None:
+            routes = app_routes(scope["app"].routes)
+            routes = [r for r in routes if getattr(r, "path", "") == "/gradio_api/user"]
+            if not routes:
+                raise RuntimeError("Gradio has no /gradio_api/user route: logins cannot be checked")
+            self.current_user = routes[0].endpoint
+        return await self.current_user(Request(scope)) is not None
+
+    def without_api_info(self, send):
+        """`send` for Gradio's login form at /, with the API description Gradio writes into it emptied; a
+        page without that marker is not sent at all."""
+        start, body = {}, bytearray()
+
+        async def send_page(message):
+            if message["type"] == "http.response.start":
+                start.update(message)
+                return
+            body.extend(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            page = body.decode("utf-8")
+            at = page.find(self.API_INFO)
+            if at < 0:
+                return await self.answer(send, *self.REFUSED)
+            at += len(self.API_INFO)
+            _, end = json.JSONDecoder().raw_decode(page, at)
+            await self.answer(send, start, (page[:at] + "{}" + page[end:]).encode("utf-8"))
+
+        return send_page
+
+    @staticmethod
+    async def answer(send, start: dict, body: bytes) -> None:
+        """Send a whole response: `start`'s status and headers, with the length of `body`."""
+        headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": start["status"], "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+def serve(assistant, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None) -> None:
+    """Warm the model and indexes, then serve the page until interrupted (Ctrl-C or SIGTERM), and remove
+    the page's temporary folder."""
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM ends it as Ctrl-C does
+    try:
+        if assistant.chunk_count():
+            assistant.search("warm up", k=1)
+        demo = build_app(assistant)
+        demo.queue(default_concurrency_limit=4)
+        demo.launch(
+            server_name=host,
+            server_port=port,
+            auth=login_check(*auth) if auth else None,
+            app_kwargs={"middleware": [Middleware(LoginGate)]} if auth else None,
+            share=False,
+            ssr_mode=False,
+            show_error=True,
+            quiet=True,
+            footer_links=["api"],
+            max_file_size=assistant.settings.max_file_bytes,
+            theme=gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["monospace"]),
+            css=render.CSS,
+        )
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        shutil.rmtree(TEMP_DIR, ignore_errors=True)
