@@ -30,6 +30,7 @@ from assistant.models import (
     RemoveReport,
     UploadResult,
     Verdict,
+    plural,
 )
 from assistant.reasoning.retrieval import HybridRetriever
 from assistant.text.documents import sha256
@@ -135,7 +136,7 @@ class Assistant:
             return UploadResult(display, "failed", report.failed[0][1])
         done = report.added or report.updated or report.unchanged
         status = "added" if report.added else "updated" if report.updated else "unchanged"
-        return UploadResult(display, status, f"{report.chunks_added} chunks", done[0] if done else "")
+        return UploadResult(display, status, plural(report.chunks_added, "chunk"), done[0] if done else "")
 
     @property
     def uploads_dir(self) -> Path:

@@ -397,7 +397,10 @@ def serve(
     if warning:
         typer.echo(warning, err=True)
     a = _assistant()
-    typer.echo(f"Policy Assistant: {len(a.documents())} documents; serving on http://{host}:{port}", err=True)
+    from assistant.models import plural
+
+    typer.echo(f"Policy Assistant: {plural(len(a.documents()), 'document')}; serving on http://{host}:{port}",
+               err=True)  # fmt: skip
     serve_page(a, host=host, port=port, auth=credentials)
 
 
@@ -407,7 +410,10 @@ def chat() -> None:
     from assistant.models import AssistantError
 
     a = _assistant()
-    typer.echo(f"Policy Assistant: {len(a.documents())} documents indexed. Ask a question; 'exit' to leave.")
+    from assistant.models import plural
+
+    count = plural(len(a.documents()), "document")
+    typer.echo(f"Policy Assistant: {count} indexed. Ask a question; 'exit' to leave.")
     history: list[tuple[str, str]] = []
     while True:
         try:
