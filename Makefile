@@ -37,7 +37,7 @@ test: setup
 test-fast: setup
 	$(BIN)/python -m pytest -m "not slow"
 
-# Reproduces the README's Performance section (about 30-45 minutes on 2 cores); writes docs/bench.md.
+# The performance figures of docs/measuring.md (about 40 minutes on 2 cores); writes docs/bench.md.
 bench: setup
 	$(BIN)/policy-assistant bench --out docs/bench.md
 

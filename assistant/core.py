@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import get_args
 
 from assistant.config import Settings, make_settings
 from assistant.index.embeddings import CachedEmbedder, Embedder, make_embedder
@@ -27,6 +28,7 @@ from assistant.models import (
     Hit,
     IngestReport,
     ProseStep,
+    RemoveBy,
     RemoveReport,
     UploadResult,
     Verdict,
@@ -283,12 +285,15 @@ class Assistant:
         docs = list(self.store.documents().values())
         return sorted(docs, key=lambda d: (d.date or "0000", d.title), reverse=True)
 
-    def remove(self, target: str) -> RemoveReport:
-        """Remove a document by its doc_id, or what was ingested from a path or URL (a folder: everything
-        under it); a RemoveReport, false when nothing matched."""
+    def remove(self, target: str, by: RemoveBy = "auto") -> RemoveReport:
+        """Remove what was ingested from a path or URL (a folder: everything under it), or a document by
+        its doc_id (`by` says which when it matters); a RemoveReport, false when nothing matched."""
+        if by not in get_args(RemoveBy):
+            raise ValueError(f"by must be one of {', '.join(get_args(RemoveBy))}, got {by!r}")
         with self._write_lock, self.store.writing():
             before = self.store.documents()
-            report = Ingestor(self.settings, self.store, self.embedder, self.keyword).remove(str(target))
+            ingestor = Ingestor(self.settings, self.store, self.embedder, self.keyword)
+            report = ingestor.remove(str(target), by)
         for doc_id in report.removed:
             if before[doc_id].path:
                 _discard_upload(Path(before[doc_id].path), self.uploads_dir)

@@ -170,6 +170,9 @@ class IngestReport:
         return d
 
 
+RemoveBy = Literal["auto", "path", "doc_id"]
+
+
 @dataclass
 class RemoveReport:
     """What `remove` did: documents removed with their chunks, and paths unlisted from a document that

@@ -213,5 +213,8 @@ def test_markdown_headings_are_never_quoted(tmp_path, real_embedder):
     verdict = a.check("The harbour office funded 46 boatyards in 2024.")
     assert verdict.verdict == "supported"
     quotes += [c.quote for c in verdict.citations]
-    assert quotes and not [q for q in quotes if q.lstrip().startswith("#")]
+    headings = [
+        line for line in (DATA / "synthetic_headed_guide.md").read_text().splitlines() if line[:1] == "#"
+    ]
+    assert quotes and not [q for q in quotes if any(q.strip() in h for h in headings)]  # nor a piece of one
     assert "You qualify if your yard repaired at least 20 hulls" in a.ask(questions[0]).citations[0].quote

@@ -109,3 +109,16 @@ def test_overlong_sentence_is_cut_at_words():
 def test_constructor_validates():
     with pytest.raises(ValueError, match="max_tokens"):
         Chunker(whitespace_counter, max_tokens=2)
+
+
+def test_a_markdown_heading_is_one_sentence_of_its_own():
+    from assistant.text.chunking import is_heading
+
+    text = (
+        "Intro.\n\n## 2. How much the grant pays\n\nThe grant pays up to 9,000 pounds. It is paid once.\n"
+        "A long line of text that goes on and on without any punctuation at its end at all\n## Eligibility\n"
+        "You qualify."
+    )
+    pieces = [text[a:b] for a, b in sentence_spans(text)]
+    assert [p for p in pieces if is_heading(p)] == ["## 2. How much the grant pays", "## Eligibility"]
+    assert "You qualify." in pieces and not any("#" in p for p in pieces if not is_heading(p))

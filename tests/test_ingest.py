@@ -300,3 +300,64 @@ def test_an_index_built_before_document_identity_keeps_every_document(real_embed
     notice.write_text(notice.read_text().replace("37 green bond pilots", "41 blue bond pilots"))
     assert a.ingest([moved]).updated == ["policies/synthetic_zone_notice.md"]
     assert a.remove(str(moved / "guides")).removed == ["policies/guides/apprentice_travel_grant.md"]
+
+
+def test_a_copy_read_before_its_changed_document_is_still_indexed(assistant, tmp_path):
+    one = _notice(tmp_path / "one", NOTICE_A)
+    _notice(tmp_path / "two", NOTICE_A)
+    assistant.ingest([tmp_path / "one", tmp_path / "two"])
+    one.write_text(NOTICE_B, encoding="utf-8")
+    report = assistant.ingest([tmp_path / "two", tmp_path / "one"])  # two/ read first, as a listed copy
+    assert (
+        report.updated == ["one/notice.txt"] and report.added == ["two/notice.txt"] and not report.unchanged
+    )
+    passages = {h.doc_id: h.passage for h in assistant.search("approved grants depots", k=5)}
+    assert "Alder Cove" in passages["two/notice.txt"] and "Birch Hollow" in passages["one/notice.txt"]
+
+
+def test_a_relative_path_is_read_where_it_is_typed(assistant, tmp_path, monkeypatch):
+    _notice(tmp_path / "a" / "docs", NOTICE_A)
+    _notice(tmp_path / "b" / "docs", NOTICE_B)
+    monkeypatch.chdir(tmp_path / "a")
+    assert assistant.ingest(["docs/notice.txt"]).added == ["docs/notice.txt"]
+    monkeypatch.chdir(tmp_path / "b")
+    assert assistant.ingest(["docs/notice.txt"]).added == ["b/docs/notice.txt"]
+    assert assistant.remove("docs/notice.txt").removed == ["b/docs/notice.txt"]  # b's file, not a's doc_id
+    assert assistant.remove("docs/notice.txt", by="doc_id").removed == ["docs/notice.txt"]
+
+
+def test_prune_keeps_files_that_are_still_there(assistant, tmp_path):
+    readme = _notice(tmp_path / "r", NOTICE_A, name="README.md")  # a folder ingest skips READMEs
+    _notice(tmp_path / "r", NOTICE_B)
+    assistant.ingest([readme])
+    report = assistant.ingest([tmp_path / "r"], prune=True)
+    assert report.removed == [] and report.added == ["r/notice.txt"]
+
+
+def test_one_file_stored_twice_by_an_older_index_is_merged(assistant, tmp_path):
+    from assistant.index.ingest import Ingestor, _Pending
+    from assistant.models import IngestReport
+    from assistant.text.documents import Source, parse, read_bytes
+
+    file = _notice(tmp_path / "x" / "docs", NOTICE_A)
+    assistant.ingest([tmp_path / "x"])  # x/docs/notice.txt
+    source = Source(spec=str(file.resolve()), doc_id="docs/notice.txt")  # as the old code stored a lone file
+    data, ext = read_bytes(source, 10**6, 5)
+    doc = parse(source, data, ext)
+    ingestor = Ingestor(assistant.settings, assistant.store, assistant.embedder, assistant.keyword)
+    with assistant.store.writing():
+        ingestor._flush([_Pending(doc, ingestor.chunker.split(doc), False)], IngestReport())
+    assert len(assistant.documents()) == 2
+    file.write_text(NOTICE_B, encoding="utf-8")
+    report = assistant.ingest([tmp_path / "x"])
+    assert report.removed == ["x/docs/notice.txt"] and report.updated == ["docs/notice.txt"]
+    passages = " ".join(h.passage for h in assistant.search("approved grants depots", k=5))
+    assert "Birch Hollow" in passages and "Alder Cove" not in passages
+
+
+def test_a_url_is_not_a_folder():
+    from assistant.index.ingest import _under
+
+    assert _under("https://site.example/notice", "https://site.example/notice")
+    assert not _under("https://site.example/notice/2024", "https://site.example/notice")
+    assert _under("/srv/docs/a.txt", "/srv/docs") and not _under("/srv/docs2/a.txt", "/srv/docs")

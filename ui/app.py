@@ -178,7 +178,7 @@ class Handlers:
     def on_remove(self, doc_id):
         if not doc_id:
             return render.empty("Pick a document to remove."), self.doc_rows(), *self.choices()
-        removed = self.assistant.remove(doc_id)
+        removed = self.assistant.remove(doc_id, by="doc_id")  # the list shows doc_ids, never paths
         note = f"Removed {doc_id}." if removed else f"No document {doc_id}."
         return render.empty(note), self.doc_rows(), *self.choices()
 

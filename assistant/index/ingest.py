@@ -18,7 +18,16 @@ from assistant.index.embeddings import Embedder
 from assistant.index.identity import Identities
 from assistant.index.keyword import KeywordIndex
 from assistant.index.store import TITLE_SPAN, SentenceVectors, Store
-from assistant.models import Cancelled, Chunk, Document, IngestReport, InputError, RemoveReport
+from assistant.models import (
+    Cancelled,
+    Chunk,
+    Document,
+    DocumentInfo,
+    IngestReport,
+    InputError,
+    RemoveBy,
+    RemoveReport,
+)
 from assistant.text.chunking import Chunker, sentence_spans, titled
 from assistant.text.documents import Source, discover, is_url, parse, read_bytes, sha256, short_id
 
@@ -38,6 +47,7 @@ class Ingestor:
     def __init__(self, settings: Settings, store: Store, embedder: Embedder, keyword: KeywordIndex):
         self.settings, self.store, self.embedder, self.keyword = settings, store, embedder, keyword
         self.chunker = Chunker(embedder.count_tokens, settings.chunk_tokens, settings.overlap_sentences)
+        self._cancel: threading.Event | None = None
 
     def run(self, inputs: list[str], prune: bool = False, progress: bool = False,
             cancel: threading.Event | None = None) -> IngestReport:  # fmt: skip
@@ -51,23 +61,31 @@ class Ingestor:
                 self.store.sweep_orphans()
             raise
 
-    def remove(self, target: str) -> RemoveReport:
-        """Remove a document by doc_id, or what was ingested from a path (a file, a folder, a URL): a
-        document goes with its chunks unless the same content was also ingested from a path that stays."""
+    def remove(self, target: str, by: RemoveBy = "auto") -> RemoveReport:
+        """Remove what was ingested from a path (a file, a folder, a URL) or a document by doc_id: a
+        document goes with its chunks unless the same content was also ingested from a path that stays.
+        `auto` reads the target as a path when it names one on record (a short doc_id looks like a
+        relative path: `docs/notice.txt` typed in /b means /b's file), else as a doc_id."""
         docs = self.store.documents()
         report = RemoveReport()
-        if target in docs:
-            if self.store.remove(target):
+        places = _places(target) if by != "doc_id" else set()
+        on_record = {p for info in docs.values() for p in info.paths}
+        as_path = (
+            by == "path"
+            or any(_under(p, w) for p in on_record for w in places)
+            or (by == "auto" and target not in docs)
+        )
+        if not as_path:
+            if target in docs and self.store.remove(target):
                 report.removed.append(target)
         else:
-            where = target if is_url(target) else str(Path(target).expanduser().resolve())
             ids = Identities(docs)
             for doc_id in docs:
                 own, also_at = ids.paths[doc_id]
-                for p in [p for p in also_at if _under(p, where)]:
+                for p in [p for p in also_at if any(_under(p, w) for w in places)]:
                     ids.detach(doc_id, p)
                     report.unlisted.append((p, doc_id))
-                if _under(own, where):
+                if any(_under(own, w) for w in places):
                     if ids.promote(doc_id) is not None:
                         report.unlisted.append((own, doc_id))
                     elif self.store.remove(doc_id):
@@ -87,28 +105,35 @@ class Ingestor:
         report = IngestReport()
         sources, report.failed, roots = discover([str(i) for i in inputs])
         self.store.sweep_orphans()
-        existing = self.store.documents()
+        existing = self._merge_duplicates(self.store.documents(), report)
         ids = Identities(existing, exists=_still_there)
         seen: set[str] = set()  # paths read in this run
+        again: set[str] = set()  # paths read a second time: copies unlisted when their document changed
         pending: list[_Pending] = []
         bar = _progress(len(sources), progress)
-        queue = list(sources)
+        queue = [(source, False) for source in sources]
         while queue:
-            source = queue.pop(0)
+            source, unlisted = queue.pop(0)
             self._check_cancel()
             bar.set_postfix_str(source.spec[-40:], refresh=False)
-            if source.spec not in seen:
+            if source.spec not in seen or (unlisted and source.spec not in again):
                 seen.add(source.spec)
+                if unlisted:
+                    again.add(source.spec)
                 item = self._prepare(source, ids, report)
                 if item is not None:
                     pending.append(item)
-                    queue += self._unlisted(ids.stored(item.doc.doc_id, item.doc.sha256), seen)
+                    queue += [(s, True) for s in self._unlisted(ids.stored(item.doc.doc_id, item.doc.sha256))]
                     if sum(len(p.chunks) for p in pending) >= self.settings.ingest_batch:
                         self._flush(pending, report)
                         pending = []
             bar.update(1)
         self._flush(pending, report)
         bar.close()
+        changed = set(report.added) | set(report.updated)
+        report.unchanged = [
+            d for d in report.unchanged if d not in changed
+        ]  # a copy's document changed later
         if prune:
             self._prune(ids, existing, roots, seen, report)
         for doc_id in sorted(ids.changed - set(report.removed)):
@@ -119,12 +144,44 @@ class Ingestor:
         report.seconds = time.perf_counter() - started
         return report
 
+    def _merge_duplicates(
+        self, docs: dict[str, DocumentInfo], report: IngestReport
+    ) -> dict[str, DocumentInfo]:
+        """An index built before doc_ids were unique may hold one file twice (ingested from its folder and
+        on its own) or one content under two doc_ids: one record is kept, the others' paths are listed
+        under it and their records and chunks removed, so a later change reaches every copy's text."""
+        group = {doc_id: doc_id for doc_id in docs}
+
+        def top(doc_id: str) -> str:
+            while group[doc_id] != doc_id:
+                doc_id = group[doc_id]
+            return doc_id
+
+        first: dict[str, str] = {}
+        for doc_id, info in sorted(docs.items(), key=lambda kv: (len(kv[0]), kv[0])):
+            for key in (f"path:{info.path}" if info.path else "", f"sha:{info.sha256}"):
+                if key and key in first and top(first[key]) != top(doc_id):
+                    group[top(doc_id)] = top(first[key])
+                first.setdefault(key, doc_id)
+        merged = False
+        for keep in {top(d) for d in docs if top(d) != d}:
+            others = [d for d in docs if d != keep and top(d) == keep]
+            paths = [p for d in [keep, *others] for p in docs[d].paths if p != docs[keep].path]
+            for other in others:
+                if self.store.remove(other):
+                    report.removed.append(other)
+                    log.warning("%s: the same file or content as %s; merged into it", other, keep)
+            self.store.set_paths(keep, docs[keep].path, list(dict.fromkeys(paths)))
+            merged = True
+        return self.store.documents() if merged else docs
+
     @staticmethod
-    def _unlisted(paths: list[str], seen: set[str]) -> list[Source]:
-        """Copies that were listed under a document's old content: read again, each as its own file."""
+    def _unlisted(paths: list[str]) -> list[Source]:
+        """Copies that were listed under a document's old content: read again, each as its own file (also
+        when this run read them already, as copies of the old content)."""
         out = []
         for p in paths:
-            if p not in seen and (is_url(p) or Path(p).is_file()):
+            if is_url(p) or Path(p).is_file():
                 log.info("%s: its listed copy changed; indexing it on its own", p)
                 out.append(Source(spec=p, doc_id=p if is_url(p) else short_id(Path(p)), is_url=is_url(p)))
         return out
@@ -133,8 +190,8 @@ class Ingestor:
         """Forget what was ingested from these folders and is gone from them: a listed copy is unlisted; a
         document whose own file is gone moves to its first listed copy, or is removed when it has none."""
 
-        def gone(path: str) -> bool:
-            return path not in seen and any(_under(path, root) for root in roots)
+        def gone(path: str) -> bool:  # a file discover skips (README, a dot-folder) is still there
+            return path not in seen and any(_under(path, root) for root in roots) and not _still_there(path)
 
         for doc_id, info in existing.items():
             path, also_at = ids.paths.get(doc_id, (info.path, list(info.also_at)))
@@ -235,13 +292,23 @@ def sentence_vectors(
     ]
 
 
+def _places(target: str) -> set[str]:
+    """What a path typed by a user may be on record as: a URL itself; a file as given (absolute) and
+    with its links resolved."""
+    if is_url(target):
+        return {target}
+    path = Path(target).expanduser()
+    return {str(path.absolute()), str(path.resolve())}
+
+
 def _still_there(path: str) -> bool:
     """A URL always is; a file is while it exists."""
     return is_url(path) or Path(path).exists()
 
 
 def _under(path: str, root: str) -> bool:
-    return path == root or path.startswith(root.rstrip("/") + "/")
+    """Is `path` the file or URL `root`, or a file in the folder `root`?"""
+    return path == root or (not is_url(root) and path.startswith(root.rstrip("/") + "/"))
 
 
 class _NoBar:

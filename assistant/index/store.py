@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import json
 import logging
 import os
 import socket
@@ -88,9 +89,11 @@ def chunk_metadata(doc: Document, chunk: Chunk, writer: str = "") -> dict:
 
 
 def document_record(doc: Document, chunks: int) -> dict:
-    """A document's record (the commit point of its write); `info_from` reads it back."""
+    """A document's record (the commit point of its write); `info_from` reads it back. Stored content
+    has no copies listed yet (`set_paths` lists them): a crash cannot leave old copies listed under it."""
     return {"title": doc.title, "date": doc.date, "source": doc.source, "path": doc.path,
-            "sha256": doc.sha256, "chunks": chunks, "root": doc.root, "kind": doc.kind}  # fmt: skip
+            "sha256": doc.sha256, "chunks": chunks, "root": doc.root, "kind": doc.kind,
+            "also_at": ""}  # fmt: skip
 
 
 def embedding_record(settings: Settings) -> dict[str, str]:
@@ -111,7 +114,7 @@ def info_from(doc_id: str, meta: dict) -> DocumentInfo:
         doc_id=doc_id, title=meta.get("title", ""), date=meta.get("date", ""), source=meta.get("source", ""),
         path=meta.get("path", ""), chunks=int(meta.get("chunks", 0)), sha256=meta.get("sha256", ""),
         root=meta.get("root", ""), kind=meta.get("kind", ""),
-        also_at=tuple(p for p in meta.get("also_at", "").split("\n") if p),
+        also_at=tuple(json.loads(meta.get("also_at") or "[]")),
     )  # fmt: skip
 
 
@@ -410,13 +413,13 @@ class ChromaStore:
         return True
 
     def set_paths(self, doc_id: str, path: str, also_at: list[str]) -> None:
-        """List where a document's content was ingested from: its own path and identical copies (one
-        per line in the record: Chroma metadata holds no lists)."""
+        """List where a document's content was ingested from: its own path and identical copies (a JSON
+        list in the record: Chroma metadata holds no lists)."""
         self._connect()
         got = self._call(self._docs.get, ids=[doc_id], include=["metadatas"])
         if not got["ids"]:
             return
-        record = dict(got["metadatas"][0]) | {"path": path, "also_at": "\n".join(also_at)}
+        record = dict(got["metadatas"][0]) | {"path": path, "also_at": json.dumps(also_at) if also_at else ""}
         self._call(self._docs.upsert, ids=[doc_id], embeddings=[[1.0]], metadatas=[record])
         self._bump()
 

@@ -131,12 +131,15 @@ def list_documents(as_json: JsonOpt = False) -> None:
 def remove(
     target: Annotated[
         str,
-        typer.Argument(metavar="DOC_ID_OR_PATH", help="A doc_id shown by `list`, or a path you ingested."),
+        typer.Argument(metavar="PATH_OR_DOC_ID", help="A path you ingested, or a doc_id shown by `list`."),
     ],
+    doc_id: Annotated[
+        bool, typer.Option("--doc-id", help="Read the target as a doc_id only, never as a path.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Remove a document and its chunks, or everything ingested from a file, folder or URL."""
-    report = _assistant().remove(target)
+    """Remove everything ingested from a file, folder or URL, or a document by its doc_id, with its chunks."""
+    report = _assistant().remove(target, by="doc_id" if doc_id else "auto")
     if as_json:
         _echo_json(report.to_dict())
     else:

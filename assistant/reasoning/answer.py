@@ -359,7 +359,7 @@ def _rule_span(passage: str, start: int, end: int) -> tuple[int, int]:
         j = idx
         while j > 0 and is_list_item(text[j]):
             j -= 1
-        if j < idx and text[j].rstrip().endswith(":"):
+        if j < idx and text[j].rstrip().endswith(":") and not is_heading(text[j]):
             lead = j
     if text[lead].rstrip().endswith(":"):
         last = lead

@@ -49,7 +49,7 @@ def sentence_spans(text: str, begin: int = 0, end: int | None = None) -> list[tu
     for m in _CJK_END.finditer(text, begin, end):
         cuts.add(m.end())
     for m in _LATIN_END.finditer(text, begin, end):
-        if not _is_abbreviation(text, m.start()):
+        if not _is_abbreviation(text, m.start()) and not _in_heading(text, m.start()):
             cuts.add(m.end())
     for m in _LINE.finditer(text, begin, end):
         if _line_breaks_sentence(text, m.start()):
@@ -63,13 +63,18 @@ def sentence_spans(text: str, begin: int = 0, end: int | None = None) -> list[tu
     return spans
 
 
-_MARKDOWN_HEADING = re.compile(r"\s*#{1,6}(?:[ \t]|$)")
+_MARKDOWN_HEADING = re.compile(r"[ \t]*#{1,6}(?:[ \t]|$)", re.M)
 
 
 def is_heading(sentence: str) -> bool:
     """A Markdown heading line (`# Title`, `## Eligibility`): the title of what follows, not a statement;
     it is never quoted as an answer or as evidence."""
     return bool(_MARKDOWN_HEADING.match(sentence)) and "\n" not in sentence.strip()
+
+
+def _in_heading(text: str, at: int) -> bool:
+    """Is position `at` on a Markdown heading line (`## 2. How much it pays` is one title, not two)?"""
+    return bool(_MARKDOWN_HEADING.match(text, text.rfind("\n", 0, at) + 1))
 
 
 def is_list_item(sentence: str) -> bool:
@@ -106,6 +111,7 @@ def _line_breaks_sentence(text: str, newline: int) -> bool:
         or previous[-1] in ".!?:;。！？：；"
         or len(previous) < 60
         or is_heading(previous)
+        or bool(_MARKDOWN_HEADING.match(following))
         or bool(_LIST_START.match(following))
     )
 
