@@ -37,19 +37,17 @@ class Identities:
     exists: Callable[[str], bool] = lambda path: True  # is a stored path still there to read?
     paths: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # doc_id -> (path, also_at)
     changed: set[str] = field(default_factory=set)  # doc_ids whose paths this ingest changed
+    sha: dict[str, str] = field(default_factory=dict)  # doc_id -> sha256 of its content, placed ones too
     _by_path: dict[str, str] = field(default_factory=dict)
     _by_sha: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for doc_id, info in self.documents.items():
             self.paths[doc_id] = (info.path, list(info.also_at))
+            self.sha[doc_id] = info.sha256
             self._by_sha.setdefault(info.sha256, doc_id)
             for p in info.paths:
                 self._by_path[p] = doc_id
-
-    def owner(self, path: str) -> str | None:
-        """The document stored from this path, if any."""
-        return self._by_path.get(path)
 
     def place(self, path: str, short_id: str, digest: str) -> Place:
         """Decide where the file at `path` (its bytes hashing to `digest`) goes, and record it."""
@@ -57,10 +55,8 @@ class Identities:
         if owner is not None:
             primary, also_at = self.paths[owner]
             if primary == path:
-                if self.documents.get(owner) is not None and self.documents[owner].sha256 == digest:
-                    return Place(owner, "unchanged")
-                return Place(owner, "update")
-            if self._sha_of(owner) == digest:
+                return Place(owner, "unchanged" if self.sha[owner] == digest else "update")
+            if self.sha[owner] == digest:
                 return Place(owner, "unchanged")
             self.detach(owner, path)  # a listed copy that now differs becomes a document of its own
         same = self._by_sha.get(digest)
@@ -77,6 +73,7 @@ class Identities:
             return Place(same, "copy")
         doc_id = unique_id(short_id, path, set(self.paths))
         self.paths[doc_id] = (path, [])
+        self.sha[doc_id] = digest
         self._by_path[path] = doc_id
         self._by_sha[digest] = doc_id
         return Place(doc_id, "new")
@@ -85,9 +82,10 @@ class Identities:
         """A document's new content was stored: its sha is now `digest`. Returns the copies listed under
         its old content, which no longer match and are unlisted (their files may be ingested again)."""
         primary, also_at = self.paths[doc_id]
-        old = self.documents.get(doc_id)
-        if old is not None and self._by_sha.get(old.sha256) == doc_id:
-            del self._by_sha[old.sha256]
+        old = self.sha[doc_id]
+        if old != digest and self._by_sha.get(old) == doc_id:
+            del self._by_sha[old]
+        self.sha[doc_id] = digest
         self._by_sha.setdefault(digest, doc_id)
         for p in also_at:
             self._by_path.pop(p, None)
@@ -119,12 +117,8 @@ class Identities:
         """A newly placed document failed before it was stored: free its id, path and content."""
         path, _ = self.paths.pop(doc_id)
         self._by_path.pop(path, None)
-        for digest in [d for d, owner in self._by_sha.items() if owner == doc_id]:
+        if self._by_sha.get(digest := self.sha.pop(doc_id)) == doc_id:
             del self._by_sha[digest]
-
-    def _sha_of(self, doc_id: str) -> str:
-        info = self.documents.get(doc_id)
-        return info.sha256 if info else next((s for s, d in self._by_sha.items() if d == doc_id), "")
 
 
 def unique_id(short_id: str, path: str, taken: set[str]) -> str:

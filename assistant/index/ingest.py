@@ -90,8 +90,7 @@ class Ingestor:
                         report.unlisted.append((own, doc_id))
                     elif self.store.remove(doc_id):
                         report.removed.append(doc_id)
-            for doc_id in sorted(ids.changed - set(report.removed)):
-                self.store.set_paths(doc_id, *ids.paths[doc_id])
+            self._write_paths(ids, report.removed)
         if report.removed:
             self.keyword.ensure(force=True)
         return report
@@ -130,19 +129,20 @@ class Ingestor:
             bar.update(1)
         self._flush(pending, report)
         bar.close()
-        changed = set(report.added) | set(report.updated)
-        report.unchanged = [
-            d for d in report.unchanged if d not in changed
-        ]  # a copy's document changed later
+        changed = set(report.added) | set(report.updated)  # a copy read first, its document changed later
+        report.unchanged = [d for d in report.unchanged if d not in changed]
         if prune:
             self._prune(ids, existing, roots, seen, report)
-        for doc_id in sorted(ids.changed - set(report.removed)):
-            path, also_at = ids.paths[doc_id]
-            self.store.set_paths(doc_id, path, also_at)
+        self._write_paths(ids, report.removed)
         if report.added or report.updated or report.removed:
             self.keyword.ensure(force=True)
         report.seconds = time.perf_counter() - started
         return report
+
+    def _write_paths(self, ids: Identities, removed: list[str]) -> None:
+        """Record the paths of every document whose paths changed (one record each)."""
+        for doc_id in sorted(ids.changed - set(removed)):
+            self.store.set_paths(doc_id, *ids.paths[doc_id])
 
     def _merge_duplicates(
         self, docs: dict[str, DocumentInfo], report: IngestReport

@@ -11,6 +11,8 @@ from typing import Annotated
 
 import typer
 
+from assistant.models import plural  # records only: no heavy import
+
 app = typer.Typer(
     help="Policy Assistant: answers from your policy documents, with cited passages. Offline.",
     no_args_is_help=True,
@@ -117,8 +119,6 @@ def list_documents(as_json: JsonOpt = False) -> None:
     if not docs:
         typer.echo("No documents indexed yet. Add some with: policy-assistant ingest PATH")
         return
-    from assistant.models import plural
-
     for d in docs:
         meta = f"{d.date or 'no date'} | {d.source or 'no source'} | {plural(d.chunks, 'chunk')}"
         typer.echo(f"{d.doc_id}\n    {d.title}\n    {meta}")
@@ -400,8 +400,6 @@ def serve(
     if warning:
         typer.echo(warning, err=True)
     a = _assistant()
-    from assistant.models import plural
-
     typer.echo(f"Policy Assistant: {plural(len(a.documents()), 'document')}; serving on http://{host}:{port}",
                err=True)  # fmt: skip
     serve_page(a, host=host, port=port, auth=credentials)
@@ -413,8 +411,6 @@ def chat() -> None:
     from assistant.models import AssistantError
 
     a = _assistant()
-    from assistant.models import plural
-
     count = plural(len(a.documents()), "document")
     typer.echo(f"Policy Assistant: {count} indexed. Ask a question; 'exit' to leave.")
     history: list[tuple[str, str]] = []
