@@ -33,38 +33,39 @@ chat: index
 test: setup
 	$(BIN)/python -m pytest
 
-# Unit tests only: no model, no server, no browser (under a minute).
+# Unit tests only: no model, no server, no browser, no Chroma on disk, no subprocess (about 30 seconds).
 test-fast: setup
-	$(BIN)/python -m pytest -m "not slow"
+	TEST_FAST=1 $(BIN)/python -m pytest -m "not slow and not disk"
 
 # The performance figures of docs/measuring.md (about 40 minutes on 2 cores); writes docs/bench.md.
 bench: setup
-	$(BIN)/policy-assistant bench --out docs/bench.md
+	$(BIN)/policy-assistant lab bench --out docs/bench.md
 
 # Refits the answer selector on ../shared/train/conditionalqa (about 30 minutes on 2 cores); writes
 # assistant/data/answerer.json and prints the figures per guide split (docs/answers.md).
 train-answerer: setup
-	$(BIN)/policy-assistant train-answerer --work build/train-answerer
+	$(BIN)/policy-assistant lab train-answerer --work build/train-answerer
 
 # Refits the prose checker's support model on SciFact's training claims (a few minutes); writes
 # assistant/data/support.json with its figures.
 train-support: setup
-	$(BIN)/policy-assistant train-support
+	$(BIN)/policy-assistant lab train-support
 
 # Refits both variants of the Chinese sentence ranker on CMRC 2018 (a few minutes; the multilingual index
 # takes longest); writes assistant/data/chinese.json.
 train-chinese: setup
-	$(BIN)/policy-assistant --index build/cmrc-index train-chinese
-	$(BIN)/policy-assistant --index build/cmrc-index-multilingual --embed-backend multilingual train-chinese
+	$(BIN)/policy-assistant --index build/cmrc-index lab train-chinese
+	$(BIN)/policy-assistant --index build/cmrc-index-multilingual --embed-backend multilingual lab train-chinese
 
 train-verdicts: setup  # indexes SciFact's abstracts into build/scifact-index once (about 10-30 minutes)
-	$(BIN)/policy-assistant --index build/scifact-index train-verdicts
+	$(BIN)/policy-assistant --index build/scifact-index lab train-verdicts
 
 # ruff, the layer contracts in pyproject.toml (import-linter) and declared = imported dependencies (deptry).
 lint: setup
 	$(BIN)/ruff check assistant ui tests
 	$(BIN)/ruff format --check assistant ui tests
 	$(BIN)/lint-imports
+	$(BIN)/python .ci/import_cycles.py assistant ui  # no import circle, lazy imports included
 	$(BIN)/deptry .
 
 format: setup

@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     index_dir: Path = Field(Path("index"), description="home of the Chroma data and the BM25 side index")
     chroma_host: str | None = Field(None, description="Chroma server host; embedded Chroma when unset")
     chroma_port: int = Field(8000, ge=1, le=65535)
+    in_memory: bool = Field(False, description="keep the chunks in memory only, nothing on disk (tests)")
     collection: str = Field("policy_chunks", description="name of the Chroma collection of chunks")
     embed_model: Path | None = Field(
         None, description="sentence-transformers model dir; bundled MiniLM if unset"
@@ -136,3 +137,12 @@ class Settings(BaseSettings):
 def make_settings(**overrides) -> Settings:
     """Build settings from the environment, then apply the non-None overrides (CLI flags)."""
     return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def settings_for(settings=None, **overrides) -> Settings:
+    """The facade's settings: a Settings as given, an index path, or the environment with `overrides`."""
+    if settings is None or isinstance(settings, Settings):
+        return settings or make_settings(**overrides)
+    if isinstance(settings, str | Path):
+        return make_settings(**(overrides | {"index_dir": settings}))
+    raise TypeError(f"settings must be a Settings or an index path, got {type(settings).__name__}")

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    import numpy as np
 
 Outcome = Literal["answer", "closest", "none"]
 AnswerType = Literal["number", "percent", "date", "name", "yesno", "other"]  # what a question asks for
@@ -91,6 +94,18 @@ class Chunk:
     end: int
     page_start: int = 0
     page_end: int = 0
+
+
+TITLE_SPAN = (-1, -1)  # where a chunk's sentence vectors keep its document title's vector
+
+
+@dataclass
+class SentenceVectors:
+    """Vectors of the sentences of one document's chunks: (chunk index, start, end) offsets in the chunk;
+    the span TITLE_SPAN holds the vector of the document's title."""
+
+    spans: list[tuple[int, int, int]]
+    vectors: np.ndarray
 
 
 @dataclass

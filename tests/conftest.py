@@ -25,9 +25,14 @@ def _loopback(address) -> bool:
 
 
 @pytest.fixture(autouse=True)
-def _isolated(tmp_path, monkeypatch):
-    """Each test gets its own index dir (through the environment, as a user would) and no outside network."""
+def _isolated(tmp_path, monkeypatch, request):
+    """Each test gets its own index dir (through the environment, as a user would) and no outside network;
+    Chroma keeps it in memory unless the test is marked slow or disk."""
     monkeypatch.setenv("POLICY_ASSISTANT_INDEX_DIR", str(tmp_path / "index"))
+    if not any(request.node.get_closest_marker(m) for m in ("slow", "disk")):
+        monkeypatch.setenv("POLICY_ASSISTANT_IN_MEMORY", "1")
+    else:
+        monkeypatch.delenv("POLICY_ASSISTANT_IN_MEMORY", raising=False)
     for var in ("POLICY_ASSISTANT_CHROMA_HOST", "POLICY_ASSISTANT_CHROMA_PORT"):
         monkeypatch.delenv(var, raising=False)
     real_connect = socket.socket.connect

@@ -108,12 +108,9 @@ def run_cli(*args: str, env: dict | None = None, timeout: float = 300) -> subpro
 
 def load(path, cap: int = 50 * 1024 * 1024):
     """Discover, read and parse one file as ingest does; fails the test on a refusal."""
-    from assistant.text.documents import discover, parse, read_bytes
+    from assistant.text.documents import load as load_document
 
-    sources, failed, _ = discover([str(path)])
-    assert not failed, failed
-    data, ext = read_bytes(sources[0], cap, 5)
-    return parse(sources[0], data, ext)
+    return load_document(path, cap, 5)
 
 
 def assert_verdicts(assistant, expected: dict[str, tuple[str, str]], quoted: bool = False) -> None:
@@ -123,3 +120,21 @@ def assert_verdicts(assistant, expected: dict[str, tuple[str, str]], quoted: boo
         v = assistant.check(claim)
         assert (v.verdict, v.parts[0].evidence) == (verdict, figure), (claim, v.explanation)
         assert not quoted or figure in v.citations[0].quote, (claim, v.citations[0].quote)
+
+
+def run_main(*args: str) -> subprocess.CompletedProcess:
+    """The command line called in-process (`assistant.interfaces.cli.main`), answering as `run_cli` does:
+    exit code, stdout and stderr, without the seconds a new interpreter costs."""
+    import contextlib
+    import io
+
+    from assistant.interfaces.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    return subprocess.CompletedProcess(["policy-assistant", *args], code, out.getvalue(), err.getvalue())

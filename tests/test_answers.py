@@ -187,7 +187,8 @@ def test_confidence_separates_an_answer_from_an_unrelated_question(guides_index,
 
 @pytest.mark.slow
 def test_eval_reads_the_conditionalqa_format(guides_index):
-    out = run_cli("--index", str(guides_index), "eval", str(DATA / "conditionalqa_sample.jsonl"), "--json")
+    sample = str(DATA / "conditionalqa_sample.jsonl")
+    out = run_cli("--index", str(guides_index), "lab", "eval", sample, "--json")
     assert out.returncode == 0, out.stderr
     summary = json.loads(out.stdout)["summary"]
     assert set(summary) == {"question", "situation + question"}

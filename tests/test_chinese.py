@@ -141,12 +141,11 @@ def test_chinese_copy_features_read_the_words_around_the_question_word():
     assert chinese_kind("什么时候成立的？") == "date" and chinese_kind("这是什么？") == "other"
     right = copy_features("耶律乞奴被谁所杀？", "耶律乞奴战败,被耶律金山所杀。")
     wrong = copy_features("耶律乞奴被谁所杀？", "后来不久,耶律厮不被其下所杀,丞相耶律乞奴监国。")
-    # [longest share, log, in order, left copy, right copy, left 2, left 4, right 2, ...]: both hold 所杀
-    # after the question word, only the right one holds the question's words in their order
-    assert right[4] == wrong[4] == 1.0 and right[7] == 1.0
-    assert right[2] == pytest.approx(6 / 7) and wrong[2] == pytest.approx(4 / 7)
+    # both hold 所杀 after the question word, only the right one holds the question's words in their order
+    assert right["right_copy"] == wrong["right_copy"] == 1.0 and right["right_2"] == 1.0
+    assert right["copy_in_order"] == pytest.approx(6 / 7) and wrong["copy_in_order"] == pytest.approx(4 / 7)
     counts = copy_features("体长多少？", "体长可达50公分。")
-    assert counts[5] == 1.0 and counts[9] == 1.0 and counts[10] == 0.0  # left word, a count, no date
+    assert counts["left_2"] == 1.0 and counts["kind_number"] == 1.0 and counts["kind_date"] == 0.0
 
 
 def test_a_chinese_ranker_fitted_on_other_features_is_refused(tmp_path):
@@ -158,7 +157,7 @@ def test_a_chinese_ranker_fitted_on_other_features_is_refused(tmp_path):
     shipped["terms"]["features"] = shipped["terms"]["features"][:-1]
     path = tmp_path / "chinese.json"
     path.write_text(json.dumps(shipped), encoding="utf-8")
-    with pytest.raises(AssistantError, match="train-chinese"):
+    with pytest.raises(AssistantError, match="lab train-chinese"):
         load(path)
 
 

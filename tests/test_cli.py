@@ -1,9 +1,13 @@
-"""The command line: global options before or after the command."""
+"""The command line: global options before or after the command, the lab apart from the product, one line
+per problem. Called in-process (`run_main`); one slow test runs the installed entry point."""
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
-from helpers import DATA, run_cli
+from helpers import DATA, run_cli, run_main
 
 from assistant.interfaces.cli import hoist_global_options
 
@@ -20,6 +24,66 @@ def test_global_options_after_the_command_move_before_it():
     assert hoist_global_options(["--index", "/x", "list"]) == ["--index", "/x", "list"]
     assert hoist_global_options(["ask", "--", "--index"]) == ["ask", "--", "--index"]  # after --: an argument
     assert hoist_global_options(["--help"]) == ["--help"]
+
+
+def test_global_options_after_a_lab_command_move_before_the_lab():
+    assert hoist_global_options(["lab", "eval", "x.jsonl", "--index", "/x"]) == [
+        "--index", "/x", "lab", "eval", "x.jsonl"]  # fmt: skip
+    assert hoist_global_options(["--embed-backend", "onnx-int8", "lab", "bench", "--out", "b.md", "-v"]) == [
+        "--embed-backend", "onnx-int8", "-v", "lab", "bench", "--out", "b.md"]  # fmt: skip
+
+
+def test_the_lab_commands_are_under_lab_only():
+    def commands(help_text: str) -> set[str]:
+        return set(re.findall(r"^│ ([a-z][\w-]*)  ", help_text, re.M))  # the Commands box's first column
+
+    top = run_main("--help")
+    assert top.returncode == 0, top.stderr
+    product = {"ingest", "list", "remove", "search", "ask", "check", "brief", "serve", "chat"}
+    assert commands(top.stdout) == product | {"lab"}, top.stdout
+    lab = run_main("lab", "--help")
+    assert lab.returncode == 0, lab.stderr
+    assert commands(lab.stdout) == {"eval", "bench", "train-answerer", "train-support", "train-verdicts",
+                                    "train-chinese"}, lab.stdout  # fmt: skip
+    gone = run_main("eval", "x.jsonl")
+    assert (gone.returncode, gone.stderr.strip()) == (
+        2,
+        "error: No such command 'eval'. (see `policy-assistant --help`)",
+    )
+
+
+def test_the_printer_writes_the_table_and_shows_json_or_the_table(tmp_path, capsys):
+    from assistant.interfaces.common import emit
+
+    emit({"城市": "北京", "n": 1}, "| a |\n", as_json=True, out=tmp_path / "t.md")
+    assert json.loads(capsys.readouterr().out) == {"城市": "北京", "n": 1}
+    assert (tmp_path / "t.md").read_text(encoding="utf-8") == "| a |\n"
+    emit({"n": 1}, "| a |", as_json=False)
+    assert capsys.readouterr().out == "| a |\n"
+
+
+def test_a_lab_command_takes_the_global_options_before_or_after_it(tmp_path):
+    from assistant.interfaces.common import state
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("not json\n", encoding="utf-8")
+    index = tmp_path / "i"
+    for args in (["lab", "eval", str(bad), "--index", str(index), "-v"],
+                 ["--index", str(index), "-v", "lab", "eval", str(bad)]):  # fmt: skip
+        result = run_main(*args)
+        assert (result.returncode, result.stderr.strip()) == (
+            2,
+            f"error: {bad}:1: not JSON (Expecting value)",
+        )
+        assert state["overrides"]["index_dir"] == index and state["verbose"] == 1
+
+
+def test_each_call_of_main_starts_a_fresh_session():
+    from assistant.interfaces.common import state
+
+    state.update(assistant=object(), overrides={"index_dir": "/elsewhere"}, verbose=2)
+    assert run_main("lab", "--help").returncode == 0
+    assert state["assistant"] is None and state["verbose"] == 0 and not any(state["overrides"].values())
 
 
 @pytest.mark.slow
@@ -46,7 +110,7 @@ def test_index_option_works_after_the_command(tmp_path):
     ],
 )
 def test_language_model_settings_are_checked_before_any_work(tmp_path, args, message):
-    result = run_cli("--index", str(tmp_path / "index"), *args)
+    result = run_main("--index", str(tmp_path / "index"), *args)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], result.stderr

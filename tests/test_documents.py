@@ -97,6 +97,59 @@ def test_chinese_government_page():
         assert chrome not in doc.text
 
 
+def test_an_article_inside_a_form_is_kept():
+    """VSB, a CMS of Chinese government and university sites, wraps the article in <form
+    name="_newscontent_fromname">; the search form and the drop-down of links stay out (synthetic page)."""
+    doc = load(DATA / "synthetic_vsb_form_page.html")
+    assert doc.text.startswith("合成测试文件") and doc.text.endswith("有效期三年。")
+    assert "从事研究开发活动的机构。\n\n第二章 认定条件\n\n第三条" in doc.text  # headings stay paragraphs
+    for chrome in ("搜索", "友情链接", "当前位置", "打印本页", "版权所有"):
+        assert chrome not in doc.text
+
+
+def test_a_stray_end_of_page_in_a_header_include_does_not_cut_the_article():
+    """A header include that ends in </html> (seen on www.gov.cn) closes <body> there for html.parser;
+    the article after it is still read, paragraph by paragraph (synthetic page)."""
+    doc = load(DATA / "synthetic_stray_html_end_page.html")
+    paragraphs = doc.text.split("\n\n")
+    assert len(paragraphs) == 4 and paragraphs[0].startswith("合成测试文件")
+    assert paragraphs[-1] == "会议同意将2024年末市级政府债务余额限额由318亿元调整为356亿元。"
+    for chrome in ("首页", "扫一扫", "主办单位"):
+        assert chrome not in doc.text
+
+
+@pytest.mark.parametrize("name", ["synthetic_vsb_form_page.html", "synthetic_published_byline_page.html"])
+def test_a_page_without_a_date_tag_gets_the_date_it_shows(monkeypatch, name):
+    """发布时间：2024-03-05 in a Chinese byline; "Published: 5 March 2024. Last updated: ..." in an English
+    one. Found in the page, never fetched: a connection attempt would leave the date empty."""
+    import socket
+
+    def no_network(*args, **kwargs):
+        raise OSError("synthetic test: no network")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    assert load(DATA / name).date == "2024-03-05"
+
+
+def test_a_date_tag_outranks_the_date_a_page_shows():
+    from assistant.text.readers import _shown_date, decode_html
+
+    path = DATA / "synthetic_stray_html_end_page.html"
+    assert _shown_date(decode_html(path.read_bytes())) == "2024-01-15"  # the byline: its last update
+    assert load(path).date == "2024-01-10"  # firstpublishedtime
+
+
+def test_a_failing_date_search_leaves_the_date_empty(monkeypatch):
+    import htmldate
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("synthetic failure")
+
+    monkeypatch.setattr(htmldate, "find_date", broken)
+    doc = load(DATA / "synthetic_published_byline_page.html")
+    assert doc.date == "" and "212 grants" in doc.text
+
+
 def test_html_article_in_parts_and_tables_lose_nothing(tmp_path):
     def page(name: str, article: str) -> str:
         menu = '<div><a href="/">Home</a> <a href="/n">News</a> <a href="/a">About us and offices</a></div>'
@@ -262,3 +315,23 @@ def test_counts_in_messages_take_the_singular_for_one():
     assert one.summary() == (
         "Checked 1 sentence: 1 supported, 0 contradicted, 0 not found; 1 had nothing to check."
     )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<p>These measures take effect on 2025-07-01 and apply to every firm in the zone.</p>",
+        "<p>本办法自2025-07-01起施行。</p>",
+        "<p>Effective date: 2025-07-01</p>",
+        "<p>施行日期：2025-07-01</p>",
+        "<p>Applications close on 31 March 2026.</p>",
+    ],
+)
+def test_a_date_the_page_shows_without_a_publication_label_is_not_taken_for_its_date(body):
+    """An effective date or a deadline in the text is no publication date: no date beats a wrong one."""
+    from assistant.config import Limits
+    from assistant.text.readers import READERS
+
+    page = f"<html><head><title>Synthetic notice</title></head><body><h1>Synthetic notice</h1>{body}"
+    page += "<p>SYNTHETIC TEST DOCUMENT: the office approved 37 pilots.</p></body></html>"
+    assert READERS[".html"](page.encode(), Limits()).date == ""

@@ -78,7 +78,7 @@ def test_cli_check_json(index_dir):
 
 
 def test_cli_eval_claims_table(index_dir):
-    out = run_cli("--index", str(index_dir), "eval", str(CLAIMS))
+    out = run_cli("--index", str(index_dir), "lab", "eval", str(CLAIMS))
     assert out.returncode == 0, out.stderr
     assert "| expected \\ got | supported | contradicted | not_found |" in out.stdout
     assert "| accuracy | 1.0 |" in out.stdout

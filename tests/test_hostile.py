@@ -19,8 +19,6 @@ from helpers import ROOT, make_docx, make_pdf, run_cli
 from assistant import Assistant
 from assistant.models import Cancelled
 
-pytestmark = pytest.mark.slow
-
 
 def notice(folder: Path, name: str, place: str, permits: int) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
@@ -33,6 +31,7 @@ def notice(folder: Path, name: str, place: str, permits: int) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_uploads_with_one_name_or_look_alike_names_are_all_kept(tmp_path, real_embedder):
     a = Assistant(index_dir=tmp_path / "index", embedder=real_embedder)
     first = notice(tmp_path / "session-a", "same.txt", "Alderbay", 41)
@@ -59,8 +58,8 @@ def test_uploads_with_one_name_or_look_alike_names_are_all_kept(tmp_path, real_e
     assert len(list(a.uploads_dir.rglob("*.txt"))) == 5
 
 
-def test_a_refused_upload_leaves_no_copy(tmp_path, real_embedder):
-    a = Assistant(index_dir=tmp_path / "index", embedder=real_embedder)
+def test_a_refused_upload_leaves_no_copy(tmp_path, fake_embedder):
+    a = Assistant(index_dir=tmp_path / "index", embedder=fake_embedder)
     bad = tmp_path / "in" / "scan.pdf"
     bad.parent.mkdir()
     bad.write_bytes(b"%PDF-1.4 not really a pdf")
@@ -121,17 +120,20 @@ def two_writers(tmp_path: Path, host: str = "", port: int = 8000, collection: st
 RUNS = int(os.environ.get("POLICY_ASSISTANT_WRITER_RUNS", "1"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("run", range(RUNS))
 def test_two_writer_processes_on_one_embedded_index(tmp_path, run):
     two_writers(tmp_path)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("run", range(RUNS))
 def test_two_writer_processes_on_one_chroma_server(tmp_path, chroma_server, run):
     host, port = chroma_server
     two_writers(tmp_path, host, port, collection=f"writers_{run}_{tmp_path.name[-8:].replace('-', '_')}")
 
 
+@pytest.mark.slow
 def test_a_reader_sees_another_process_write_and_its_filters_work(tmp_path, real_embedder):
 
     index = tmp_path / "index"
@@ -167,7 +169,8 @@ def docx_bomb(path: Path, megabytes: int) -> Path:
     return path
 
 
-def test_files_that_expand_far_beyond_their_size_are_refused_naming_the_limit(tmp_path, real_embedder):
+@pytest.mark.slow  # builds a 300 MB docx bomb and a 20,000-page PDF
+def test_files_that_expand_far_beyond_their_size_are_refused_naming_the_limit(tmp_path, fake_embedder):
 
     folder = tmp_path / "in"
     folder.mkdir()
@@ -175,7 +178,7 @@ def test_files_that_expand_far_beyond_their_size_are_refused_naming_the_limit(tm
     assert bomb.stat().st_size < 2 * 1024 * 1024
     (folder / "pages.pdf").write_bytes(make_pdf([f"Synthetic page {n}" for n in range(20_000)]))
     notice(folder, "fine.txt", "Alderbay", 41)
-    a = Assistant(index_dir=tmp_path / "index", embedder=real_embedder)
+    a = Assistant(index_dir=tmp_path / "index", embedder=fake_embedder)
     report = a.ingest([folder])
     reasons = dict((Path(p).name, r) for p, r in report.failed)
     assert (
@@ -186,7 +189,7 @@ def test_files_that_expand_far_beyond_their_size_are_refused_naming_the_limit(tm
     assert report.added == ["in/fine.txt"]  # the rest of the work goes on
 
     small = Assistant(
-        index_dir=tmp_path / "small", embedder=real_embedder, max_doc_chars=5000, max_doc_chunks=3
+        index_dir=tmp_path / "small", embedder=fake_embedder, max_doc_chars=5000, max_doc_chunks=3
     )
     long_text = notice(tmp_path / "long", "long.txt", "Birchmouth", 52)
     long_text.write_text(long_text.read_text() + "The office met again. " * 400)
@@ -244,8 +247,8 @@ def test_a_docx_with_nested_entities_is_refused_in_one_plain_line(tmp_path, fake
     assert report.added == ["in/fine.txt"]  # the rest of the work goes on
 
 
-def test_text_without_whitespace_is_cut_into_bounded_chunks(tmp_path, real_embedder):
-    a = Assistant(index_dir=tmp_path / "index", embedder=real_embedder)
+def test_text_without_whitespace_is_cut_into_bounded_chunks(tmp_path, fake_embedder):
+    a = Assistant(index_dir=tmp_path / "index", embedder=fake_embedder)
     blob = tmp_path / "in" / "blob.txt"
     blob.parent.mkdir()
     blob.write_text("SYNTHETIC_TEST_DOCUMENT_" + "x" * 400_000, encoding="utf-8")
@@ -266,6 +269,7 @@ def orphan_free(a: Assistant) -> int:
     return len(docs)
 
 
+@pytest.mark.slow
 def test_cancel_and_ctrl_c_leave_no_half_document(tmp_path, real_embedder):
 
     folder = tmp_path / "notices"
@@ -301,6 +305,7 @@ def test_cancel_and_ctrl_c_leave_no_half_document(tmp_path, real_embedder):
     assert 0 < orphan_free(Assistant(index_dir=index, embedder=real_embedder)) < 120
 
 
+@pytest.mark.slow
 def test_a_read_only_index_can_be_listed_and_searched_not_changed(tmp_path):
 
     index = tmp_path / "index"
@@ -329,6 +334,7 @@ def test_a_read_only_index_can_be_listed_and_searched_not_changed(tmp_path):
         subprocess.run(["chattr", "-i", *map(str, frozen)], capture_output=True)
 
 
+@pytest.mark.slow
 def test_a_lone_surrogate_in_a_question_is_not_an_error(tmp_path, real_embedder):
     a = Assistant(index_dir=tmp_path / "index", embedder=real_embedder)
     a.ingest([notice(tmp_path / "in", "a.txt", "Alderbay", 41)])

@@ -37,7 +37,7 @@ def sentence_keys(a: Assistant) -> set[tuple[str, int, int]]:
 
 
 def expected_sentences(a: Assistant) -> set[tuple[str, int, int]]:
-    from assistant.index.store import TITLE_SPAN
+    from assistant.models import TITLE_SPAN
     from assistant.text.chunking import sentence_spans
 
     return {(i, x, y) for ids, texts, _ in a.store.iter_chunks() for i, t in zip(ids, texts, strict=True)

@@ -220,10 +220,10 @@ def test_claims_cross_languages_both_ways_and_english_questions_find_the_chinese
 
 
 def test_alternating_rankings_keep_each_id_once():
-    from assistant.reasoning.retrieval import _alternate
+    from assistant.index.search import alternate
 
     first, second = [("a", 0.3), ("b", 0.2), ("c", 0.1)], [("x", 0.5), ("a", 0.4)]
-    assert [cid for cid, _ in _alternate(first, second)] == ["x", "a", "b", "c"]
+    assert [cid for cid, _ in alternate(first, second)] == ["x", "a", "b", "c"]
 
 
 # Synthetic Chinese notices about Beijing (the English article's city), with counts of other things: in one

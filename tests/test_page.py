@@ -156,20 +156,6 @@ def test_api_through_gradio_client(server):
         client.predict("why " * 25000, api_name="/check")
 
 
-def test_exposure_warning():
-    from assistant.core import upload_name
-    from ui.app import exposure_warning
-
-    assert exposure_warning("127.0.0.1", None) is None
-    assert "without --auth" in exposure_warning("0.0.0.0", None)
-    assert exposure_warning("0.0.0.0", ("u", "p")) is None
-    assert upload_name("../../etc/passwd") == "passwd" and upload_name("/abs/x y.pdf") == "x_y.pdf"
-    assert upload_name("..") == "upload" and Path(upload_name("a/../../b.txt")).name == "b.txt"
-    assert upload_name("报告.txt") == "报告.txt" and upload_name("C:\\Users\\me\\Doc.DOCX") == "Doc.docx"
-    long = upload_name("x" * 300 + ".txt")
-    assert long.endswith(".txt") and len(long) <= 120
-
-
 LOAD_QUESTIONS = [
     BEIJING,
     "How many breakthrough policies has Beijing implemented since the launch of the two zones initiative?",

@@ -3,6 +3,7 @@ and the chunker's offsets always hold with no text lost between chunks."""
 
 from __future__ import annotations
 
+import os
 import re
 from typing import get_args
 
@@ -18,6 +19,14 @@ from assistant.text.normalise import normalise
 from assistant.text.numbers import read_quantities
 from assistant.text.readers import decode_text
 
+FAST = os.environ.get("TEST_FAST") == "1"
+
+
+def examples(n: int) -> int:
+    """Fewer generated cases in `make test-fast` (TEST_FAST=1); all of them in `make test`."""
+    return max(20, n // 8) if FAST else n
+
+
 TEXT = st.text(st.characters(codec="utf-8"), max_size=600)
 PROSE = st.lists(
     st.one_of(
@@ -30,7 +39,7 @@ PROSE = st.lists(
 ).map("".join)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(TEXT)
 def test_header_parser_and_normaliser_never_crash(text):
     meta, body = split_header(normalise(text))
@@ -39,7 +48,7 @@ def test_header_parser_and_normaliser_never_crash(text):
     assert date == "" or re.fullmatch(r"\d{4}-\d{2}-\d{2}", date)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.one_of(TEXT, PROSE), st.integers(min_value=8, max_value=60), st.integers(min_value=0, max_value=3))
 def test_chunker_offsets_hold_and_nothing_is_lost(text, max_tokens, overlap):
     text = normalise(text)
@@ -54,7 +63,7 @@ def test_chunker_offsets_hold_and_nothing_is_lost(text, max_tokens, overlap):
         assert 0 <= a < b <= len(text)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.one_of(TEXT, PROSE))
 def test_quantity_reader_never_crashes_and_offsets_hold(text):
     for q in read_quantities(text):
@@ -62,7 +71,7 @@ def test_quantity_reader_never_crashes_and_offsets_hold(text):
         assert q.low <= q.high
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.binary(max_size=400))
 def test_decoder_either_decodes_or_says_binary(data):
     from assistant.models import InputError
@@ -73,7 +82,7 @@ def test_decoder_either_decodes_or_says_binary(data):
         assert "binary" in str(exc)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(TEXT, TEXT)
 @example("!㐀", "")  # a Chinese sentence may end at ! inside a run with no spaces
 def test_question_reading_never_crashes(question, previous):

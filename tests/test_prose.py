@@ -310,6 +310,7 @@ def test_a_prompt_over_the_context_fails_before_any_request():
         list(model.stream("system", "a long source passage " * 200))
 
 
+@pytest.mark.slow  # the real llama-index client: importing it takes seconds
 def test_a_silent_endpoint_times_out_with_one_line():
     from assistant.generation.llm import OpenAICompatible
 

@@ -57,7 +57,7 @@ def test_model_fitted_on_other_features_is_refused(tmp_path):
     data["features"] = data["features"][:-1]
     path = tmp_path / "verdicts.json"
     path.write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(AssistantError, match="train-verdicts"):
+    with pytest.raises(AssistantError, match="lab train-verdicts"):
         VerdictModel.load(path)
 
 
@@ -70,7 +70,7 @@ def test_eval_reads_scifact_claims(tmp_path):
 
     claims = str(DATA / "tiny_scifact_claims" / "queries.jsonl")
     index = str(tmp_path / "index")
-    out = run_cli("--index", index, "eval", claims, "--split", "test", "--json", timeout=600)
+    out = run_cli("--index", index, "lab", "eval", claims, "--split", "test", "--json", timeout=600)
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
     got = {r["id"]: r["got"] for r in report["results"]}
@@ -78,6 +78,6 @@ def test_eval_reads_scifact_claims(tmp_path):
     assert report["summary"]["cited_gold_sentence"] == 1.0
     assert report["per_verdict"]["contradicted"] == {"given": 2, "precision": 1.0, "recall": 1.0}
     assert all(0 <= r["confidence"] <= 1 for r in report["results"])
-    text = run_cli("--index", index, "eval", claims, "--split", "test")
+    text = run_cli("--index", index, "lab", "eval", claims, "--split", "test")
     assert "| gold \\ verdict | supported | contradicted | not_found |" in text.stdout
     assert "| contradicted | 2 | 1.0 | 1.0 |" in text.stdout

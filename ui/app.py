@@ -6,7 +6,6 @@ All retrieval and answering is done by one shared `assistant.Assistant`; this mo
 from __future__ import annotations
 
 import atexit
-import ipaddress
 import json
 import logging
 import os
@@ -51,6 +50,7 @@ from assistant.export import briefing_markdown, conversation_markdown, draft_mar
 from assistant.models import AssistantError, Filters  # noqa: E402
 
 from . import render  # noqa: E402
+from .access import login_check  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -314,40 +314,6 @@ def build_app(assistant) -> gr.Blocks:
     with gr.Blocks(title="Policy Assistant", analytics_enabled=False) as demo:
         wire(demo, layout(handlers.doc_rows, assistant.can_generate), handlers)
     return demo
-
-
-def login_check(user: str, password: str, pause: float = 1.0):
-    """The page's login: each wrong attempt waits `pause` seconds, one at a time, so guessing runs at
-    about one try a second whatever the number of connections; right ones pass at once."""
-    import asyncio
-    import hmac
-
-    wrong_attempts = asyncio.Lock()
-
-    async def check(given_user: str, given_password: str) -> bool:
-        ok = hmac.compare_digest(str(given_user).encode(), user.encode())
-        ok &= hmac.compare_digest(str(given_password).encode(), password.encode())
-        if not ok:
-            async with wrong_attempts:
-                await asyncio.sleep(pause)
-        return ok
-
-    return check
-
-
-def exposure_warning(host: str, auth) -> str | None:
-    """A warning when the page is reachable from other machines without a password."""
-    try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
-    if loopback or auth:
-        return None
-    return (
-        f"warning: serving on {host} without --auth: anyone who can reach this machine can read every "
-        "indexed document and add or remove documents. Set a login (POLICY_ASSISTANT_AUTH=user:password "
-        "or --auth-file) or bind 127.0.0.1."
-    )
 
 
 def app_routes(routes) -> Iterator:

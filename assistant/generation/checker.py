@@ -3,25 +3,26 @@
 A sentence is kept only if it carries [n] markers naming given sources, every figure in it is stated with
 the same value by a cited source, every name in it appears there, and a sentence of the cited sources
 supports it (a logistic model over meaning similarity and shared terms, fitted on SciFact claims by
-`policy-assistant train-support`; weights and threshold in `assistant/data/support.json`).
+`policy-assistant lab train-support`; weights and threshold in `assistant/data/support.json`).
 """
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
 from assistant.index.keyword import Tokenizer
 from assistant.models import AssistantError, Hit, RemovedSentence
-from assistant.reasoning.questions import entities
+from assistant.reasoning.fitted import Fitted, sigmoid, vector
 from assistant.reasoning.selection import present
 from assistant.text.chunking import sentence_spans
+from assistant.text.names import names
 from assistant.text.numbers import Quantity, read_quantities
 
 SUPPORT_PATH = Path(__file__).resolve().parents[1] / "data" / "support.json"
@@ -32,8 +33,12 @@ Embed = Callable[[Sequence[str]], np.ndarray]
 
 
 @dataclass
-class SupportModel:
+class SupportModel(Fitted):
     """P(a source sentence states what the written sentence says), from the three support features."""
+
+    WHAT: ClassVar[str] = "the support model"
+    PATH: ClassVar[Path] = SUPPORT_PATH
+    COMMAND: ClassVar[str] = "train-support"
 
     features: list[str]
     coef: list[float]
@@ -42,38 +47,27 @@ class SupportModel:
     meta: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        if self.features != SUPPORT_FEATURES:
-            raise AssistantError(
-                "the support model was fitted on other features; run `policy-assistant train-support`"
-            )
+        self.require_features(self.features, SUPPORT_FEATURES)
         if not 0 < self.threshold < 1:
             raise AssistantError("the support threshold must lie between 0 and 1")
 
     def probability(self, row: Sequence[float]) -> float:
-        z = float(np.dot(self.coef, row) + self.intercept)
-        return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
-
-    def save(self, path: Path) -> None:
-        path.write_text(json.dumps(self.__dict__, indent=1) + "\n", encoding="utf-8")
-
-    @classmethod
-    def load(cls, path: Path = SUPPORT_PATH) -> SupportModel:
-        try:
-            return cls(**json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError, TypeError) as e:
-            raise AssistantError(
-                f"{path}: unreadable support model ({e}); run `policy-assistant train-support`"
-            ) from e
+        return sigmoid(float(np.dot(self.coef, row) + self.intercept))
 
 
 @dataclass
 class Support:
     """How well the best sentence of the cited sources bears out a written sentence."""
 
-    features: list[float]
+    named: dict[str, float]  # SUPPORT_FEATURES by name
     source: int  # the source number holding the best sentence
     start: int  # its offsets in that source's passage
     end: int
+
+    @property
+    def features(self) -> list[float]:
+        """The support model's row: the features in the order of SUPPORT_FEATURES."""
+        return vector(self.named, SUPPORT_FEATURES)
 
 
 class SupportScorer:
@@ -88,7 +82,7 @@ class SupportScorer:
     def score(self, sentence: str, passages: dict[int, str]) -> Support:
         pieces = [(n, a, b) for n, text in passages.items() for a, b in _pieces(text)]
         if not pieces:
-            return Support([0.0, 0.0, 0.0], 0, 0, 0)
+            return Support(dict.fromkeys(SUPPORT_FEATURES, 0.0), 0, 0, 0)
         words = set(self.tokenize(sentence))
         vectors = self.embed([sentence] + [passages[n][a:b] for n, a, b in pieces])
         cosines = vectors[1:] @ vectors[0]
@@ -96,7 +90,9 @@ class SupportScorer:
         whole = self._recall(words, " ".join(passages.values()))
         best = int(np.argmax(cosines + np.asarray(recalls)))
         n, a, b = pieces[best]
-        return Support([float(cosines.max()), float(max(recalls)), whole], n, a, b)
+        named = {"best_cosine": float(cosines.max()), "best_sentence_recall": float(max(recalls)),
+                 "cited_text_recall": whole}  # fmt: skip
+        return Support(named, n, a, b)
 
     def _recall(self, words: set[str], text: str) -> float:
         return len(words & set(self.tokenize(text))) / len(words) if words else 1.0
@@ -215,10 +211,11 @@ def _same_value(q: Quantity, f: Quantity) -> bool:
 
 
 def _names(sentence: str) -> list[str]:
-    """Capitalised words and years, the sentence's first word excepted (capitalised by position)."""
+    """The names the cited sources must hold: capitalised words and version numbers, the sentence's first
+    word excepted (capitalised by position); its years are figures, checked as such."""
     first = re.match(r"\W*([\w'’-]+)", sentence)
     skip = first.group(1) if first else ""
-    return [n for n in entities(sentence) if n != skip and not n.isdigit()]
+    return [n for n in names(sentence, years=False) if n != skip]
 
 
 def _refs(cites: list[int]) -> str:

@@ -108,16 +108,16 @@ class OpenAICompatible:
         return self._llm
 
     def stream(self, system: str, user: str) -> Iterator[str]:
-        from llama_index.core.llms import ChatMessage
-
         prompt_tokens = int((len(system) + len(user)) / CHARS_PER_TOKEN)
         if prompt_tokens + self.max_tokens > self.context_window:
             raise GenerationError(
                 f"the prompt (about {prompt_tokens:,} tokens) and the answer do not fit the model's context "
                 f"of {self.context_window:,} tokens"
             )
-        messages = [ChatMessage(role="system", content=system), ChatMessage(role="user", content=user)]
         client = self._client()
+        from llama_index.core.llms import ChatMessage
+
+        messages = [ChatMessage(role="system", content=system), ChatMessage(role="user", content=user)]
         try:
             for piece in client.stream_chat(messages):
                 yield piece.delta or ""

@@ -17,8 +17,9 @@ from assistant.config import Settings
 from assistant.index.embeddings import Embedder
 from assistant.index.identity import Identities
 from assistant.index.keyword import KeywordIndex
-from assistant.index.store import TITLE_SPAN, SentenceVectors, Store
+from assistant.index.store import Store
 from assistant.models import (
+    TITLE_SPAN,
     Cancelled,
     Chunk,
     Document,
@@ -27,6 +28,7 @@ from assistant.models import (
     InputError,
     RemoveBy,
     RemoveReport,
+    SentenceVectors,
 )
 from assistant.text.chunking import Chunker, sentence_spans, titled
 from assistant.text.documents import Source, discover, is_url, parse, read_bytes, sha256, short_id

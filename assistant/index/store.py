@@ -8,8 +8,9 @@ matching record are orphans and are swept on the next ingest.
 Several processes may share one index. On an embedded index a writer holds a lock file for the whole
 write, so writes take turns; on a `chroma run` server each writer holds a lease (a heartbeat in the state
 collection) and tags its chunks with its token, so a sweep never deletes another writer's document in
-progress. A process notices another one's write through the store's generation and reopens its embedded
-client, whose in-memory vector index would otherwise miss the new chunks.
+progress (that protocol is in `writers`). A process notices another one's write through the store's
+generation and reopens its embedded client, whose in-memory vector index would otherwise miss the new
+chunks.
 """
 
 from __future__ import annotations
@@ -19,40 +20,38 @@ import contextlib
 import hashlib
 import json
 import logging
-import os
-import socket
 import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 from assistant.config import Settings
-from assistant.models import AssistantError, Chunk, Document, DocumentInfo, Hit
+from assistant.index.filters import Scope, date_int
+from assistant.index.writers import Leases, LockFile
+from assistant.models import TITLE_SPAN, AssistantError, Chunk, Document, DocumentInfo, Hit, SentenceVectors
 from assistant.text.normalise import is_chinese
 
 log = logging.getLogger(__name__)
 
 _PAGE = 5000
-LEASE_SECONDS = 120.0  # a writer whose heartbeat is older than this is gone; its leftovers may be swept
-_BEAT_EVERY = 15.0
+__all__ = ["TITLE_SPAN", "ChromaStore", "SentenceVectors", "Store", "date_int"]
 
 
 class Store(Protocol):
     """What the rest of the engine needs from the vector store."""
 
     def documents(self) -> dict[str, DocumentInfo]: ...
-    def put_many(
-        self, items: list[tuple[Document, list[Chunk], np.ndarray]], replace: bool = True
-    ) -> None: ...
+    def put_many(self, items: list[tuple], replace: bool = True) -> None: ...
     def remove(self, doc_id: str) -> bool: ...
     def set_paths(self, doc_id: str, path: str, also_at: list[str]) -> None: ...
     def sentence_vectors(self, chunk_ids: list[str]) -> dict[str, dict[tuple[int, int], np.ndarray]]: ...
-    def query(self, vector: np.ndarray, k: int, where: dict | None) -> list[tuple[str, float, str, dict]]: ...
+    def query(
+        self, vector: np.ndarray, k: int, scope: Scope | None = None, chinese: bool | None = None
+    ) -> list[tuple[str, float, str, dict]]: ...
     def iter_chunks(self) -> Iterator[tuple[list[str], list[str], list[dict]]]: ...
     def chunk_vectors(self, ids: list[str]) -> dict[str, np.ndarray]: ...
     def get(self, ids: list[str]) -> dict[str, tuple[str, dict]]: ...
@@ -64,18 +63,6 @@ class Store(Protocol):
 
 def chunk_id(doc: Document, index: int) -> str:
     return f"{doc.doc_id}::{doc.sha256[:12]}::{index}"
-
-
-TITLE_SPAN = (-1, -1)  # where a chunk's sentence vectors keep its document title's vector
-
-
-@dataclass
-class SentenceVectors:
-    """Vectors of the sentences of one document's chunks: (chunk index, start, end) offsets in the chunk;
-    the span TITLE_SPAN holds the vector of the document's title."""
-
-    spans: list[tuple[int, int, int]]
-    vectors: np.ndarray
 
 
 def chunk_metadata(doc: Document, chunk: Chunk, writer: str = "") -> dict:
@@ -131,14 +118,26 @@ def hit_from(chunk_id: str, text: str, meta: dict, score: float) -> Hit:
     )  # fmt: skip
 
 
-def date_int(date: str) -> int:
-    """YYYY-MM-DD -> YYYYMMDD (Chroma range filters need numbers); 0 when unknown."""
-    digits = date.replace("-", "")
-    return int(digits) if len(digits) == 8 and digits.isdigit() else 0
+def chroma_where(scope: Scope | None, chinese: bool | None = None) -> dict | None:
+    """A scope (and a script, when given) as a Chroma `where` clause."""
+    clauses: list[dict] = []
+    if scope and scope.sources:
+        clauses.append({"source": {"$in": list(scope.sources)}})
+    if scope and scope.doc_ids:
+        clauses.append({"doc_id": {"$in": list(scope.doc_ids)}})
+    if scope and scope.date_from is not None:
+        clauses.append({"date_int": {"$gte": scope.date_from}})
+    if scope and scope.date_to is not None:
+        clauses.append({"date_int": {"$lte": scope.date_to}})
+    where = None if not clauses else clauses[0] if len(clauses) == 1 else {"$and": clauses}
+    if chinese is None:
+        return where
+    return {"$and": [where, {"chinese": chinese}]} if where else {"chinese": chinese}
 
 
 class ChromaStore:
-    """Embedded `PersistentClient` under the index dir, or `HttpClient` to a `chroma run` server."""
+    """Embedded `PersistentClient` under the index dir, `HttpClient` to a `chroma run` server, or with
+    `in_memory` an `EphemeralClient` that keeps nothing (tests, throwaway use)."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -150,6 +149,7 @@ class ChromaStore:
         self._generation: str | None = None  # the last generation this process wrote or read
         self._token = ""  # this process's writer token while it writes
         self._exclusive = False  # holding the embedded index's lock file
+        self._leases = Leases(lambda: self._state, self._call)
         self._connecting = threading.Lock()
         self._snapshot: Path | None = None  # a copy of a read-only embedded index, opened for reading
         self._embedding: dict | None = None  # the index's record of its embedder; None until first write
@@ -164,10 +164,10 @@ class ChromaStore:
     def _open(self) -> None:
         s = self.settings
         with contextlib.ExitStack() as stack:
-            if not s.chroma_host:
+            if not s.chroma_host and not s.in_memory:
                 # Two processes creating one fresh index at once would both create its tables.
                 with contextlib.suppress(AssistantError):  # a read-only index is opened without it
-                    stack.enter_context(_LockFile(s.index_dir / "open.lock", s.write_wait))
+                    stack.enter_context(LockFile(s.index_dir / "open.lock", s.write_wait))
             for attempt in range(3):
                 try:
                     return self._open_collections()
@@ -200,6 +200,8 @@ class ChromaStore:
         try:
             if s.chroma_host:
                 client = chromadb.HttpClient(host=s.chroma_host, port=s.chroma_port, settings=chroma_settings)
+            elif s.in_memory:
+                client = chromadb.EphemeralClient(settings=chroma_settings)
             else:
                 s.chroma_dir.mkdir(parents=True, exist_ok=True)
                 path = self._snapshot or s.chroma_dir
@@ -211,12 +213,15 @@ class ChromaStore:
                     copy = self._read_only_copy()
                     client = chromadb.PersistentClient(path=str(copy), settings=chroma_settings)
             # embedding_function=None: vectors come from our embedder; Chroma's default downloads a model.
+            name = s.collection
+            if s.in_memory:  # one in-memory database per process: an index of its own per index dir
+                name += "_" + hashlib.sha256(str(s.index_dir.resolve()).encode()).hexdigest()[:12]
             chunks = client.get_or_create_collection(
-                s.collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
+                name, embedding_function=None, metadata={"hnsw:space": "cosine"}
             )
-            docs = client.get_or_create_collection(f"{s.collection}_docs", embedding_function=None)
-            state = client.get_or_create_collection(f"{s.collection}_state", embedding_function=None)
-            sentences = client.get_or_create_collection(f"{s.collection}_sentences", embedding_function=None)
+            docs = client.get_or_create_collection(f"{name}_docs", embedding_function=None)
+            state = client.get_or_create_collection(f"{name}_state", embedding_function=None)
+            sentences = client.get_or_create_collection(f"{name}_sentences", embedding_function=None)
         except OSError as exc:  # read-only, full, or a file where the index folder should be
             raise AssistantError(f"cannot open the index at {s.chroma_dir}: {exc.strerror or exc}") from None
         except Exception as exc:
@@ -267,53 +272,20 @@ class ChromaStore:
     @contextlib.contextmanager
     def writing(self):
         """Hold the right to write: the lock file of an embedded index (waiting for another process's
-        write to finish), or a lease on a Chroma server; start from the latest state in either case."""
+        write to finish), and a lease; start from the latest state in either case."""
         s = self.settings
         self._connect()
         if self._snapshot is not None:
             raise AssistantError(f"the index at {s.index_dir} is read-only: it can be searched, not changed")
         with contextlib.ExitStack() as stack:
-            if not s.chroma_host:
-                stack.enter_context(_LockFile(s.index_dir / "write.lock", s.write_wait))
+            if not s.chroma_host and not s.in_memory:
+                stack.enter_context(LockFile(s.index_dir / "write.lock", s.write_wait))
                 self._exclusive = True
                 stack.callback(setattr, self, "_exclusive", False)
             self._follow(self._read_generation())
-            self._token = uuid.uuid4().hex[:16]
-            stack.callback(self._end_lease, self._token)
-            self._beat(self._token)
-            stop = threading.Event()
-            beat = threading.Thread(target=self._keep_beating, args=(self._token, stop), daemon=True)
-            beat.start()
-            stack.callback(beat.join, 5)
-            stack.callback(stop.set)
+            self._token = stack.enter_context(self._leases.held())
+            stack.callback(setattr, self, "_token", "")
             yield
-
-    def _beat(self, token: str) -> None:
-        meta = {"pid": os.getpid(), "host": socket.gethostname(), "beat": time.time()}
-        self._call(self._state.upsert, ids=[f"lease:{token}"], embeddings=[[1.0]], metadatas=[meta])
-
-    def _keep_beating(self, token: str, stop: threading.Event) -> None:
-        while not stop.wait(_BEAT_EVERY):
-            try:
-                self._beat(token)
-            except AssistantError as exc:
-                log.debug("writer heartbeat failed: %s", exc)
-
-    def _end_lease(self, token: str) -> None:
-        self._token = ""
-        with contextlib.suppress(AssistantError):
-            self._call(self._state.delete, ids=[f"lease:{token}"])
-
-    def _live_writers(self) -> set[str]:
-        """Tokens of writers that are still at work (recent heartbeat, and alive if on this machine)."""
-        got = self._call(self._state.get, where={"beat": {"$gt": time.time() - LEASE_SECONDS}},
-                         include=["metadatas"])  # fmt: skip
-        host, live = socket.gethostname(), set()
-        for lease_id, meta in zip(got["ids"], got["metadatas"], strict=True):
-            if meta.get("host") == host and not _process_alive(int(meta.get("pid", 0))):
-                continue
-            live.add(lease_id.removeprefix("lease:"))
-        return live
 
     def _read_generation(self) -> str | None:
         got = self._call(self._state.get, ids=["generation"], include=["metadatas"])
@@ -322,7 +294,8 @@ class ChromaStore:
     def _follow(self, generation: str | None) -> None:
         """Another process changed an embedded index since this one last looked: reopen the client, whose
         in-memory vector index only knows this process's own writes."""
-        if generation != self._generation and self._generation is not None and not self.settings.chroma_host:
+        embedded = not self.settings.chroma_host and not self.settings.in_memory
+        if generation != self._generation and self._generation is not None and embedded:
             self._reopen()
         self._generation = generation
 
@@ -429,17 +402,22 @@ class ChromaStore:
         self._call(self._state.upsert, ids=["generation"], embeddings=[[1.0]], metadatas=[{"g": generation}])
         self._generation = generation
 
-    def query(self, vector: np.ndarray, k: int, where: dict | None) -> list[tuple[str, float, str, dict]]:
+    def query(
+        self, vector: np.ndarray, k: int, scope: Scope | None = None, chinese: bool | None = None
+    ) -> list[tuple[str, float, str, dict]]:
+        """The `k` chunks nearest the vector inside the scope (and of one script, when `chinese` is
+        given): (id, distance, text, metadata)."""
         self._connect()
         n = self.count()
         if not n:
             return []
         args = {"query_embeddings": [np.asarray(vector, dtype=np.float32)], "n_results": min(k, n),
-                "where": where or None, "include": ["documents", "metadatas", "distances"]}  # fmt: skip
+                "where": chroma_where(scope, chinese),
+                "include": ["documents", "metadatas", "distances"]}  # fmt: skip
         try:
             got = self._chunks.query(**args)
         except Exception as exc:
-            if self.settings.chroma_host or "finding id" not in str(exc):
+            if self.settings.chroma_host or self.settings.in_memory or "finding id" not in str(exc):
                 raise self._error(exc) from None
             self._reopen()  # a filter matched chunks another process wrote after this one opened
             got = self._call(self._chunks.query, **args)
@@ -515,7 +493,7 @@ class ChromaStore:
             offset += len(got["ids"])
         if not found:
             return 0
-        busy = set() if self._exclusive else self._live_writers() - {self._token}
+        busy = set() if self._exclusive else self._leases.live() - {self._token}
         now = {doc_id: info.sha256[:12] for doc_id, info in self.documents().items()}  # committed meanwhile?
         stale = 0
         for (doc_id, sha), (writer, ids) in found.items():
@@ -528,70 +506,6 @@ class ChromaStore:
         if stale:
             log.warning("removed %d chunks left by an interrupted ingest", stale)
         return stale
-
-
-class _LockFile:
-    """An exclusive lock on a file across processes (flock), held for one write to an embedded index;
-    waits up to `wait` seconds for another process's write, saying which process holds it."""
-
-    def __init__(self, path: Path, wait: float):
-        self.path, self.wait, self._fd = Path(path), wait, -1
-
-    def __enter__(self):
-        import fcntl
-
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as exc:
-            raise AssistantError(f"cannot write to the index at {self.path.parent}: {exc.strerror}") from None
-        deadline, told = time.monotonic() + self.wait, False
-        while True:
-            try:
-                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                holder = self._holder()
-                if time.monotonic() >= deadline:
-                    os.close(self._fd)
-                    raise AssistantError(
-                        f"the index at {self.path.parent} is being written by process {holder}; try again "
-                        "when it has finished (POLICY_ASSISTANT_WRITE_WAIT sets how long to wait)"
-                    ) from None
-                if not told:
-                    log.warning("the index is being written by process %s; waiting for it to finish", holder)
-                    told = True
-                time.sleep(0.2)
-        os.ftruncate(self._fd, 0)
-        os.pwrite(self._fd, f"{os.getpid()}\n".encode(), 0)
-        return self
-
-    def _holder(self) -> str:
-        try:
-            return self.path.read_text().strip() or "?"
-        except OSError:
-            return "?"
-
-    def __exit__(self, *exc):
-        import fcntl
-
-        with contextlib.suppress(OSError):
-            os.ftruncate(self._fd, 0)
-        fcntl.flock(self._fd, fcntl.LOCK_UN)
-        os.close(self._fd)
-        return False
-
-
-def _process_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _pack(sv: SentenceVectors) -> dict[int, dict[str, str]]:

@@ -1,4 +1,4 @@
-"""`policy-assistant bench`: retrieval quality on SciFact, ingest throughput, query latency at scale.
+"""`policy-assistant lab bench`: retrieval quality on SciFact, ingest throughput, query latency at scale.
 
 Benchmarks report, they never assert. Each latency figure comes from a fresh child process (cold start,
 then warm queries, then its peak RSS), so one measurement does not pollute the next.
@@ -266,11 +266,11 @@ def run(quick: bool = False, data_dir: Path = DEFAULT_DATA, latency_only: bool =
 def to_markdown(r: dict) -> str:
     if r.get("latency_only"):
         lines = [f"Machine: {machine()}", f"Versions: {versions()}",
-                 f"Run: `policy-assistant bench --latency-only`, {r['minutes']} minutes", ""]  # fmt: skip
+                 f"Run: `policy-assistant lab bench --latency-only`, {r['minutes']} minutes", ""]  # fmt: skip
         return "\n".join(lines + _latency_table(r)) + "\n"
     t, o, lines = r["throughput"], r["onnx"], []
     speedup = o["encode_chunks_per_s"] / t["encode_chunks_per_s"]
-    command = f"policy-assistant bench{' --quick' if r['quick'] else ''}"
+    command = f"policy-assistant lab bench{' --quick' if r['quick'] else ''}"
     lines += [
         f"Machine: {machine()}",
         f"Versions: {versions()}",

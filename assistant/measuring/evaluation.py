@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import re
 import statistics
 import time
-from pathlib import Path
 
+from assistant.measuring.conditionalqa import MODES, guide_split, question_text, squash
+from assistant.measuring.conditionalqa import load_jsonl as load_jsonl  # read from here by tests, verdict_fit
 from assistant.models import AssistantError, plural
 
 _FIGURE = re.compile(r"\d(?:[\d,.]*\d)?")
@@ -41,17 +41,6 @@ def latency_figures(seconds: list[float]) -> dict:
         "latency_ms_median": round(statistics.median(ms), 1) if ms else None,
         "latency_ms_p95": round(ms[min(len(ms) - 1, int(0.95 * len(ms)))], 1) if ms else None,
     }
-
-
-def load_jsonl(path: Path) -> list[dict]:
-    rows = []
-    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
-        if line.strip():
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise AssistantError(f"{path}:{n}: not JSON ({exc.msg})") from None
-    return rows
 
 
 def evaluate_questions(assistant, rows: list[dict]) -> dict:
@@ -183,8 +172,6 @@ def evaluate_conditionalqa(assistant, rows: list[dict], split: str | None = None
     """For the question alone and for situation + question: evidence cited (a citation's quote holds one
     of the evidence sentences, or lies inside one), answer span present, wrongful and right abstentions,
     hedged answers, latency. `split` keeps the guides of one training split (fit, tune, test)."""
-    from assistant.measuring.training import MODES, guide_split, question_text, squash
-
     if split:
         rows = [r for r in rows if guide_split(r["url"]) == split]
     assistant.search("warm up the model and the indexes", k=1)

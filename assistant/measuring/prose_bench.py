@@ -1,4 +1,4 @@
-"""`bench --prose`: prose answers with a real model on this machine: time to the model's first token, to
+"""`lab bench --prose`: prose answers with a real model on this machine: time to the model's first token, to
 the first checked sentence and to the full answer, and the share of model sentences the check keeps, over
 the answerable questions of an eval set (`../shared/eval/qa.jsonl` over corpus/ and corpus_extra/)."""
 
@@ -101,7 +101,7 @@ def _median(values: list[float | None]) -> float | None:
 def to_markdown(r: dict, machine: str) -> str:
     lines = [
         f"Machine: {machine}",
-        f"Run: `policy-assistant bench --prose`, model {r['model']} served by xllamacpp on 127.0.0.1",
+        f"Run: `policy-assistant lab bench --prose`, model {r['model']} served by xllamacpp on 127.0.0.1",
         "",
         "| measure | value |",
         "|---|---|",
@@ -125,7 +125,7 @@ def to_markdown(r: dict, machine: str) -> str:
 
 
 def draft_run(eval_dir: Path = DEFAULT_EVAL, words: int = 2000) -> dict:
-    """`bench --drafts`: a draft of about `words` words (the corpus's own articles, so most sentences are
+    """`lab bench --drafts`: a draft of about `words` words (the corpus's own articles, so most sentences are
     check-worthy) checked by `check_text`, warm (model loaded, nothing of the draft cached)."""
     from assistant.core import Assistant
 
@@ -149,3 +149,12 @@ def draft_run(eval_dir: Path = DEFAULT_EVAL, words: int = 2000) -> dict:
         seconds = time.perf_counter() - started
     return {"words": len(text.split()), "sentences": len(report.sentences), "checked": len(report.checked),
             "seconds": round(seconds, 2), "counts": report.counts()}  # fmt: skip
+
+
+def drafts_markdown(r: dict, machine: str) -> str:
+    """The table of `lab bench --drafts` (a result of `draft_run`)."""
+    return (
+        f"Machine: {machine}\nRun: `policy-assistant lab bench --drafts`\n\n| measure | time |\n|---|---|\n"
+        f"| draft of {r['words']:,} words, {r['sentences']} sentences, {r['checked']} checked "
+        f"| {r['seconds']} s warm |\n"
+    )

@@ -12,8 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.config import make_settings
-from assistant.index.store import TITLE_SPAN, SentenceVectors
-from assistant.models import Chunk, Document
+from assistant.models import TITLE_SPAN, Chunk, Document, SentenceVectors
 from assistant.text.chunking import sentence_spans
 
 DOC_CHUNKS = 5  # chunks per synthetic document

@@ -9,25 +9,20 @@ report (never fitted on, never tuned on).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import pickle
-import re
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 
-from assistant.measuring.evaluation import load_jsonl
+from assistant.measuring.conditionalqa import MODES, Split, guide_split, load_jsonl, question_text, squash
 from assistant.models import AssistantError
 from assistant.reasoning.selection import FEATURES, FEATURES_VERSION, SelectorModel
 
 DEFAULT_DATA = Path(__file__).resolve().parents[3] / "shared" / "train" / "conditionalqa"
-Split = Literal["fit", "tune", "test"]
-MODES = ("question", "situation + question")
 SCORER = "trees"  # or "logistic"; trees chose the evidence more often on the tune guides (docs/answers.md)
 TARGET_WRONGFUL = 0.10  # at most 1 wrongful abstention in 10 answerable questions (tune guides)
 TARGET_PRECISION = 0.67  # unhedged answers: the first quote is a gold evidence in 2 of 3 (tune guides)
@@ -41,18 +36,6 @@ def _load_examples(path: Path, key) -> list[Example] | None:
     except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError):  # stale or moved classes
         return None
     return examples if stored_key == key else None
-
-
-def guide_split(url: str) -> Split:
-    bucket = int(hashlib.sha1(url.encode()).hexdigest(), 16) % 5
-    return "test" if bucket == 0 else "tune" if bucket == 1 else "fit"
-
-
-def squash(text: str) -> str:
-    from assistant.text.normalise import normalise
-
-    text = re.sub(r"^\s*([-*•·]|\(?\d{1,3}[.)])\s+", "", normalise(text))
-    return " ".join(text.split()).lower()
 
 
 def _log(msg: str) -> None:
@@ -108,13 +91,6 @@ def write_guides(rows: list[dict], folder: Path) -> dict[str, str]:
             path.write_text(text, encoding="utf-8")
         names[url] = name
     return names
-
-
-def question_text(row: dict, mode: str) -> str:
-    q = " ".join(row["question"].split())
-    if mode == "question" or not row.get("scenario"):
-        return q
-    return f"{' '.join(row['scenario'].split())} {q}"
 
 
 @dataclass

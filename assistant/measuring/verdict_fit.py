@@ -88,14 +88,14 @@ def collect(assistant, claims: list[GoldClaim], abstracts: dict[str, str]):
     """Pair features (X), labels (1 supports, -1 contradicts, 0 neither), claim index of every pair,
     whether the checker may take it as support / as contradiction (FactChecker._learned's conditions), and
     per claim the figure rules' verdict as `FactChecker.combine` lets it stand."""
-    from assistant.reasoning.questions import entities
+    from assistant.reasoning.factcheck import claim_names
 
     featurizer = assistant.checker.featurizer
     X, y, group, usable, rules = [], [], [], [], []
     started = time.time()
     for n, c in enumerate(claims):
         hits = assistant.retriever.search(c.text, k=10)
-        pairs = featurizer.pairs(c.text, hits, [e for e in entities(c.text) if not e[0].isdigit()])
+        pairs = featurizer.pairs(c.text, hits, claim_names(c.text))
         sign = 1 if c.verdict == "supported" else -1
         rule = assistant.checker.by_figures(c.text, hits)
         rules.append(rule.verdict if assistant.checker.rule_stands(rule, pairs) else "not_found")

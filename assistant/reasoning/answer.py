@@ -13,13 +13,10 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from assistant.index.keyword import KeywordIndex
-from assistant.models import Answer, AnswerType, AssistantError, Citation, Hit
-from assistant.reasoning.chinese import MODEL_PATH as CHINESE_PATH
-from assistant.reasoning.chinese import chinese_kind, is_chinese, variant_for
+from assistant.models import Answer, AnswerType, Citation, Hit
+from assistant.reasoning.chinese import chinese_kind, is_chinese, pick, variant_for
 from assistant.reasoning.chinese import load as load_chinese
-from assistant.reasoning.questions import is_year
 from assistant.reasoning.selection import (
-    FEATURES,
     Candidate,
     Featurizer,
     Query,
@@ -33,6 +30,7 @@ from assistant.reasoning.selection import (
     question_names,
 )
 from assistant.text.chunking import is_heading, is_list_item, sentence_spans, titled
+from assistant.text.names import FIGURE, is_year
 from assistant.text.normalise import CJK_CHAR, other_script, romanised_names
 from assistant.text.numbers import (
     parts_of_year,
@@ -46,13 +44,9 @@ NOT_ANSWERED = "The corpus does not answer this."
 CLOSEST = "Closest passages; they may not answer this exactly:"
 
 _PRONOUN_START = re.compile(r"^(It|They|This|These|That|Those|He|She|Its|Their)\b")
-_FIGURE = re.compile(r"\d")
 _EXTRA_QUOTES = 2  # besides the best sentence, up to this many more from other places
 _EXTRA_WITHIN = 1.0  # ... whose selector logit is within this much of the best one
 _MAX_LIST_ITEMS = 12
-_NAMES_PASSAGE = FEATURES.index("names_passage")  # an unhedged answer's passage names what the question names
-_TERMS = FEATURES.index("lex_matched_idf")
-_COS = FEATURES.index("cos_sentence")
 # Answers across scripts: the first quote was right on their first run for 14 of 27 held-out English
 # questions over the synthetic Chinese notices (tests/data/synthetic_chinese, three batches, each run before
 # the fixes it prompted) and for 17 of 29 over two local sets of real pages (docs/answers.md): 31 of 56.
@@ -136,7 +130,8 @@ class Answerer:
         ]
         citations = _quotes(chosen, 1 + _EXTRA_QUOTES)
         parts = [f"{c.quote} [{c.n}]" for c in citations]
-        confident = confidence >= model.answer_at and best.features[_NAMES_PASSAGE] == 1
+        # an unhedged answer's passage names all that the question names
+        confident = confidence >= model.answer_at and best.named["names_passage"] == 1
         if confident and fits(kind, " ".join(c.quote for c in citations), query.question):
             text, outcome = "\n\n".join(parts) if _has_list(citations) else " ".join(parts), "answer"
         else:
@@ -194,12 +189,10 @@ class Answerer:
         calibrated threshold the closest sentences are shown hedged. With an English-only embedder a
         question sharing no term with any passage is not answered."""
         variant = variant_for(self.english_only)
-        model = self.chinese.get(variant)
-        if model is None:
-            raise AssistantError(f"no Chinese ranker for the {variant!r} variant in {CHINESE_PATH.name}; "
-                                 "fit it with `policy-assistant train-chinese`")  # fmt: skip
+        model = pick(self.chinese, variant)
         kind = chinese_kind(query.question)
-        if not candidates or (variant == "terms" and not any(c.features[_TERMS] > 0 for c in candidates)):
+        no_term = variant == "terms" and not any(c.named["lex_matched_idf"] > 0 for c in candidates)
+        if not candidates or no_term:
             return Answer(question=query.full, text=NOT_ANSWERED, abstained=True, related=hits[:3], kind=kind,
                           confidence=0.0, outcome="none")  # fmt: skip
         if self.cross_lingual:
@@ -234,7 +227,7 @@ def _across_ranked(question: str, kind: AnswerType, pool: list[Candidate]) -> li
     pool = [c for c in pool if c.text.strip() not in c.hit.title] or pool  # a heading states no fact
     for keep in _across_preferences(question, kind):
         pool = [c for c in pool if keep(c)] or pool
-    return sorted(pool, key=lambda c: -c.features[_COS])
+    return sorted(pool, key=lambda c: -c.named["cos_sentence"])
 
 
 def _across_preferences(question: str, kind: AnswerType) -> list[Callable[[Candidate], bool]]:
@@ -318,7 +311,7 @@ def _naming_places(question: str, candidates: list[Candidate], hits: list[Hit]) 
 
 def _as_of(kind: str, first: Citation) -> str:
     """A figure's date and source, for an answer about a number."""
-    if kind in ("number", "percent") and _FIGURE.search(first.quote) and first.date:
+    if kind in ("number", "percent") and FIGURE.search(first.quote) and first.date:
         return f"\n\n(As of {first.date}, per “{first.title}”, {first.source or first.doc_id}.)"
     return ""
 

@@ -15,18 +15,14 @@ import numpy as np
 
 from assistant.models import BRIEF_SECTIONS, Briefing, BriefItem, Citation, Hit
 from assistant.reasoning.answer import Answerer, cite
-from assistant.reasoning.selection import FEATURES, Candidate, split_situation
+from assistant.reasoning.selection import Candidate, split_situation
 from assistant.text.numbers import Quantity, read_quantities
 
 _FIGURE_KINDS = ("count", "percent", "pp", "money")  # money:CNY, money:USD, ...
 _DATE_KINDS = ("year", "month")
 _SAME_SENTENCE = 0.92  # cosine above which two sentences say the same thing (merged into one bullet)
-_SAME_TOPIC = 0.75
+_SAME_TOPIC = 0.75  # ... above which two figures of one kind are about the same thing (compared)
 _MIN_COS = 0.35  # a sentence sharing no word with the topic must be at least this close in meaning
-_LEX, _COS = (
-    FEATURES.index("lex_sentence"),
-    FEATURES.index("cos_sentence"),
-)  # ... above which two figures of one kind are about the same thing (compared)
 
 
 class Briefer:
@@ -90,9 +86,8 @@ class Briefer:
         for c in sorted(candidates, key=lambda c: -c.score):
             key = (c.hit.doc_id, c.hit.start + c.start)  # overlapping chunks hold the same sentence
             full = per_doc.get(c.hit.doc_id, 0) >= self.per_document
-            on_topic = (
-                c.features[_LEX] > 0 or c.features[_COS] >= _MIN_COS
-            )  # shares a term, or close in meaning
+            # shares a term, or is close in meaning
+            on_topic = c.named["lex_sentence"] > 0 or c.named["cos_sentence"] >= _MIN_COS
             if c.score < best - self.within or key in seen or full or not on_topic:
                 continue
             seen.add(key)

@@ -1,5 +1,5 @@
 """Chinese questions: a sentence ranker fitted on CMRC 2018 (people's questions over Chinese Wikipedia;
-`policy-assistant train-chinese`), read by NumPy alone.
+`policy-assistant lab train-chinese`), read by NumPy alone.
 
 Chinese questions mostly re-use the words of the sentence that answers them, with the answer replaced by
 a question word (多少, 谁, 什么时候). So beside the selector's term features (and its meaning features,
@@ -11,18 +11,27 @@ embedder, `meaning` for the multilingual one. Weights live in `assistant/data/ch
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 
 from assistant.models import AnswerType, AssistantError
-from assistant.reasoning.selection import FEATURES, Candidate, sigmoid, tree_logits
+from assistant.reasoning.fitted import (
+    Fitted,
+    read_json,
+    read_trees,
+    refit,
+    sigmoid,
+    tree_logits,
+    vector,
+    write_json,
+)
+from assistant.reasoning.selection import FEATURES, Candidate
 from assistant.text.normalise import fold, is_chinese  # noqa: F401 - the answerer asks is_chinese here
 from assistant.text.words import CHINESE_MEASURE_WORDS, CHINESE_QUESTION_WORDS
 
@@ -79,7 +88,7 @@ def _in_order(a: str, b: str) -> float:
     return sum(x.size for x in blocks if x.size >= 2) / len(a)
 
 
-def copy_features(question: str, sentence: str, title: str = "") -> list[float]:
+def copy_features(question: str, sentence: str, title: str = "") -> dict[str, float]:
     """How the question re-uses the sentence's words; the titled_ ones read the sentence after its
     document's title, which states the subject its sentences leave out (全年… under 白石…2024年…通报).
     Traditional characters are read as simplified, as the ranker was fitted on simplified text."""
@@ -90,32 +99,33 @@ def copy_features(question: str, sentence: str, title: str = "") -> list[float]:
     kind = CHINESE_QUESTION_WORDS[m.group(0)] if m else "other"
     longest = _longest(q, sentence)
     titled = _NOT_TEXT.sub("", title) + sentence
-    return [
-        longest / max(1, len(q)),
-        math.log1p(longest),
-        _in_order(q.replace(m.group(0), "") if m else q, sentence),
-        _longest(left, sentence) / max(1, len(left)),
-        _longest(right, sentence) / len(right) if right else 0.0,
-        float(bool(left) and left[-2:] in sentence),
-        float(len(left) >= 4 and left[-4:] in sentence),
-        float(bool(right) and right[:2] in sentence),
-        math.log1p(len(sentence)),
-        float(kind == "number" and bool(_COUNT.search(sentence))),
-        float(kind == "date" and bool(_DATE.search(sentence))),
-        float("《" in sentence),
-        _in_order(q.replace(m.group(0), "") if m else q, titled),
-        _longest(left, titled) / max(1, len(left)),
-    ]
+    rest = q.replace(m.group(0), "") if m else q  # the question without its question word
+    return {
+        "copy_longest": longest / max(1, len(q)),
+        "copy_longest_log": math.log1p(longest),
+        "copy_in_order": _in_order(rest, sentence),
+        "left_copy": _longest(left, sentence) / max(1, len(left)),
+        "right_copy": _longest(right, sentence) / len(right) if right else 0.0,
+        "left_2": float(bool(left) and left[-2:] in sentence),
+        "left_4": float(len(left) >= 4 and left[-4:] in sentence),
+        "right_2": float(bool(right) and right[:2] in sentence),
+        "length_chars": math.log1p(len(sentence)),
+        "kind_number": float(kind == "number" and bool(_COUNT.search(sentence))),
+        "kind_date": float(kind == "date" and bool(_DATE.search(sentence))),
+        "title_mark": float("《" in sentence),
+        "titled_in_order": _in_order(rest, titled),
+        "titled_left_copy": _longest(left, titled) / max(1, len(left)),
+    }
 
 
 def rows(question: str, candidates: list[Candidate], variant: Variant) -> np.ndarray:
     """The feature rows of a question's candidates (selector features must already be computed)."""
     names = feature_names(variant)
-    base_idx = [FEATURES.index(f) for f in names if f in FEATURES]
+    selected = [f for f in names if f in FEATURES]
     if not candidates:
         return np.zeros((0, len(names)))
-    base = np.array([[c.features[i] for i in base_idx] + copy_features(question, c.text, c.hit.title)
-                     for c in candidates])  # fmt: skip
+    base = np.array([[c.named[f] for f in selected] + vector(copy_features(question, c.text, c.hit.title),
+                                                             COPY_FEATURES) for c in candidates])  # fmt: skip
     head = names[: base.shape[1]]
     gaps = base[:, [head.index(g) for g in _GAPS]]
     values = np.hstack([base, gaps - gaps.max(axis=0)])
@@ -124,9 +134,14 @@ def rows(question: str, candidates: list[Candidate], variant: Variant) -> np.nda
 
 
 @dataclass
-class ChineseModel:
+class ChineseModel(Fitted):
     """One fitted variant: boosted trees over `features`, and the calibration of the chosen candidate (its
-    logit and lead over the runner-up) into P(its sentence holds the answer)."""
+    logit and lead over the runner-up) into P(its sentence holds the answer). Its file holds every variant:
+    `load` reads one of them, `save` writes this one and keeps the others."""
+
+    WHAT: ClassVar[str] = "the Chinese ranker"
+    PATH: ClassVar[Path] = MODEL_PATH
+    COMMAND: ClassVar[str] = "train-chinese"
 
     variant: Variant
     features: list[str]
@@ -141,13 +156,15 @@ class ChineseModel:
             raise AssistantError(
                 f"unknown Chinese ranker variant {self.variant!r}; valid: {', '.join(VARIANTS)}"
             )
-        if self.features != feature_names(self.variant):
-            raise AssistantError(
-                f"the Chinese ranker in {MODEL_PATH.name} was fitted on other features; refit it with "
-                "`policy-assistant train-chinese`"
-            )
-        self._trees = [tuple(np.asarray(t[k]) for k in ("feature", "threshold", "left", "right", "value"))
-                       for t in self.trees]  # fmt: skip
+        self.require_features(self.features, feature_names(self.variant))
+        self._trees = read_trees(self.trees)
+
+    @classmethod
+    def load(cls, path: Path | None = None, variant: Variant = "meaning") -> ChineseModel:
+        return pick(load(path or MODEL_PATH), variant)
+
+    def save(self, path: Path | None = None) -> None:
+        save(self, path or MODEL_PATH)
 
     def logits(self, x: np.ndarray) -> np.ndarray:
         return tree_logits(self._trees, x, self.intercept) if len(x) else np.zeros(0)
@@ -169,20 +186,20 @@ class ChineseModel:
 
 def load(path: Path = MODEL_PATH) -> dict[str, ChineseModel]:
     """The fitted variants by name (none when the file does not exist yet)."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as exc:
-        raise AssistantError(f"cannot read the Chinese ranker {path}: {exc}") from None
-    return {name: ChineseModel(**m) for name, m in data.items()}
+    data = read_json(path, ChineseModel.WHAT, ChineseModel.COMMAND, missing_ok=True) or {}
+    return {name: ChineseModel.from_dict(m, Path(path)) for name, m in data.items()}
+
+
+def pick(models: dict[str, ChineseModel], variant: Variant) -> ChineseModel:
+    """The ranker of one variant, among those `load` read."""
+    if variant not in models:
+        raise AssistantError(f"no Chinese ranker for the {variant!r} variant in {MODEL_PATH.name}; "
+                             f"fit it with {refit(ChineseModel.COMMAND)}")  # fmt: skip
+    return models[variant]
 
 
 def save(model: ChineseModel, path: Path = MODEL_PATH) -> None:
     """Write one variant, keeping the other."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        data = {}
-    data[model.variant] = {k: getattr(model, k) for k in ChineseModel.__dataclass_fields__}
-    Path(path).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    data = read_json(path, ChineseModel.WHAT, ChineseModel.COMMAND, missing_ok=True) or {}
+    data[model.variant] = model.to_dict()
+    write_json(path, data, ChineseModel.INDENT)

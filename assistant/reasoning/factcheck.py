@@ -14,10 +14,10 @@ import numpy as np
 from assistant.index.keyword import KeywordIndex
 from assistant.models import Citation, FigureCheck, Hit, Verdict, VerdictKind
 from assistant.reasoning.answer import cite, coverage, key_terms, names_present, period_of
-from assistant.reasoning.questions import entities
 from assistant.reasoning.selection import gather
 from assistant.reasoning.verdicts import Pair, PairFeaturizer, VerdictModel, judge_figure
 from assistant.text.chunking import is_heading, sentence_spans, titled
+from assistant.text.names import names
 from assistant.text.normalise import CJK_CHAR, is_chinese, other_script, shares_romanised_name
 from assistant.text.numbers import (
     CONTEXT_KINDS,
@@ -92,7 +92,7 @@ class FactChecker:
             rule.confidence = self.model.rule_precision.get(rule.verdict, 0.0) if self.model else 0.0
         if self.model is None or not self.fitted_embedder or is_chinese(claim):
             return rule  # the model's meaning features would come from another embedder, or be noise
-        pairs = self.featurizer.pairs(claim, hits, self._names(claim))
+        pairs = self.featurizer.pairs(claim, hits, claim_names(claim))
         self.model.score(pairs)
         return self.combine(rule, self._learned(claim, pairs, hits), pairs)
 
@@ -113,10 +113,6 @@ class FactChecker:
         if isinstance(self._model, Path):
             self._model = VerdictModel.load(self._model)
         return self._model
-
-    def _names(self, claim: str) -> list[str]:
-        years = {f.text for f in read_quantities(claim) if f.kind == "year"}
-        return [e for e in entities(claim) if e not in years and not e[0].isdigit()]
 
     def _learned(self, claim: str, pairs: list[Pair], hits: list[Hit]) -> Verdict:
         """The model's verdict: the sentence most likely to state the claim (or its opposite), given only
@@ -155,7 +151,7 @@ class FactChecker:
             return Verdict(claim, "not_found", _NOTHING, related=hits[:3])
         years = year_words(figures)
         periods = parts_of_year(figures)
-        names = self._names(claim)
+        names = claim_names(claim)
         # The claim's terms are read with its figures cut out, so no Chinese bigram joins a figure to a word
         # (海南前8个月: 南前); 同比增长 before a Chinese figure is its direction, judged with it, not a term.
         chinese = is_chinese(claim)
@@ -273,6 +269,11 @@ class FactChecker:
         return "not_found", None, None
 
 
+def claim_names(claim: str) -> list[str]:
+    """The names a claim's evidence must be about; its years and other figures are judged as figures."""
+    return names(claim, versions=False, years=False)
+
+
 def _near_bound(claim: Quantity, evidence: Quantity) -> bool:
     """Is a figure that bears out a claim's open bound near it, as people mean one ('over 200': under 300)?"""
     if math.isinf(claim.high) and not math.isinf(claim.low):
@@ -365,4 +366,4 @@ def check_worthy(sentence: str) -> bool:
     words = sentence.split()
     if len(words) < 6 or sentence.rstrip().endswith("?"):
         return False
-    return bool(entities(" ".join(words[1:])))
+    return bool(names(" ".join(words[1:])))

@@ -1,25 +1,25 @@
 """The learned answer selector: meaning and evidence features for each candidate sentence of the top
 passages, a fitted logistic model that scores them, and a calibrated confidence for the chosen one.
 
-The weights live in `assistant/data/answerer.json`, written by `policy-assistant train-answerer`
-(assistant/training.py); this module only reads them, with NumPy, so answering needs no scikit-learn.
+The weights live in `assistant/data/answerer.json`, written by `policy-assistant lab train-answerer`
+(measuring/training.py); this module only reads them, with NumPy, so answering needs no scikit-learn.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 import numpy as np
 
-from assistant.index.store import TITLE_SPAN
-from assistant.models import AnswerType, AssistantError, Hit
+from assistant.models import TITLE_SPAN, AnswerType, AssistantError, Hit
+from assistant.reasoning.fitted import Fitted, read_trees, sigmoid, tree_logits, vector
 from assistant.text.chunking import is_heading, is_list_item, sentence_spans, titled
+from assistant.text.names import FIGURE, figures, name_runs, names
 from assistant.text.normalise import is_chinese, romanised_in
 from assistant.text.words import MONTHS, NUMBER_WORDS
 
@@ -41,11 +41,10 @@ _TYPE_OPENERS: list[tuple[AnswerType, re.Pattern]] = [
         ),
     ),  # fmt: skip
 ]
-_NUMBER = re.compile(r"\d(?:[\d,.]*\d)?|\b(" + "|".join(sorted(NUMBER_WORDS)) + r")\b", re.I)
+_NUMBER = re.compile(FIGURE.pattern + r"|\b(" + "|".join(sorted(NUMBER_WORDS)) + r")\b", re.I)
 _DATE_ONLY = re.compile(r"\b(19|20)\d{2}\b")  # a year alone is not a count
 _PERCENT = re.compile(r"\d\s?(%|per ?cent|percentage points?)", re.I)
 _DATE = re.compile(r"\b(19|20)\d{2}\b|\b(" + "|".join(MONTHS) + r")\b", re.I)
-_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+\b")
 _MODAL = re.compile(r"\b(can|cannot|can't|must|may|should|need|needs|only|if|unless|eligible|entitled|"
                     r"allowed|not)\b", re.I)  # fmt: skip
 _PRONOUNS = {"i", "i'm", "i’m", "i've", "i’ve", "i'd", "i’d", "i'll", "i’ll"}
@@ -104,19 +103,14 @@ def answer_type(question: str) -> AnswerType:
 
 
 def question_names(text: str) -> list[str]:
-    """What a question is about: its names (questions.entities) and every figure in it."""
-    from assistant.reasoning.questions import entities
-
-    names = [n for n in entities(text) if n.lower() not in _PRONOUNS]
-    names += [m.group(0) for m in re.finditer(r"\d(?:[\d,.]*\d)?", text)]
-    return list(dict.fromkeys(names))
+    """What a question is about: its names and every figure in it; the asker's "I'm" names no one."""
+    return [n for n in names(text, figures=True) if n.lower() not in _PRONOUNS]
 
 
 def fits(kind: AnswerType, quote: str, question: str) -> bool:
     """Does a quote hold the kind of fact asked for, and every figure the question itself names? A "who"
     answer must name someone besides the names already in the question."""
-    figures = [m.group(0) for m in re.finditer(r"\d(?:[\d,.]*\d)?", question)]
-    if any(not present(f, quote.lower()) for f in figures):
+    if any(not present(f, quote.lower()) for f in figures(question)):
         return False
     if kind == "number":
         return bool(_NUMBER.search(_DATE_ONLY.sub(" ", quote)))
@@ -126,7 +120,7 @@ def fits(kind: AnswerType, quote: str, question: str) -> bool:
         return bool(_DATE.search(quote))
     if kind == "name":
         asked = {n.lower() for n in question_names(question)}
-        return any(all(w.lower() not in asked for w in m.group(0).split()) for m in _NAME.finditer(quote))
+        return any(all(w.lower() not in asked for w in run.split()) for run in name_runs(quote))
     return True
 
 
@@ -192,13 +186,13 @@ def _share_present(names: list[str], context: str, empty: float = 1.0) -> float:
 
 @dataclass
 class Candidate:
-    """One sentence of a top passage, with its features and, once scored, its probability."""
+    """One sentence of a top passage, with its features by name and, once scored, its logit."""
 
     hit: Hit
     rank: int
     start: int  # offsets in hit.passage
     end: int
-    features: list[float] = field(default_factory=list)
+    named: dict[str, float] = field(default_factory=dict)  # FEATURES by name
     score: float = 0.0  # the selector's logit
     lead_in: bool = False
     list_item: bool = False
@@ -206,6 +200,11 @@ class Candidate:
     @property
     def text(self) -> str:
         return self.hit.passage[self.start : self.end]
+
+    @property
+    def features(self) -> list[float]:
+        """The selector's row: the features in the order of FEATURES."""
+        return vector(self.named, FEATURES)
 
 
 def gather(embed: Callable[[Sequence[str]], np.ndarray], stored: Callable[[list[str]], dict] | None,
@@ -275,9 +274,9 @@ class Featurizer:
         weights = dict(zip(terms, self.keyword.idf(terms), strict=True)) if terms else {}
         total_weight = sum(weights.values()) or 1.0
         kind = answer_type(query.question)
-        names = question_names(query.question)
-        names_known = self.known_share(names, hits)
-        q_numbers = [m.group(0) for m in re.finditer(r"\d(?:[\d,.]*\d)?", query.question)]
+        asked = question_names(query.question)
+        names_known = self.known_share(asked, hits)
+        q_numbers = figures(query.question)
         sit_figures = question_names(query.situation) if query.situation else []
         top_score = max((h.score for h in hits), default=0.0) or 1.0
 
@@ -294,7 +293,7 @@ class Featurizer:
             pv = pv / (np.linalg.norm(pv) or 1.0)
             context = titled(hit.title, hit.passage)
             lex_passage, _ = cover(context)
-            names_passage = _share_present(names, context)
+            names_passage = _share_present(asked, context)
             sit_passage = _share_present(sit_figures, context, empty=0.0)
             cos_title = title_cos[rank]
             lead_cos = 0.0
@@ -312,68 +311,52 @@ class Featurizer:
                     lead_cos = float(cos[i + j])
                 elif not c.list_item:
                     lead_cos = 0.0
-                c.features = [
-                    float(cos[i + j]),
-                    float(wv @ qv),
-                    float(pv @ qv),
-                    float(cos[i + j] - top_cos),
-                    1.0 / (1.0 + cos_rank[i + j]),
-                    float(svecs[i + j] @ sv) if sv is not None else 0.0,
-                    float(svecs[i + j] @ fv),
-                    cos_title,
-                    lead_cos if c.list_item else 0.0,
-                    lex_s,
-                    lex_w,
-                    lex_passage,
-                    math.log1p(matched),
-                    names_passage,
-                    names_known,
-                    _share_present(q_numbers, text),
-                    sit_passage,
-                    float(kind == "number" and has_number),
-                    float(kind == "percent" and bool(_PERCENT.search(text))),
-                    float(kind == "date" and bool(_DATE.search(text))),
-                    float(kind == "name" and bool(_NAME.search(text))),
-                    float(kind == "yesno" and bool(_MODAL.search(window))),
-                    1.0 / (1.0 + rank),
-                    hit.score / top_score,
-                    j / max(1, n - 1),
-                    math.log1p(len(text.split())),
-                    float(c.list_item),
-                    float(c.lead_in),
-                    float(bool(query.situation)),
-                ]
+                c.named = {
+                    "cos_sentence": float(cos[i + j]),
+                    "cos_window": float(wv @ qv),
+                    "cos_passage": float(pv @ qv),
+                    "cos_gap": float(cos[i + j] - top_cos),
+                    "cos_rank": 1.0 / (1.0 + cos_rank[i + j]),
+                    "cos_situation": float(svecs[i + j] @ sv) if sv is not None else 0.0,
+                    "cos_full": float(svecs[i + j] @ fv),
+                    "cos_title": cos_title,
+                    "cos_lead_in": lead_cos if c.list_item else 0.0,
+                    "lex_sentence": lex_s,
+                    "lex_window": lex_w,
+                    "lex_passage": lex_passage,
+                    "lex_matched_idf": math.log1p(matched),
+                    "names_passage": names_passage,
+                    "names_known": names_known,
+                    "numbers_sentence": _share_present(q_numbers, text),
+                    "situation_figures_passage": sit_passage,
+                    "type_number": float(kind == "number" and has_number),
+                    "type_percent": float(kind == "percent" and bool(_PERCENT.search(text))),
+                    "type_date": float(kind == "date" and bool(_DATE.search(text))),
+                    "type_name": float(kind == "name" and bool(name_runs(text))),
+                    "type_yesno": float(kind == "yesno" and bool(_MODAL.search(window))),
+                    "passage_rank": 1.0 / (1.0 + rank),
+                    "passage_score": hit.score / top_score,
+                    "position": j / max(1, n - 1),
+                    "length": math.log1p(len(text.split())),
+                    "list_item": float(c.list_item),
+                    "lead_in": float(c.lead_in),
+                    "has_situation": float(bool(query.situation)),
+                }
             i += n
         # A Markdown heading is read above, in its sentences' windows, as the title of what follows; it
         # states nothing itself, so it is never a candidate to quote.
         return [c for c in found if not is_heading(c.text)]
 
 
-def tree_logits(trees: list[tuple], rows: np.ndarray, intercept: float) -> np.ndarray:
-    """Boosted trees (feature, threshold, left, right, value arrays; leaves have left = -1) summed per row."""
-    out = np.full(len(rows), intercept)
-    at = np.arange(len(rows))
-    for feature, threshold, left, right, value in trees:
-        node = np.zeros(len(rows), dtype=np.int64)
-        while True:
-            inner = left[node] >= 0
-            if not inner.any():
-                break
-            go_left = rows[at, np.maximum(feature[node], 0)] <= threshold[node]
-            node = np.where(inner, np.where(go_left, left[node], right[node]), node)
-        out += value[node]
-    return out
-
-
-def sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, x))))
-
-
 @dataclass
-class SelectorModel:
+class SelectorModel(Fitted):
     """Fitted weights: a scorer of candidate features (a logistic model over standardised features, or
     boosted trees when `trees` is set), then a calibration of the chosen candidate (its score and its
     lead over the runner-up) into P(it answers the question)."""
+
+    WHAT: ClassVar[str] = "the answer model"
+    PATH: ClassVar[Path] = MODEL_PATH
+    COMMAND: ClassVar[str] = "train-answerer"
 
     features: list[str]
     mean: list[float]
@@ -388,20 +371,13 @@ class SelectorModel:
     meta: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        if self.features != FEATURES:
-            raise AssistantError(
-                f"the answer model in {MODEL_PATH.name} was fitted on other features; refit it with "
-                "`policy-assistant train-answerer`"
-            )
+        self.require_features(self.features, FEATURES)
         if not 0 <= self.closest_at <= self.answer_at <= 1:
             raise AssistantError("answer model thresholds must satisfy 0 <= closest_at <= answer_at <= 1")
         self._mean = np.asarray(self.mean)
         self._scale = np.asarray(self.scale)
         self._coef = np.asarray(self.coef)
-        self._trees = [
-            tuple(np.asarray(t[k]) for k in ("feature", "threshold", "left", "right", "value"))
-            for t in self.trees
-        ]
+        self._trees = read_trees(self.trees)
 
     def logits(self, rows: np.ndarray) -> np.ndarray:
         if not len(rows):
@@ -419,19 +395,6 @@ class SelectorModel:
         """A placeholder that scores nothing, for collecting training candidates before any fit."""
         n = len(FEATURES)
         return cls(list(FEATURES), [0.0] * n, [1.0] * n, [0.0] * n, 0.0, [1.0, 0.0, 0.0], 0.5, 0.5, passages)
-
-    @classmethod
-    def load(cls, path: Path = MODEL_PATH) -> SelectorModel:
-        try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise AssistantError(f"cannot read the answer model {path}: {exc}") from None
-        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
-
-    def save(self, path: Path = MODEL_PATH) -> None:
-        data = {k: getattr(self, k) for k in self.__dataclass_fields__}
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        Path(path).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 
 
 def choose(model: SelectorModel, candidates: list[Candidate]) -> tuple[Candidate | None, float]:

@@ -1,20 +1,21 @@
 """Learned claim verdicts: features of each (claim, evidence sentence) pair (meaning, shared terms, figures,
 polarity and direction), two boosted-tree scorers (the sentence states the claim / states the opposite) and
-precision-first thresholds, fitted on SciFact training claims by `policy-assistant train-verdicts`
+precision-first thresholds, fitted on SciFact training claims by `policy-assistant lab train-verdicts`
 (measuring/verdict_fit.py). Weights live in `assistant/data/verdicts.json`; scoring needs only NumPy."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
-from assistant.models import AssistantError, Hit
-from assistant.reasoning.selection import gather, present, sigmoid, tree_logits
+from assistant.models import Hit
+from assistant.reasoning.fitted import Fitted, read_trees, sigmoid, tree_logits, vector
+from assistant.reasoning.selection import gather, present
 from assistant.text.chunking import is_heading, sentence_spans, titled
 from assistant.text.numbers import CONTEXT_KINDS, Quantity, read_quantities, word_direction
 from assistant.text.words import NEGATIONS, STOP_WORDS
@@ -31,6 +32,7 @@ _CLAUSE_BREAKS = frozenset(",;:()") | {"but", "whereas", "while", "although", "h
 _WINDOW = 3  # content words either side of a direction word that it is read as applying to
 _NEGATION_REACH = 6  # words after a negation that it applies to
 _OPPOSITE_PREFIXES = ("in", "un", "non", "non-", "im", "dis")
+_REVERSALS = ("neg_mismatch", "neg_terms_mismatch", "dir_conflict", "antonym")  # a polarity conflict
 
 
 def _is_negation(word: str) -> bool:
@@ -94,7 +96,7 @@ class Pair:
     rank: int  # the hit's rank in the search
     start: int  # offsets in hit.passage
     end: int
-    features: list[float] = field(default_factory=list)
+    named: dict[str, float] = field(default_factory=dict)  # FEATURES by name
     support: float = 0.0
     contradict: float = 0.0
     eligible: bool = True  # on the claim's subject: half its names in the passage, its years in the sentence
@@ -105,6 +107,11 @@ class Pair:
         return self.hit.passage[self.start : self.end]
 
     @property
+    def features(self) -> list[float]:
+        """The verdict model's row: the features in the order of FEATURES."""
+        return vector(self.named, FEATURES)
+
+    @property
     def states_figures(self) -> bool:
         """Every figure of the claim is implied here (a sentence that supports a claim must)."""
         return all(status == "supported" for status in self.figures)
@@ -112,8 +119,7 @@ class Pair:
     @property
     def reverses(self) -> bool:
         """The sentence negates or turns around something the claim states (any polarity conflict)."""
-        f = dict(zip(FEATURES, self.features, strict=True))
-        return any(f[k] > 0 for k in ("neg_mismatch", "neg_terms_mismatch", "dir_conflict", "antonym"))
+        return any(self.named[k] > 0 for k in _REVERSALS)
 
 
 class PairFeaturizer:
@@ -167,18 +173,30 @@ class PairFeaturizer:
             p.eligible = names_share[p.hit.chunk_id] >= 0.5 and all(y in text for y in years)
             position = seen.get(p.hit.chunk_id, 0)
             seen[p.hit.chunk_id] = position + 1
-            p.features = [
-                float(cos[k]), float(cos[k]) - best, float(order[k]),
-                len(claim_tokens & set(toks)) / max(1, len(claim_tokens)), coverage(weights, toks),
-                passage_cover[p.hit.chunk_id], len(set(toks) & claim_tokens) / max(1, len(set(toks))),
-                float(p.rank),
-                float(c.negations % 2), float(s.negations % 2), float(c.negations % 2 != s.negations % 2),
-                float(len((c.negated ^ s.negated) & shared)),
-                float(len(c.signed)), float(agree), float(conflict), float(_antonyms(c.words, s.words)),
-                float(len(figures)), float(p.figures.count("supported")),
-                float(p.figures.count("contradicted")),
-                names_share[p.hit.chunk_id], position / max(1, counts[p.hit.chunk_id] - 1), float(len(toks)),
-            ]  # fmt: skip
+            p.named = {
+                "cos": float(cos[k]),
+                "cos_gap": float(cos[k]) - best,
+                "cos_rank": float(order[k]),
+                "recall": len(claim_tokens & set(toks)) / max(1, len(claim_tokens)),
+                "weighted_recall": coverage(weights, toks),
+                "passage_recall": passage_cover[p.hit.chunk_id],
+                "precision": len(set(toks) & claim_tokens) / max(1, len(set(toks))),
+                "hit_rank": float(p.rank),
+                "neg_claim": float(c.negations % 2),
+                "neg_sentence": float(s.negations % 2),
+                "neg_mismatch": float(c.negations % 2 != s.negations % 2),
+                "neg_terms_mismatch": float(len((c.negated ^ s.negated) & shared)),
+                "dir_claim": float(len(c.signed)),
+                "dir_agree": float(agree),
+                "dir_conflict": float(conflict),
+                "antonym": float(_antonyms(c.words, s.words)),
+                "fig_claim": float(len(figures)),
+                "fig_implied": float(p.figures.count("supported")),
+                "fig_conflict": float(p.figures.count("contradicted")),
+                "names_share": names_share[p.hit.chunk_id],
+                "position": position / max(1, counts[p.hit.chunk_id] - 1),
+                "length": float(len(toks)),
+            }
         return pairs
 
 
@@ -206,10 +224,15 @@ POLARITY_FEATURES = [
 
 
 @dataclass
-class VerdictModel:
+class VerdictModel(Fitted):
     """P(the sentence is evidence on the claim) from boosted trees over FEATURES, times P(it states the
     opposite | evidence) from a logistic model over POLARITY_FEATURES; then the claim-level calibration and
     thresholds."""
+
+    WHAT: ClassVar[str] = "the verdict model"
+    PATH: ClassVar[Path] = MODEL_PATH
+    COMMAND: ClassVar[str] = "train-verdicts"
+    INDENT: ClassVar[int | None] = None  # one line, as shipped
 
     features: list[str]
     relevance: dict  # {"intercept": float, "trees": [...]}
@@ -220,13 +243,9 @@ class VerdictModel:
     meta: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        if self.features != FEATURES or set(self.polarity["coef"]) != set(POLARITY_FEATURES):
-            raise AssistantError(
-                f"the verdict model in {MODEL_PATH.name} was fitted on other features; refit it with "
-                "`policy-assistant train-verdicts`"
-            )
-        self._trees = [tuple(np.asarray(t[k]) for k in ("feature", "threshold", "left", "right", "value"))
-                       for t in self.relevance["trees"]]  # fmt: skip
+        self.require_features(self.features, FEATURES)
+        self.require_features(set(self.polarity["coef"]), set(POLARITY_FEATURES))
+        self._trees = read_trees(self.relevance["trees"])
         self._coef = np.asarray([self.polarity["coef"].get(f, 0.0) for f in FEATURES])
 
     def probabilities(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -246,17 +265,3 @@ class VerdictModel:
     def confidence(self, verdict: str, probability: float) -> float:
         a, b = self.calibration[verdict]
         return sigmoid(a * probability + b)
-
-    @classmethod
-    def load(cls, path: Path = MODEL_PATH) -> VerdictModel:
-        try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-            return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
-        except (OSError, ValueError, TypeError, KeyError) as exc:
-            raise AssistantError(
-                f"cannot read the verdict model {path}: {exc}; run `policy-assistant train-verdicts`"
-            ) from None
-
-    def save(self, path: Path = MODEL_PATH) -> None:
-        data = {k: getattr(self, k) for k in self.__dataclass_fields__}
-        Path(path).write_text(json.dumps(data) + "\n", encoding="utf-8")

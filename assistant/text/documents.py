@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.config import Limits
-from assistant.models import Document, InputError
+from assistant.models import AssistantError, Document, InputError
 from assistant.text.chunking import unwrap_chinese
 from assistant.text.normalise import fold, normalise, normalise_date
 from assistant.text.readers import READERS, Parsed, fetch_url
@@ -126,6 +126,18 @@ def parse(source: Source, data: bytes, ext: str, limits: Limits | None = None) -
         kind=ext.lstrip("."),
         pages=parsed.pages,
     )
+
+
+def load(spec: str | Path, max_bytes: int, url_timeout: float, limits: Limits | None = None) -> Document:
+    """One file or URL discovered, read and parsed as ingest reads it; InputError names it and the reason."""
+    sources, failed, _ = discover([str(spec)])
+    if failed or not sources:
+        raise InputError(f"{spec}: {failed[0][1] if failed else 'not a readable document'}")
+    try:
+        data, ext = read_bytes(sources[0], max_bytes, url_timeout)
+        return parse(sources[0], data, ext, limits)
+    except (OSError, ValueError, AssistantError) as e:
+        raise InputError(f"{spec}: {e}") from e
 
 
 _LANGUAGE_LABEL = re.compile(

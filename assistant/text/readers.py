@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 from assistant.config import Limits
 from assistant.models import InputError
-from assistant.text.normalise import normalise
+from assistant.text.normalise import normalise, normalise_date
+from assistant.text.words import MONTHS, OTHER_DATE_LABELS, PUBLICATION_LABELS
 
 log = logging.getLogger(__name__)
 
@@ -100,9 +101,11 @@ def read_markdown(data: bytes, limits: Limits) -> Parsed:
 
 _BLOCK_TAGS = [
     "p", "div", "section", "article", "main", "br", "li", "ul", "ol", "table", "tr", "h1", "h2", "h3",
-    "h4", "h5", "h6", "blockquote", "pre", "dd", "dt", "figcaption", "td", "th",
+    "h4", "h5", "h6", "blockquote", "pre", "dd", "dt", "figcaption", "td", "th", "form",
 ]  # fmt: skip
-_CHROME_TAGS = ["script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "svg"]
+# Not <form>: CMSs wrap whole articles in one (VSB's _newscontent_fromname, ASP.NET's page form). A <select>
+# is a drop-down of links to other sites.
+_CHROME_TAGS = ["script", "style", "noscript", "nav", "header", "footer", "aside", "iframe", "svg", "select"]
 # ArticleTitle, PubDate, firstpublishedtime, ContentSource and SiteName: tags of Chinese government sites.
 _TITLE_META = [
     ("property", "og:title"), ("name", "articletitle"), ("name", "title"), ("name", "dc.title"),
@@ -137,17 +140,20 @@ def _meta(soup, keys) -> str:
 
 
 def read_html(data: bytes, limits: Limits) -> Parsed:
-    """Main text of an HTML page (no scripts, navigation or footers); title and date from meta tags. The
-    main text is the <article> or <main>, or else the element holding most of the page's prose; blocks
-    that are mostly links are left out."""
+    """Main text of an HTML page (no scripts, navigation or footers); title from meta tags, date from
+    meta tags or else the one the page shows. The main text is the <article> or <main>, or else the
+    element holding most of the page's prose; blocks that are mostly links are left out."""
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(decode_html(data), "html.parser")
+    html = decode_html(data)
+    soup = BeautifulSoup(html, "html.parser")
     title = _meta(soup, _TITLE_META) or (soup.title.get_text(" ", strip=True) if soup.title else "")
     date, source = _meta(soup, _DATE_META), _meta(soup, _SOURCE_META)
+    if not normalise_date(date):
+        date = _shown_date(html) or date
     for tag in soup.find_all(_CHROME_TAGS):
         tag.decompose()
-    body = soup.find("article") or soup.find("main") or _densest(soup.body or soup)
+    body = soup.find("article") or soup.find("main") or _densest(_page(soup))
     for tag in body.find_all(_BLOCK_TAGS):
         if tag.decomposed or tag.name == "br" or re.fullmatch(r"h\d", tag.name):
             continue
@@ -165,6 +171,58 @@ def read_html(data: bytes, limits: Limits) -> Parsed:
             paragraphs.append(" ".join(current))
             current = []
     return Parsed(text="\n\n".join(paragraphs), title=title, date=date, source=source)
+
+
+def _page(soup):
+    """The <body>, or the whole document when the body holds under half its text: a stray </html> (in a
+    header include, say) ends the body there and html.parser puts the rest of the page after it."""
+    body = soup.body
+    if body is None or 2 * len(body.get_text("", strip=True)) < len(soup.get_text("", strip=True)):
+        return soup
+    return body
+
+
+def _shown_date(html: str) -> str:
+    """Publication date the page shows (a byline's 发布时间, "Published: ..."), as htmldate finds it in a
+    tree (given a URL-like string it would download it); "" when none is found or htmldate fails, since a
+    date must never fail an ingest."""
+    try:
+        from htmldate import find_date
+        from lxml import html as lxml_html
+
+        html = re.sub(r"</(?:body|html)\s*>", "", html, flags=re.I)  # lxml drops what follows a stray one
+        tree = lxml_html.fromstring(
+            html.encode("utf-8", "replace"), parser=lxml_html.HTMLParser(encoding="utf-8")
+        )
+        found = find_date(tree, original_date=True, extensive_search=False, outputformat="%Y-%m-%d") or ""
+    except Exception:
+        return ""
+    return found if found and _labelled(found, " ".join(tree.itertext())) else ""
+
+
+def _labelled(day: str, text: str) -> bool:
+    """Does the page show this YYYY-MM-DD day after a publication label, or with a time of day as bylines
+    do? htmldate also takes a bare date from the prose, which may be the day a measure takes effect or a
+    deadline: no date beats a wrong one."""
+    y, m, d = (int(part) for part in day.split("-"))
+    month = MONTHS[m - 1]
+    forms = [
+        rf"{y}\s*[-/.]\s*0?{m}\s*[-/.]\s*0?{d}(?!\d)",
+        rf"{y}\s*年\s*0?{m}\s*月\s*0?{d}\s*日",
+        rf"(?<!\d)0?{d}(?:st|nd|rd|th)?\s+{month}\.?,?\s+{y}",
+        rf"{month}\.?\s+0?{d}(?:st|nd|rd|th)?,?\s+{y}",
+    ]
+    label = "|".join(rf"\b{w}\b" if w.isascii() else w for w in PUBLICATION_LABELS)
+    other = re.compile("|".join(rf"\b{w}\b" if w.isascii() else w for w in OTHER_DATE_LABELS), re.I)
+    text = " ".join(text.split())
+    day_forms = "|".join(forms)
+    shown = (
+        rf"(?:{label})[^\n]{{0,30}}?(?:{day_forms})|(?:{day_forms})\s*\d{{1,2}}:\d{{2}}"  # or with its time
+    )
+    for m in re.finditer(shown, text, re.I):
+        if not other.search(text[max(0, m.start() - 12) : m.end()]):
+            return True
+    return False
 
 
 def _link_share(tag) -> float:

@@ -62,3 +62,11 @@ CHINESE_QUESTION_WORDS = {
     "哪些": "other", "哪里": "other", "哪儿": "other", "哪个": "other", "哪": "other", "什么": "other",
     "为什么": "other", "为何": "other", "怎么": "other", "怎样": "other", "如何": "other", "何": "other",
 }  # fmt: skip
+
+# Words that label a page's publication date ("Published: 5 March 2024", 发布时间：2024-03-05), and words that
+# make a labelled date another one (an effective date, 施行日期, a deadline): a date a page shows without a
+# publication label may be when a measure takes effect.
+PUBLICATION_LABELS = ("published", "posted", "date", "dated", "released", "issued", "发布", "发表", "成文",
+                      "日期", "时间")  # fmt: skip
+OTHER_DATE_LABELS = ("effective", "valid", "expiry", "deadline", "closing", "due", "start", "end", "施行",
+                     "实施", "生效", "有效", "截止", "开始", "结束", "报名")  # fmt: skip

@@ -1,0 +1,58 @@
+"""Claims and drafts checked against the corpus: each check-worthy sentence of a draft (a figure, a date,
+a ranking or a named actor) gets a verdict; the others are kept in place, unchecked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from assistant.index.search import Search
+from assistant.models import AssistantError, DraftCheck, DraftSentence, Filters, Verdict
+from assistant.reasoning.asking import MAX_QUERY_CHARS, clean_query
+from assistant.reasoning.factcheck import FactChecker, check_worthy
+from assistant.text.chunking import sentence_spans
+
+
+class DraftChecker:
+    """Verdicts for one claim or for every check-worthy sentence of a draft, within size limits."""
+
+    def __init__(
+        self, checker: FactChecker, search: Search, embed: Callable, max_chars: int, max_sentences: int
+    ):
+        self.checker, self.search, self.embed = checker, search, embed
+        self.max_chars, self.max_sentences = max_chars, max_sentences
+
+    def claim(self, claim: str, filters: Filters | dict | None = None) -> Verdict:
+        """Supported, contradicted or not_found, with evidence."""
+        claim = clean_query(claim, "claim")
+        return self.checker.check(claim, self.search.search(claim, k=10, filters=filters))
+
+    def draft(self, text: str, filters: Filters | dict | None = None) -> DraftCheck:
+        """Every sentence of the draft, in place, the check-worthy ones with a verdict."""
+        spans = self.sentences(text)
+        worthy = {s for _, _, s in spans if check_worthy(s) and len(s) <= MAX_QUERY_CHARS}
+        self.embed(list(worthy))  # one batched pass instead of one model call per sentence
+        out = []
+        for a, b, sentence in spans:
+            verdict = None
+            if sentence in worthy:
+                verdict = self.checker.check(sentence, self.search.search(sentence, k=10, filters=filters))
+            out.append(DraftSentence(sentence, a, b, verdict))
+        return DraftCheck(text, out)
+
+    def sentences(self, text: str) -> list[tuple[int, int, str]]:
+        """The draft's sentences (start, end, text with spaces squeezed); an empty or oversized draft is
+        refused."""
+        if not text or not text.strip():
+            raise AssistantError("the draft is empty")
+        if len(text) > self.max_chars:
+            raise AssistantError(
+                f"the draft has {len(text):,} characters, more than the {self.max_chars:,} a check reads "
+                "(limit: POLICY_ASSISTANT_MAX_DRAFT_CHARS); check it in parts"
+            )
+        spans = [(a, b, " ".join(text[a:b].split())) for a, b in sentence_spans(text)]
+        if len(spans) > self.max_sentences:
+            raise AssistantError(
+                f"the draft has {len(spans):,} sentences, more than the {self.max_sentences:,} a check takes "
+                "(limit: POLICY_ASSISTANT_MAX_DRAFT_SENTENCES); check it in parts"
+            )
+        return spans

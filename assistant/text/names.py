@@ -1,0 +1,62 @@
+"""The names and the bare figures a text states, read one way for questions, claims and written prose.
+
+A bare figure is a run of digits as written (2,012, 16.4, 2024): what it counts and what value it asserts
+are for the quantity reader (`numbers.read_quantities`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.text.words import MONTHS, NUMBER_VALUES, ORDINALS, QUESTION_WORDS, STOP_WORDS
+
+FIGURE = re.compile(r"\d(?:[\d,.]*\d)?")
+_YEAR = re.compile(r"\b(19|20)\d{2}\b")
+_CAPITAL_WORD = re.compile(r"\b[A-Z][\w.'-]*[\w]|\b\d+\.\d+\b")
+_NAME_RUN = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+\b")
+# Numbers and dates are compared as figures, not required as names (nor the words that hedge a figure).
+_NUMBER_NAMES = (
+    {w for w in NUMBER_VALUES if " " not in w} | set(ORDINALS) | set(MONTHS)
+    | {"a", "an", "some", "over", "more", "nearly", "about", "around"}
+)  # fmt: skip
+
+
+def figures(text: str) -> list[str]:
+    """Every bare figure of the text as written, in order, repeats kept."""
+    return FIGURE.findall(text)
+
+
+def is_year(text: str) -> bool:
+    """Is the text a year (1900-2099) and nothing else?"""
+    return _YEAR.fullmatch(text) is not None
+
+
+def names(text: str, *, versions: bool = True, years: bool = True, figures: bool = False) -> list[str]:
+    """What a text names, in order, once each: its capitalised words (not a leading question word, a leading
+    stop word capitalised by position, nor a number or month word), with version numbers like 2.0 among
+    them; then its years; then, with `figures`, every other bare figure. Claims leave figures out (the
+    figure rules judge them), written prose its years; a question keeps them all."""
+    found: list[str] = []
+    lead = len(text) - len(text.lstrip())
+    for i, m in enumerate(_CAPITAL_WORD.finditer(text)):
+        word = re.sub(r"['’]s$", "", m.group(0))
+        if word.lower() in _NUMBER_NAMES:
+            continue
+        if m.start() == lead and word.lower() in QUESTION_WORDS:
+            continue
+        if i == 0 and m.start() == lead and word.lower() in STOP_WORDS:
+            continue  # "That was ...", "The city ...": capitalised by position, not a name
+        if not versions and word[0].isdigit():
+            continue
+        found.append(word)
+    if years:
+        found.extend(m.group(0) for m in _YEAR.finditer(text))
+    if figures:
+        found.extend(FIGURE.findall(text))
+    return list(dict.fromkeys(found))
+
+
+def name_runs(text: str) -> list[str]:
+    """Runs of two or more capitalised words that do not open a sentence (Harbor City Council): what names
+    a person or a body, as a "who" question asks for; a single capitalised word may only open a sentence."""
+    return [m.group(0) for m in _NAME_RUN.finditer(text)]

@@ -1,0 +1,44 @@
+"""The one reading of names and bare figures, and features by name: what each caller takes of it."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.generation.checker import _names as written_names
+from assistant.reasoning.factcheck import claim_names
+from assistant.reasoning.fitted import vector
+from assistant.reasoning.selection import FEATURES, Candidate, question_names
+from assistant.text.names import figures, is_year, name_runs, names
+
+SENTENCE = "What did Beijing's Free Trade Zone 2.0 Plan set for 2024, after 1,000 firms in 2023?"
+
+
+def test_names_words_versions_then_years_and_figures_on_request():
+    words = ["Beijing", "Free", "Trade", "Zone", "2.0", "Plan"]
+    assert names(SENTENCE) == words + ["2024", "2023"]
+    assert names(SENTENCE, figures=True) == words + ["2024", "2023", "1,000"]  # each once
+    assert names("The city of Harbor City") == ["Harbor", "City"]  # a leading stop word is no name
+
+
+def test_each_caller_takes_its_part():
+    assert claim_names(SENTENCE) == ["Beijing", "Free", "Trade", "Zone", "Plan"]  # figures are judged as such
+    assert written_names("Officials in Beijing set a 2.0 Plan in 2024 [1].") == ["Beijing", "2.0", "Plan"]
+    assert question_names("I'm in Harbor City. How many in 2024?") == ["Harbor", "City", "How", "2024"]
+
+
+def test_bare_figures_and_name_runs():
+    assert figures("2,012 firms, 16.4% and 2024; 3") == ["2,012", "16.4", "2024", "3"]
+    assert is_year("2024") and not is_year("2,024") and not is_year("in 2024")
+    assert name_runs("Apply to Harbor City Council. Harbor City rules.") == ["Harbor City Council"]
+
+
+def test_features_become_a_row_by_name_only():
+    named = {f: float(i) for i, f in enumerate(FEATURES)}
+    shuffled = dict(reversed(list(named.items())))
+    assert vector(shuffled, FEATURES) == list(range(len(FEATURES)))
+    with pytest.raises(ValueError, match="missing"):
+        vector({k: v for k, v in named.items() if k != "cos_sentence"}, FEATURES)
+    with pytest.raises(ValueError, match="extra"):
+        vector(named | {"cos_other": 1.0}, FEATURES)
+    candidate = Candidate(None, 0, 0, 0, named=shuffled)  # type: ignore[arg-type]
+    assert candidate.features == list(range(len(FEATURES)))
