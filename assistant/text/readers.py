@@ -200,6 +200,14 @@ def _shown_date(html: str) -> str:
     return found if found and _labelled(found, " ".join(tree.itertext())) else ""
 
 
+def _words(words) -> str:
+    return "|".join(rf"\b{w}\b" if w.isascii() else w for w in words)
+
+
+_LABEL = _words(PUBLICATION_LABELS)
+_OTHER_LABEL = re.compile(_words(OTHER_DATE_LABELS), re.I)
+
+
 def _labelled(day: str, text: str) -> bool:
     """Does the page show this YYYY-MM-DD day after a publication label, or with a time of day as bylines
     do? htmldate also takes a bare date from the prose, which may be the day a measure takes effect or a
@@ -212,15 +220,13 @@ def _labelled(day: str, text: str) -> bool:
         rf"(?<!\d)0?{d}(?:st|nd|rd|th)?\s+{month}\.?,?\s+{y}",
         rf"{month}\.?\s+0?{d}(?:st|nd|rd|th)?,?\s+{y}",
     ]
-    label = "|".join(rf"\b{w}\b" if w.isascii() else w for w in PUBLICATION_LABELS)
-    other = re.compile("|".join(rf"\b{w}\b" if w.isascii() else w for w in OTHER_DATE_LABELS), re.I)
     text = " ".join(text.split())
     day_forms = "|".join(forms)
     shown = (
-        rf"(?:{label})[^\n]{{0,30}}?(?:{day_forms})|(?:{day_forms})\s*\d{{1,2}}:\d{{2}}"  # or with its time
+        rf"(?:{_LABEL})[^\n]{{0,30}}?(?:{day_forms})|(?:{day_forms})\s*\d{{1,2}}:\d{{2}}"  # or with its time
     )
     for m in re.finditer(shown, text, re.I):
-        if not other.search(text[max(0, m.start() - 12) : m.end()]):
+        if not _OTHER_LABEL.search(text[max(0, m.start() - 12) : m.end()]):
             return True
     return False
 
