@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     embed_model: Path | None = Field(
         None, description="sentence-transformers model dir; bundled MiniLM if unset"
     )
+    model_cache: Path | None = Field(
+        None, description="where models exported from the embedder (ONNX) are kept; <index>/models if unset"
+    )
     device: str | None = Field(None, description="torch device for embeddings (cpu, cuda); auto when unset")
     embed_backend: EmbedBackend = Field(
         "torch",
@@ -67,10 +70,11 @@ class Settings(BaseSettings):
     max_doc_chunks: int = Field(20_000, ge=1, description="chunks one document may split into")
     max_pdf_pages: int = Field(5_000, ge=1, description="PDFs with more pages are refused")
     max_draft_chars: int = Field(200_000, ge=1000, description="longest draft `check --file` reads")
-    sentence_vectors: SentenceVectorMode = Field(
-        "encoded",
-        description="how ingest makes the sentence vectors answers compare: each sentence encoded alone "
-        "(encoded), or pooled from its chunk's token states in the chunk's own forward pass (pooled)",
+    sentence_vectors: SentenceVectorMode | None = Field(
+        None,
+        description="how ingest makes the sentence vectors answers compare: pooled from each chunk's token "
+        "states in its own forward pass (pooled, one encode), or each sentence encoded alone (encoded); "
+        "unset: the index's own, encoded for a new one",
     )
     max_draft_sentences: int = Field(
         2_000, ge=1, description="most sentences in one draft to check (each is searched and judged)"
@@ -106,6 +110,8 @@ class Settings(BaseSettings):
         self.index_dir = Path(self.index_dir).expanduser()
         if self.embed_model is not None:
             self.embed_model = Path(self.embed_model).expanduser()
+        if self.model_cache is not None:
+            self.model_cache = Path(self.model_cache).expanduser()
         if self.llm_gguf is not None:
             self.llm_gguf = Path(self.llm_gguf).expanduser()
         if self.llm_url and self.llm_gguf:
@@ -128,6 +134,16 @@ class Settings(BaseSettings):
     @property
     def chroma_dir(self) -> Path:
         return self.index_dir / "chroma"
+
+    @property
+    def sentence_mode(self) -> SentenceVectorMode:
+        """The sentence vectors a new index gets: encoded (answers measure best with them; pooled halves the
+        ingest time), always from e5, which gives no token states."""
+        return "encoded" if self.embed_backend == "multilingual" else self.sentence_vectors or "encoded"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.model_cache or self.index_dir / "models"
 
     @property
     def bm25_dir(self) -> Path:

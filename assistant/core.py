@@ -48,7 +48,7 @@ class Assistant:
         s = self.settings = settings_for(settings, index_dir=index_dir, chroma_host=chroma_host,
                                          chroma_port=chroma_port, **overrides)  # fmt: skip
         self.embedder = embedder or make_embedder(
-            s.embed_backend, s.embed_model, s.batch_size, s.device, s.index_dir / "models"
+            s.embed_backend, s.embed_model, s.batch_size, s.device, s.models_dir
         )
         self.store = store or ChromaStore(s)
         self._wire_index()
@@ -65,7 +65,8 @@ class Assistant:
     def _wire_reasoning(self) -> None:
         q, s = self.query_embedder, self.settings
         shared = {"stored": self.store.sentence_vectors, "cross_lingual": q.cross_lingual}
-        self.answerer = Answerer(self.keyword, q.embed, english_only=q.english_only, **shared)
+        self.answerer = Answerer(self.keyword, q.embed, english_only=q.english_only,
+                                 sentences=self._sentences, **shared)  # fmt: skip
         self.checker = FactChecker(self.keyword, q.embed, model=MODEL_PATH, fitted_embedder=q.english_only,
                                    **shared)  # fmt: skip
         self.asker = Asker(self.retriever, self.answerer)
@@ -73,6 +74,10 @@ class Assistant:
             self.checker, self.retriever, q.embed, s.max_draft_chars, s.max_draft_sentences
         )
         self.text_model = make_text_model(s)  # None unless --llm-url or --llm-gguf; nothing loaded yet
+
+    def _sentences(self) -> str:
+        """How the index's sentence vectors are made (an empty index: as its first ingest will make them)."""
+        return self.store.sentence_mode() or self.settings.sentence_mode
 
     def ingest(self, paths: list[str | Path] | str | Path, prune: bool = False, progress: bool = False,
                cancel: threading.Event | None = None) -> IngestReport:  # fmt: skip

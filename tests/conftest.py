@@ -24,11 +24,18 @@ def _loopback(address) -> bool:
         return False
 
 
+@pytest.fixture(scope="session")
+def _model_cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("models")
+
+
 @pytest.fixture(autouse=True)
-def _isolated(tmp_path, monkeypatch, request):
+def _isolated(tmp_path, monkeypatch, request, _model_cache):
     """Each test gets its own index dir (through the environment, as a user would) and no outside network;
-    Chroma keeps it in memory unless the test is marked slow or disk."""
+    Chroma keeps it in memory unless the test is marked slow or disk. The model's ONNX export is shared
+    by the session's tests (made once, not once per index)."""
     monkeypatch.setenv("POLICY_ASSISTANT_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("POLICY_ASSISTANT_MODEL_CACHE", str(_model_cache))
     if not any(request.node.get_closest_marker(m) for m in ("slow", "disk")):
         monkeypatch.setenv("POLICY_ASSISTANT_IN_MEMORY", "1")
     else:

@@ -39,6 +39,7 @@ def test_bench_quick_runs(tmp_path):
         assert heading in table
     assert "| 1,000 | embedded |" in table and "| 1,000 | server |" in table
     assert "hybrid (Assistant.search)" in table and "bge-small-en-v1.5" in table
+    assert "| whole ingest, sentence vectors pooled |" in table and "| pooled pipeline / encode |" in table
 
 
 @pytest.mark.slow

@@ -388,6 +388,21 @@ def test_pooled_sentence_vectors_come_from_the_chunks_own_pass(real_embedder, fo
     assert all(float(p @ a) > 0.5 for p, a in zip(pooled[0], alone, strict=True))
     a = Assistant(index_dir=tmp_path / "pooled", embedder=real_embedder, sentence_vectors="pooled")
     a.ingest([folder])
-    assert sentence_keys(a) == expected_sentences(a)
+    assert a.store.sentence_mode() == "pooled" and sentence_keys(a) == expected_sentences(a)
     answer = a.ask("How many green bond pilots did the Maple Bay Finance Office approve?")
     assert "37" in answer.text and answer.citations[0].doc_id == "policies/synthetic_zone_notice.md"
+
+
+def test_an_index_keeps_its_own_way_of_making_sentence_vectors(fake_embedder, folder, tmp_path):
+    old = Assistant(index_dir=tmp_path / "index", embedder=fake_embedder, sentence_vectors="encoded")
+    assert old.store.sentence_mode() is None  # empty: nothing made yet
+    old.ingest([folder])
+    assert old.store.sentence_mode() == "encoded"
+    later = Assistant(index_dir=tmp_path / "index", embedder=fake_embedder)  # unset: the index's own
+    (tmp_path / "more.md").write_text("# Synthetic test file\n\nOne more sentence about nothing real.\n")
+    assert later.ingest([tmp_path / "more.md"]).added and later.store.sentence_mode() == "encoded"
+    other = Assistant(index_dir=tmp_path / "index", embedder=fake_embedder, sentence_vectors="pooled")
+    with pytest.raises(
+        AssistantError, match="stores sentence vectors made 'encoded'; this run asks for 'pooled'"
+    ):
+        other.ingest([folder])

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from assistant.index.embeddings import CachedEmbedder
+from assistant.index.keyword import KeywordIndex
 from assistant.measuring.training import (
     _is_evidence,
     guide_document,
@@ -18,12 +19,13 @@ from assistant.measuring.training import (
     train,
 )
 from assistant.models import AssistantError, Document
-from assistant.reasoning.answer import _rule_span
+from assistant.reasoning.answer import Answerer, _rule_span
 from assistant.reasoning.selection import (
     FEATURES,
     MODEL_PATH,
     SelectorModel,
     answer_type,
+    model_path,
     question_names,
     split_situation,
 )
@@ -101,12 +103,22 @@ def test_query_vectors_are_embedded_once_each():
     assert calls[-1] == ["a"]
 
 
-def test_the_shipped_model_matches_the_features_and_is_calibrated():
-    model = SelectorModel.load()
+@pytest.mark.parametrize("sentences", ["encoded", "pooled"])
+def test_the_shipped_models_match_the_features_and_are_calibrated(sentences):
+    model = SelectorModel.load(model_path(sentences))
     assert model.features == FEATURES and 0 < model.closest_at <= model.answer_at < 1
     assert model.meta["guides"]["test"] > 50
+    assert model.meta.get("sentence_vectors", "encoded") == sentences
     low, high = model.confidence(-5.0, 0.0), model.confidence(5.0, 3.0)
     assert 0 <= low < model.closest_at <= model.answer_at < high <= 1
+
+
+def test_the_answerer_reads_the_selector_fitted_on_its_index_sentence_vectors(fake_embedder, tmp_path):
+    made = ["encoded"]
+    answerer = Answerer(KeywordIndex(None, tmp_path), fake_embedder.embed, sentences=lambda: made[0])
+    encoded = answerer.model
+    made[0] = "pooled"  # an empty index whose first ingest pooled its sentences
+    assert answerer.model.meta["sentence_vectors"] == "pooled" and encoded.trees != answerer.model.trees
 
 
 def test_a_model_fitted_on_other_features_is_refused(tmp_path):

@@ -13,13 +13,14 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.config import Settings
+from assistant.config import SentenceVectorMode, Settings
 from assistant.index.embeddings import Embedder
 from assistant.index.identity import Identities
 from assistant.index.keyword import KeywordIndex
 from assistant.index.store import Store
 from assistant.models import (
     TITLE_SPAN,
+    AssistantError,
     Cancelled,
     Chunk,
     Document,
@@ -50,6 +51,7 @@ class Ingestor:
         self.settings, self.store, self.embedder, self.keyword = settings, store, embedder, keyword
         self.chunker = Chunker(embedder.count_tokens, settings.chunk_tokens, settings.overlap_sentences)
         self._cancel: threading.Event | None = None
+        self._mode: SentenceVectorMode = "encoded"
 
     def run(self, inputs: list[str], prune: bool = False, progress: bool = False,
             cancel: threading.Event | None = None) -> IngestReport:  # fmt: skip
@@ -101,9 +103,22 @@ class Ingestor:
         if self._cancel is not None and self._cancel.is_set():
             raise Cancelled()
 
+    def _sentence_mode(self) -> SentenceVectorMode:
+        """The index's own way of making sentence vectors (one index, one way), or the settings' for a new
+        index; asking for the other way on an index that has one is refused."""
+        asked, held = self.settings.sentence_vectors, self.store.sentence_mode()
+        if asked and held and asked != held:
+            raise AssistantError(
+                f"index {self.settings.index_dir} stores sentence vectors made {held!r}; this run asks for "
+                f"{asked!r}: unset POLICY_ASSISTANT_SENTENCE_VECTORS, or use a new --index"
+            )
+        mode = held or self.settings.sentence_mode
+        return mode if mode == "encoded" or hasattr(self.embedder, "embed_spans") else "encoded"
+
     def _run(self, inputs: list[str], prune: bool, progress: bool) -> IngestReport:
         started = time.perf_counter()
         report = IngestReport()
+        self._mode = self._sentence_mode()
         sources, report.failed, roots = discover([str(i) for i in inputs])
         self.store.sweep_orphans()
         existing = self._merge_duplicates(self.store.documents(), report)
@@ -243,7 +258,7 @@ class Ingestor:
             return
         texts = [titled(p.doc.title, c.text) for p in pending for c in p.chunks]
         documents = [(p.doc, p.chunks) for p in pending]
-        if self.settings.sentence_vectors == "pooled" and hasattr(self.embedder, "embed_spans"):
+        if self._mode == "pooled":
             vectors, sentences = self._embed_pooled(documents, texts)
         else:
             vectors = self._embed(texts)
@@ -256,9 +271,9 @@ class Ingestor:
         updates = [item for item, p in zip(items, pending, strict=True) if p.is_update]
         fresh = [item for item, p in zip(items, pending, strict=True) if not p.is_update]
         if fresh:
-            self.store.put_many(fresh, replace=False)
+            self.store.put_many(fresh, replace=False, sentences=self._mode)
         if updates:
-            self.store.put_many(updates, replace=True)
+            self.store.put_many(updates, replace=True, sentences=self._mode)
         for p in pending:
             report.chunks_added += len(p.chunks)
             (report.updated if p.is_update else report.added).append(p.doc.doc_id)

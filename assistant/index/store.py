@@ -29,7 +29,7 @@ from typing import Protocol
 
 import numpy as np
 
-from assistant.config import Settings
+from assistant.config import SentenceVectorMode, Settings
 from assistant.index.filters import Scope, date_int
 from assistant.index.writers import Leases, LockFile
 from assistant.models import TITLE_SPAN, AssistantError, Chunk, Document, DocumentInfo, Hit, SentenceVectors
@@ -45,10 +45,13 @@ class Store(Protocol):
     """What the rest of the engine needs from the vector store."""
 
     def documents(self) -> dict[str, DocumentInfo]: ...
-    def put_many(self, items: list[tuple], replace: bool = True) -> None: ...
+    def put_many(
+        self, items: list[tuple], replace: bool = True, sentences: SentenceVectorMode | None = None
+    ) -> None: ...
     def remove(self, doc_id: str) -> bool: ...
     def set_paths(self, doc_id: str, path: str, also_at: list[str]) -> None: ...
     def sentence_vectors(self, chunk_ids: list[str]) -> dict[str, dict[tuple[int, int], np.ndarray]]: ...
+    def sentence_mode(self) -> SentenceVectorMode | None: ...
     def query(
         self, vector: np.ndarray, k: int, scope: Scope | None = None, chinese: bool | None = None
     ) -> list[tuple[str, float, str, dict]]: ...
@@ -86,9 +89,9 @@ def document_record(doc: Document, chunks: int) -> dict:
 def embedding_record(settings: Settings) -> dict[str, str]:
     """What an index records about the embedder its vectors came from (in the state collection)."""
     if settings.embed_backend == "multilingual":
-        return {"backend": "multilingual", "model": "multilingual-e5-small"}
+        return {"backend": "multilingual", "model": "multilingual-e5-small", "sentences": "encoded"}
     model = settings.embed_model.name if settings.embed_model else "all-MiniLM-L6-v2"
-    return {"backend": settings.embed_backend, "model": model}
+    return {"backend": settings.embed_backend, "model": model, "sentences": settings.sentence_mode}
 
 
 def _space(backend: str) -> str:
@@ -314,11 +317,13 @@ class ChromaStore:
             doc_id: info_from(doc_id, meta) for doc_id, meta in zip(got["ids"], got["metadatas"], strict=True)
         }
 
-    def put_many(self, items: list[tuple], replace: bool = True) -> None:
+    def put_many(self, items: list[tuple], replace: bool = True, sentences: SentenceVectorMode | None = None,
+                 ) -> None:  # fmt: skip
         """Store several documents, each (Document, chunks, chunk vectors[, SentenceVectors]): all chunks and
         sentence vectors, then all records (the commit point), then stale chunks and sentences go.
 
-        `replace=False` skips the stale delete for documents that had no earlier version.
+        `replace=False` skips the stale delete for documents that had no earlier version; `sentences` says
+        how the sentence vectors were made (recorded by the first write).
         """
         self._connect()
         ids, vecs, texts, metas, records = [], [], [], [], []
@@ -335,7 +340,8 @@ class ChromaStore:
             records.append(document_record(doc, len(chunks)))
         step = min(_PAGE, self._call(self._client.get_max_batch_size))
         if self._embedding is None and ids:  # the first write records which embedder made the vectors
-            self._embedding = embedding_record(self.settings)
+            made = {"sentences": sentences} if sentences else {}
+            self._embedding = embedding_record(self.settings) | made
             self._call(self._state.upsert, ids=["embedding"], embeddings=[[1.0]], metadatas=[self._embedding])
         for i in range(0, len(ids), step):
             self._call(
@@ -366,6 +372,12 @@ class ChromaStore:
                 self._call(self._chunks.delete, where=where)
                 self._call(self._sentences.delete, where=where)
         self._bump()
+
+    def sentence_mode(self) -> SentenceVectorMode | None:
+        """How this index's sentence vectors were made; None while it is empty. An index that predates the
+        record encoded each sentence alone."""
+        self._connect()
+        return None if self._embedding is None else self._embedding.get("sentences", "encoded")
 
     def sentence_vectors(self, chunk_ids: list[str]) -> dict[str, dict[tuple[int, int], np.ndarray]]:
         """Stored sentence vectors of these chunks: chunk id -> (start, end) in the chunk -> unit vector."""

@@ -334,4 +334,8 @@ def main(argv: list[str] | None = None) -> None:
         else:
             typer.echo(f"error: {exc.__class__.__name__}: {exc} (run with -v for details)", err=True)
         code = 2
+    if argv is None:  # the process ends here: its exit need not walk every object (about 0.3 s saved)
+        import gc
+
+        gc.freeze()
     sys.exit(code if isinstance(code, int) else 0)

@@ -84,13 +84,10 @@ def train_answerer(
 ) -> None:
     """Refit the answer selector on ConditionalQA's train split (split by guide) and save it."""
     from assistant.measuring import training as t
-    from assistant.reasoning.selection import MODEL_PATH
 
     if passages < 1:
         raise typer.BadParameter(f"--passages must be at least 1, got {passages}")
-    echo_json(
-        t.train(data or t.DEFAULT_DATA, work or Path("build/train-answerer"), out or MODEL_PATH, passages)
-    )
+    echo_json(t.train(data or t.DEFAULT_DATA, work or Path("build/train-answerer"), out, passages))
 
 
 @lab_app.command("train-support")
@@ -102,7 +99,7 @@ def train_support(data: SciFactOpt = None, out: OutOpt = None) -> None:
     from assistant.measuring import support_fit as f
 
     s = make_settings(**state["overrides"])
-    embedder = make_embedder(s.embed_backend, s.embed_model, s.batch_size, s.device, s.index_dir / "models")
+    embedder = make_embedder(s.embed_backend, s.embed_model, s.batch_size, s.device, s.models_dir)
     echo_json(
         f.train(data or f.DEFAULT_DATA, out or SUPPORT_PATH, embedder.embed, Path("build/train-support"))
     )
@@ -174,6 +171,10 @@ def bench(
     docs: Annotated[
         int | None, typer.Option("--docs", help="With --retrieval: a corpus of this many abstracts.", min=1)
     ] = None,
+    from_index: Annotated[
+        Path | None,
+        typer.Option("--from-index", help="With --latency-only: build the rows from this SciFact index."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Retrieval quality on BEIR SciFact, ingest throughput, and latency/memory at 1k-100k chunks."""
@@ -202,5 +203,6 @@ def bench(
         result = pb.run(state["overrides"].get("llm_gguf") or bundled_gguf())
         emit(result, pb.to_markdown(result, b.machine()), as_json, out)
     else:
-        result = b.run(quick=quick, data_dir=data or b.DEFAULT_DATA, latency_only=latency_only)
+        result = b.run(quick=quick, data_dir=data or b.DEFAULT_DATA, latency_only=latency_only,
+                       from_index=from_index)  # fmt: skip
         emit(result, b.to_markdown(result), as_json, out)

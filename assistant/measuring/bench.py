@@ -78,6 +78,7 @@ def quality_and_throughput(work: Path, data_dir: Path, quick: bool) -> dict:
     queries = sf.load_queries(data_dir / "queries.jsonl", qids)
     quality = sf.evaluate(a, queries, {q: qrels[q] for q in queries})
     chunks = report.chunks_added
+    pooled = pooled_ingest(work)
     onnx = onnx_backend(work, texts, queries, qrels)
     return {
         "documents": written,
@@ -90,11 +91,25 @@ def quality_and_throughput(work: Path, data_dir: Path, quick: bool) -> dict:
             "encode_s": round(encode_s, 1),
             "encode_chunks_per_s": round(len(texts) / encode_s, 1),
             "ratio": round((chunks / pipeline_s) / (len(texts) / encode_s), 3),
+            "pooled_s": pooled,
+            "pooled_ratio": round((chunks / pooled) / (len(texts) / encode_s), 3),
         },
         "onnx": onnx,
         "index": str(work / "scifact-index"),
         "questions": list(queries.values()),
     }
+
+
+def pooled_ingest(work: Path) -> float:
+    """Seconds to ingest the same abstracts with sentence vectors pooled from each chunk's forward pass."""
+    from assistant.core import Assistant
+
+    a = Assistant(make_settings(index_dir=work / "scifact-pooled", sentence_vectors="pooled"))
+    a.embedder.embed(["warm up the model"])
+    _log("ingesting them again, sentence vectors pooled")
+    started = time.perf_counter()
+    a.ingest([work / "scifact"])
+    return round(time.perf_counter() - started, 1)
 
 
 def retrieval_only(assistant, data_dir: Path, docs: int | None = None) -> dict:
@@ -166,10 +181,11 @@ def onnx_backend(work: Path, texts: list[str], queries: dict, qrels: dict) -> di
     }
 
 
-def _child(code: str, *args: str, timeout: float = 3600) -> tuple[dict, float]:
+def _child(code: str, *args: str, timeout: float = 3600, env: dict | None = None) -> tuple[dict, float]:
     """Run `code` in a fresh interpreter; returns its last JSON line and the wall time from spawn."""
     started = time.time()
-    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=timeout)
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=timeout,
+                         env=os.environ | (env or {}))  # fmt: skip
     if out.returncode != 0:
         raise RuntimeError(f"benchmark child failed: {out.stderr.strip()[-2000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1]), started
@@ -180,12 +196,16 @@ def build_scale_index(source: str, target: Path, size: int) -> None:
     _child("from assistant.measuring.scale import build_main; build_main()", source, str(target), str(size))
 
 
-def measure(index: Path, questions: list[str], n: int, server: tuple[str, int] | None = None) -> dict:
-    """Cold start, warm ask/search latency (median, p95) and peak RSS of a fresh process."""
+def measure(index: Path, questions: list[str], n: int, server: tuple[str, int] | None = None,
+            models: Path | None = None) -> dict:  # fmt: skip
+    """Cold start, warm ask/search latency (median, p95) and peak RSS of a fresh process; `models` holds the
+    model exports the ingest of the source index made (a built index has none of its own)."""
     qfile = index / "questions.json"
     qfile.write_text(json.dumps(questions[:n]))
     args = [str(index), str(qfile)] + ([server[0], str(server[1])] if server else [])
-    result, spawned = _child("from assistant.measuring.scale import measure_main; measure_main()", *args)
+    env = {"POLICY_ASSISTANT_MODEL_CACHE": str(models)} if models else None
+    code = "from assistant.measuring.scale import measure_main; measure_main()"
+    result, spawned = _child(code, *args, env=env)
     result["cold_start_s"] = round(result.pop("first_answer_at") - spawned, 2)
     return result
 
@@ -217,20 +237,26 @@ def chroma_server(path: Path, port: int | None = None):
             time.sleep(0.3)
 
 
-def latency_base(work: Path, data_dir: Path) -> dict:
-    """Only what the latency rows need: SciFact ingested the normal way, and its test queries."""
+def latency_base(work: Path, data_dir: Path, from_index: Path | None = None) -> dict:
+    """Only what the latency rows need: SciFact ingested the normal way (or an index of it already made),
+    and its test queries."""
     from assistant.core import Assistant
 
     qrels = sf.load_qrels(data_dir / "qrels" / "test.tsv")
+    queries = sf.load_queries(data_dir / "queries.jsonl", set(qrels))
+    if from_index is not None:
+        if not Assistant(make_settings(index_dir=from_index)).store.count():
+            raise FileNotFoundError(f"{from_index} holds no index to build the latency rows from")
+        return {"index": str(from_index), "questions": list(queries.values())}
     sf.write_docs(data_dir, work / "scifact")
     a = Assistant(make_settings(index_dir=work / "scifact-index"))
     _log("ingesting SciFact for the latency rows")
     a.ingest([work / "scifact"])
-    queries = sf.load_queries(data_dir / "queries.jsonl", set(qrels))
     return {"index": str(work / "scifact-index"), "questions": list(queries.values())}
 
 
-def run(quick: bool = False, data_dir: Path = DEFAULT_DATA, latency_only: bool = False) -> dict:
+def run(quick: bool = False, data_dir: Path = DEFAULT_DATA, latency_only: bool = False,
+        from_index: Path | None = None) -> dict:  # fmt: skip
     """The whole benchmark; returns the figures (format with `to_markdown`)."""
     if not (data_dir / "corpus.jsonl").is_file():
         raise FileNotFoundError(f"no SciFact corpus.jsonl in {data_dir} (see shared/bench/README.md)")
@@ -239,7 +265,10 @@ def run(quick: bool = False, data_dir: Path = DEFAULT_DATA, latency_only: bool =
     n_questions = 50 if quick else 200
     with tempfile.TemporaryDirectory(prefix="policy-bench-") as tmp:
         work = Path(tmp)
-        base = latency_base(work, data_dir) if latency_only else quality_and_throughput(work, data_dir, quick)
+        if latency_only:
+            base = latency_base(work, data_dir, from_index)
+        else:
+            base = quality_and_throughput(work, data_dir, quick)
         questions = base.pop("questions")
         questions = (questions * (n_questions // max(1, len(questions)) + 1))[:n_questions]
         scale = []
@@ -248,13 +277,15 @@ def run(quick: bool = False, data_dir: Path = DEFAULT_DATA, latency_only: bool =
             _log(f"building a {size}-chunk index (not timed)")
             build_scale_index(base["index"], index, size)
             _log(f"measuring {size} chunks, embedded Chroma")
-            row = {"chunks": size, "mode": "embedded"} | measure(index, questions, n_questions)
+            models = make_settings(index_dir=base["index"]).models_dir
+            row = {"chunks": size, "mode": "embedded"} | measure(index, questions, n_questions, models=models)
             scale.append(row)
             _log(f"measuring {size} chunks, chroma run server")
             proc, host, port = chroma_server(index / "chroma")
             try:
                 scale.append(
-                    {"chunks": size, "mode": "server"} | measure(index, questions, n_questions, (host, port))
+                    {"chunks": size, "mode": "server"}
+                    | measure(index, questions, n_questions, (host, port), models)
                 )
             finally:
                 proc.terminate()
@@ -295,6 +326,9 @@ def to_markdown(r: dict) -> str:
               f"| whole ingest pipeline | {t['chunks']} | {t['pipeline_s']} | {t['pipeline_chunks_per_s']} |",
               f"| encode alone | {t['chunks']} | {t['encode_s']} | {t['encode_chunks_per_s']} |",
               f"| pipeline / encode | | | {t['ratio']}x |",
+              f"| whole ingest, sentence vectors pooled | {t['chunks']} | {t['pooled_s']} "
+              f"| {round(t['chunks'] / t['pooled_s'], 1)} |",
+              f"| pooled pipeline / encode | | | {t['pooled_ratio']}x |",
               f"| onnx-int8 backend: whole ingest pipeline | {t['chunks']} | {o['pipeline_s']} "
               f"| {o['pipeline_chunks_per_s']} |",
               f"| onnx-int8 backend: encode alone | {t['chunks']} | {o['encode_s']} "

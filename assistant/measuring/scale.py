@@ -70,7 +70,7 @@ def build_main() -> None:
             batch.append(_document(j // DOC_CHUNKS, pieces, sentence_vectors))
             pieces = []
         if len(batch) >= 1000 or j == size - 1:
-            dst.put_many(batch, replace=False)
+            dst.put_many(batch, replace=False, sentences=src.sentence_mode())
             batch = []
     KeywordIndex(dst, dst.settings.bm25_dir).ensure(force=True)
     print(json.dumps({"chunks": dst.count()}))

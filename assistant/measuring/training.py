@@ -20,7 +20,7 @@ import numpy as np
 
 from assistant.measuring.conditionalqa import MODES, Split, guide_split, load_jsonl, question_text, squash
 from assistant.models import AssistantError
-from assistant.reasoning.selection import FEATURES, FEATURES_VERSION, SelectorModel
+from assistant.reasoning.selection import FEATURES, FEATURES_VERSION, SelectorModel, model_path
 
 DEFAULT_DATA = Path(__file__).resolve().parents[3] / "shared" / "train" / "conditionalqa"
 SCORER = "trees"  # or "logistic"; trees chose the evidence more often on the tune guides (docs/answers.md)
@@ -292,8 +292,9 @@ def report(model: SelectorModel, examples: list[Example], split: Split) -> dict:
     return out
 
 
-def train(data_dir: Path, work: Path, out: Path, passages: int = 8) -> dict:
-    """The whole refit: guides -> index -> candidates -> model file; returns the figures."""
+def train(data_dir: Path, work: Path, out: Path | None, passages: int = 8) -> dict:
+    """The whole refit: guides -> index -> candidates -> model file (by default, the selector of the index's
+    kind of sentence vectors); returns the figures."""
     from assistant.core import Assistant
 
     path = data_dir / "train.jsonl"
@@ -325,9 +326,11 @@ def train(data_dir: Path, work: Path, out: Path, passages: int = 8) -> dict:
         "guides": counts,
         "questions": len(rows),
         "candidates_fitted": int(sum(len(e.labels) for e in examples if e.split == "fit")),
+        "sentence_vectors": a.store.sentence_mode(),
         "figures": figures,
         "fitted": time.strftime("%Y-%m-%d"),
     }
+    out = out or model_path(a.store.sentence_mode())
     model.save(out)
     _log(f"saved {out}")
     return model.meta

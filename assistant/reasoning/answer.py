@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -26,6 +27,7 @@ from assistant.reasoning.selection import (
     fits,
     holds_answer_figure,
     holds_asked_number,
+    model_path,
     named_in,
     question_names,
 )
@@ -61,17 +63,24 @@ class Answerer:
     def __init__(self, keyword: KeywordIndex, embed: Callable[[Sequence[str]], np.ndarray],
                  model: SelectorModel | None = None,
                  stored: Callable[[list[str]], dict] | None = None, english_only: bool = False,
-                 cross_lingual: bool = False):  # fmt: skip
+                 cross_lingual: bool = False, sentences: Callable[[], str | None] | None = None):  # fmt: skip
+        """`sentences` says how the index's sentence vectors were made (`encoded`, `pooled`): the selector
+        fitted on the same kind is used."""
         self.featurizer = Featurizer(embed, keyword, stored)
         self._model = model
+        self._sentences = sentences or (lambda: None)
+        self._fitted: dict[Path, SelectorModel] = {}
         self.english_only, self.cross_lingual = english_only, cross_lingual
         self._chinese_models: dict | None = None
 
     @property
     def model(self) -> SelectorModel:
-        if self._model is None:
-            self._model = SelectorModel.load()
-        return self._model
+        if self._model is not None:
+            return self._model
+        path = model_path(self._sentences())
+        if path not in self._fitted:
+            self._fitted[path] = SelectorModel.load(path)
+        return self._fitted[path]
 
     @model.setter
     def model(self, model: SelectorModel) -> None:

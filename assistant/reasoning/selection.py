@@ -24,6 +24,12 @@ from assistant.text.normalise import is_chinese, romanised_in
 from assistant.text.words import MONTHS, NUMBER_WORDS
 
 MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "answerer.json"
+POOLED_MODEL_PATH = MODEL_PATH.with_name("answerer-pooled.json")
+
+
+def model_path(sentences: str | None) -> Path:
+    """The selector fitted on an index's kind of sentence vectors: encoded one by one, or pooled."""
+    return POOLED_MODEL_PATH if sentences == "pooled" else MODEL_PATH
 
 
 # General English, not fitted to any question: the words that open a question and what they ask for.
