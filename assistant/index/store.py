@@ -89,9 +89,9 @@ def document_record(doc: Document, chunks: int) -> dict:
 def embedding_record(settings: Settings) -> dict[str, str]:
     """What an index records about the embedder its vectors came from (in the state collection)."""
     if settings.embed_backend == "multilingual":
-        return {"backend": "multilingual", "model": "multilingual-e5-small", "sentences": "encoded"}
+        return {"backend": "multilingual", "model": "multilingual-e5-small"}
     model = settings.embed_model.name if settings.embed_model else "all-MiniLM-L6-v2"
-    return {"backend": settings.embed_backend, "model": model, "sentences": settings.sentence_mode}
+    return {"backend": settings.embed_backend, "model": model}
 
 
 def _space(backend: str) -> str:
@@ -323,7 +323,7 @@ class ChromaStore:
         sentence vectors, then all records (the commit point), then stale chunks and sentences go.
 
         `replace=False` skips the stale delete for documents that had no earlier version; `sentences` says
-        how the sentence vectors were made (recorded by the first write).
+        how the sentence vectors were made (recorded by the first write; encoded if not given).
         """
         self._connect()
         ids, vecs, texts, metas, records = [], [], [], [], []
@@ -340,8 +340,7 @@ class ChromaStore:
             records.append(document_record(doc, len(chunks)))
         step = min(_PAGE, self._call(self._client.get_max_batch_size))
         if self._embedding is None and ids:  # the first write records which embedder made the vectors
-            made = {"sentences": sentences} if sentences else {}
-            self._embedding = embedding_record(self.settings) | made
+            self._embedding = embedding_record(self.settings) | {"sentences": sentences or "encoded"}
             self._call(self._state.upsert, ids=["embedding"], embeddings=[[1.0]], metadatas=[self._embedding])
         for i in range(0, len(ids), step):
             self._call(
@@ -377,7 +376,12 @@ class ChromaStore:
         """How this index's sentence vectors were made; None while it is empty. An index that predates the
         record encoded each sentence alone."""
         self._connect()
-        return None if self._embedding is None else self._embedding.get("sentences", "encoded")
+        if self._embedding is None:  # empty when opened: another process may have written since
+            got = self._call(self._state.get, ids=["embedding"], include=["metadatas"])
+            self._embedding = got["metadatas"][0] if got["ids"] else None
+        if self._embedding is None:
+            return "encoded" if self.count() else None
+        return self._embedding.get("sentences", "encoded")
 
     def sentence_vectors(self, chunk_ids: list[str]) -> dict[str, dict[tuple[int, int], np.ndarray]]:
         """Stored sentence vectors of these chunks: chunk id -> (start, end) in the chunk -> unit vector."""

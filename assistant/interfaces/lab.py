@@ -180,6 +180,8 @@ def bench(
     """Retrieval quality on BEIR SciFact, ingest throughput, and latency/memory at 1k-100k chunks."""
     from assistant.measuring import bench as b
 
+    if from_index is not None and not latency_only:
+        raise typer.BadParameter("--from-index goes with --latency-only")
     if retrieval:
         result = b.retrieval_only(get_assistant(), data or b.DEFAULT_DATA, docs)
         emit(result, b.retrieval_markdown(result), as_json, out)

@@ -245,8 +245,9 @@ def latency_base(work: Path, data_dir: Path, from_index: Path | None = None) -> 
     qrels = sf.load_qrels(data_dir / "qrels" / "test.tsv")
     queries = sf.load_queries(data_dir / "queries.jsonl", set(qrels))
     if from_index is not None:
-        if not Assistant(make_settings(index_dir=from_index)).store.count():
-            raise FileNotFoundError(f"{from_index} holds no index to build the latency rows from")
+        made = (from_index / "chroma").is_dir() and Assistant(index_dir=from_index).store.count()
+        if not made:
+            raise AssistantError(f"{from_index} holds no index to build the latency rows from")
         return {"index": str(from_index), "questions": list(queries.values())}
     sf.write_docs(data_dir, work / "scifact")
     a = Assistant(make_settings(index_dir=work / "scifact-index"))
