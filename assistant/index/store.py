@@ -156,6 +156,7 @@ class ChromaStore:
         self._connecting = threading.Lock()
         self._snapshot: Path | None = None  # a copy of a read-only embedded index, opened for reading
         self._embedding: dict | None = None  # the index's record of its embedder; None until first write
+        self._unrecorded = False  # chunks, but no record: made before records, so encoded
 
     def _connect(self) -> None:
         if self._client is not None:
@@ -376,11 +377,12 @@ class ChromaStore:
         """How this index's sentence vectors were made; None while it is empty. An index that predates the
         record encoded each sentence alone."""
         self._connect()
-        if self._embedding is None:  # empty when opened: another process may have written since
+        if self._embedding is None and not self._unrecorded:  # empty when opened: maybe written since
             got = self._call(self._state.get, ids=["embedding"], include=["metadatas"])
             self._embedding = got["metadatas"][0] if got["ids"] else None
+            self._unrecorded = self._embedding is None and self.count() > 0  # asked once, not per question
         if self._embedding is None:
-            return "encoded" if self.count() else None
+            return "encoded" if self._unrecorded else None
         return self._embedding.get("sentences", "encoded")
 
     def sentence_vectors(self, chunk_ids: list[str]) -> dict[str, dict[tuple[int, int], np.ndarray]]:
