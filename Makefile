@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.setup-stamp
 PIP    := $(BIN)/pip --disable-pip-version-check --quiet
 
-.PHONY: setup run chat index test test-fast bench train-answerer train-support train-verdicts train-chinese lint format clean
+.PHONY: setup run chat index test test-fast bench train-answerer train-support train-verdicts train-chinese train-reader lint format clean
 
 setup: $(STAMP)
 
@@ -56,6 +56,11 @@ train-support: setup
 train-chinese: setup
 	$(BIN)/policy-assistant --index build/cmrc-index lab train-chinese
 	$(BIN)/policy-assistant --index build/cmrc-index-multilingual --embed-backend multilingual lab train-chinese
+
+# Fine-tunes the reader (a cross-encoder from the bundled MiniLM) on 2 CPU cores, about 40 minutes; writes
+# assistant/data/reader/ (ONNX int8, tokenizer, figures in reader.json).
+train-reader: setup
+	$(BIN)/policy-assistant lab train-reader
 
 train-verdicts: setup  # indexes SciFact's abstracts into build/scifact-index once (about 10-30 minutes)
 	$(BIN)/policy-assistant --index build/scifact-index lab train-verdicts

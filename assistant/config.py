@@ -79,6 +79,11 @@ class Settings(BaseSettings):
     max_draft_sentences: int = Field(
         2_000, ge=1, description="most sentences in one draft to check (each is searched and judged)"
     )
+    reader: bool = Field(
+        True,
+        description="read claims with the fitted cross-encoder (assistant/data/reader): a support whose "
+        "sentence goes the other way is withdrawn or contradicted; off: figure rules and verdict model alone",
+    )
     url_timeout: float = Field(20.0, gt=0, description="seconds before a URL download is abandoned")
     candidates: int = Field(40, ge=1, le=1000, description="dense and BM25 candidates before fusion")
     rrf_k: int = Field(60, ge=1, description="reciprocal-rank fusion constant")

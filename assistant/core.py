@@ -31,6 +31,7 @@ from assistant.models import (
     UploadResult,
     Verdict,
 )
+from assistant.reader.model import OnnxReader
 from assistant.reasoning.answer import Answerer
 from assistant.reasoning.asking import Asker, clean_query
 from assistant.reasoning.drafts import DraftChecker
@@ -67,8 +68,9 @@ class Assistant:
         shared = {"stored": self.store.sentence_vectors, "cross_lingual": q.cross_lingual}
         self.answerer = Answerer(self.keyword, q.embed, english_only=q.english_only,
                                  sentences=self._sentences, **shared)  # fmt: skip
+        reader = OnnxReader() if s.reader else None  # loaded on the first claim read
         self.checker = FactChecker(self.keyword, q.embed, model=MODEL_PATH, fitted_embedder=q.english_only,
-                                   **shared)  # fmt: skip
+                                   reader=reader, **shared)  # fmt: skip
         self.asker = Asker(self.retriever, self.answerer)
         self.drafts = DraftChecker(
             self.checker, self.retriever, q.embed, s.max_draft_chars, s.max_draft_sentences

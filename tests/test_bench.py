@@ -40,6 +40,7 @@ def test_bench_quick_runs(tmp_path):
     assert "| 1,000 | embedded |" in table and "| 1,000 | server |" in table
     assert "hybrid (Assistant.search)" in table and "bge-small-en-v1.5" in table
     assert "| whole ingest, sentence vectors pooled |" in table and "| pooled pipeline / encode |" in table
+    assert "check median ms" in table and "pairs/s over 512 (claim, sentence) pairs" in table
 
 
 @pytest.mark.slow

@@ -100,3 +100,25 @@ def test_figure_verdicts_say_who_decided(assistant):
     v = assistant.check("Beijing saw 2,500 new foreign-funded enterprises established in 2024.")
     assert v.verdict == "contradicted" and v.decided_by == "figures"
     assert 0 < v.confidence < 1
+
+
+def test_the_direction_of_a_sentence_is_read(assistant):
+    """Figures and names agree, the direction does not: the reader withdraws the figures' support. (The
+    claims are the ones reported against the seed article; the reader was never fitted on them.)"""
+    kept = assistant.check(
+        "Eight foreign-funded pharmaceutical enterprises stepped up their investment in Beijing."
+    )
+    assert kept.verdict == "supported" and "stepped up" in kept.citations[0].quote
+    for claim in (
+        "Eight foreign-funded pharmaceutical enterprises cut their investment in Beijing.",
+        "Eli Lilly and Pfizer were among eight pharmaceutical firms that cut their investment in the "
+        "capital.",
+    ):
+        got = assistant.check(claim)
+        assert got.verdict != "supported" and got.decided_by == "reader", got.explanation
+        assert "stepped up" in got.explanation
+    # A true restatement with its figures in other words keeps its support.
+    same = assistant.check(
+        "In 2024, 2,012 foreign-funded enterprises were set up in Beijing, 16.4% more than a year earlier."
+    )
+    assert same.verdict == "supported", same.explanation

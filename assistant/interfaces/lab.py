@@ -123,6 +123,22 @@ def train_verdicts(
     echo_json(f.train(a, data, out or MODEL_PATH, work))
 
 
+@lab_app.command("train-reader")
+def train_reader(
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder to write the reader to (assistant/data/reader).")
+    ] = None,
+    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Passes over the fitting pairs.")] = 1,
+    threads: Annotated[int, typer.Option("--threads", min=1, help="CPU threads for torch.")] = 2,
+) -> None:
+    """Fine-tune the reader (cross-encoder) from the bundled MiniLM on ConditionalQA fit guides, SciFact
+    train claims and edits of their sentences; print held-out figures; save it as ONNX int8."""
+    from assistant.measuring import reader_fit as f
+    from assistant.reader.model import DEFAULT_DIR
+
+    echo_json(f.train(out or DEFAULT_DIR, epochs=epochs, threads=threads))
+
+
 @lab_app.command("train-chinese")
 def train_chinese(
     data: Annotated[Path | None, typer.Option("--data", help="CMRC 2018 trial file (JSON).")] = None,

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from assistant.config import make_settings
 from assistant.measuring import scifact as sf
+from assistant.measuring import stage_log
 from assistant.models import AssistantError
 from assistant.text.chunking import titled
 
@@ -45,8 +46,7 @@ def versions() -> str:
     return ", ".join(f"{n} {version(n)}" for n in names) + f", Python {platform.python_version()}"
 
 
-def _log(msg: str) -> None:
-    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+_log = stage_log("bench")
 
 
 def quality_and_throughput(work: Path, data_dir: Path, quick: bool) -> dict:
@@ -271,6 +271,8 @@ def run(quick: bool = False, data_dir: Path = DEFAULT_DATA, latency_only: bool =
         else:
             base = quality_and_throughput(work, data_dir, quick)
         questions = base.pop("questions")
+        _log("timing the reader")
+        base["reader"] = reader_rate(questions, base["index"])
         questions = (questions * (n_questions // max(1, len(questions)) + 1))[:n_questions]
         scale = []
         for size in sizes:
@@ -342,10 +344,43 @@ def to_markdown(r: dict) -> str:
 def _latency_table(r: dict) -> list[str]:
     lines = ["### Query latency (warm, in-process), cold start and memory", "",
               "| chunks | Chroma | questions | ask median ms | ask p95 ms | search median ms | search p95 ms "
-              "| cold start s | peak RSS MB |", "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+              "| check median ms | check p95 ms | cold start s | peak RSS MB |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
     for s in r["scale"]:
         lines.append(
             f"| {s['chunks']:,} | {s['mode']} | {s['questions']} | {s['ask_median_ms']} | {s['ask_p95_ms']} "
-            f"| {s['search_median_ms']} | {s['search_p95_ms']} | {s['cold_start_s']} | {s['peak_rss_mb']} |"
+            f"| {s['search_median_ms']} | {s['search_p95_ms']} | {s.get('check_median_ms', '')} "
+            f"| {s.get('check_p95_ms', '')} | {s['cold_start_s']} | {s['peak_rss_mb']} |"
         )
+    if r.get("reader"):
+        rr = r["reader"]
+        lines += ["", f"Reader (cross-encoder, onnx-int8, onnxruntime): {rr['pairs_per_s']} pairs/s over "
+                  f"{rr['pairs']} (claim, sentence) pairs, in-process; its fit: "
+                  "assistant/data/reader/reader.json."]  # fmt: skip
     return lines
+
+
+def reader_rate(questions: list[str], index: str, pairs: int = 512) -> dict:
+    """The shipped reader's pairs per second: SciFact claims against sentences of the index's chunks."""
+    from assistant.reader.model import OnnxReader
+    from assistant.text.chunking import sentence_spans
+
+    a = _open(index)
+    sentences = [
+        p[x:y] for _, passages, _ in a.store.iter_chunks() for p in passages for x, y in sentence_spans(p)
+    ]
+    if not sentences or not questions:
+        return {}
+    left = [questions[k % len(questions)] for k in range(pairs)]
+    right = [sentences[k % len(sentences)] for k in range(pairs)]
+    reader = OnnxReader()
+    reader.logits(left[:8], right[:8])  # loads the model: not timed
+    started = time.perf_counter()
+    reader.logits(left, right)
+    return {"pairs": pairs, "pairs_per_s": round(pairs / (time.perf_counter() - started), 1)}
+
+
+def _open(index: str):
+    from assistant.core import Assistant
+
+    return Assistant(make_settings(index_dir=Path(index)))

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,14 +24,14 @@ from pathlib import Path
 import numpy as np
 
 from assistant.generation.checker import SUPPORT_FEATURES, SupportModel, SupportScorer
+from assistant.measuring import stage_log
 from assistant.measuring.scifact import load_qrels
 
 DEFAULT_DATA = Path(__file__).resolve().parents[3] / "shared" / "bench" / "scifact"
 TARGET_PRECISION = 0.9  # of the sentences kept, at least 9 in 10 stated by their source (fit claims)
 
 
-def _log(msg: str) -> None:
-    print(f"[train-support {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+_log = stage_log("train-support")
 
 
 def held_out(claim_id: str) -> bool:

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import json
 import pickle
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from assistant.measuring import stage_log
 from assistant.measuring.conditionalqa import MODES, Split, guide_split, load_jsonl, question_text, squash
 from assistant.models import AssistantError
 from assistant.reasoning.selection import FEATURES, FEATURES_VERSION, SelectorModel, model_path
@@ -38,8 +38,7 @@ def _load_examples(path: Path, key) -> list[Example] | None:
     return examples if stored_key == key else None
 
 
-def _log(msg: str) -> None:
-    print(f"[train {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+_log = stage_log("train")
 
 
 def guide_sentences(rows: list[dict]) -> dict[str, list[str]]:

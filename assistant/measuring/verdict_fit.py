@@ -13,13 +13,13 @@ positive label (counted in the report).
 from __future__ import annotations
 
 import json
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from assistant.measuring import stage_log
 from assistant.measuring.scifact import load_qrels, scifact_id
 from assistant.text.chunking import sentence_spans
 
@@ -29,8 +29,7 @@ TARGET_PRECISION = 0.9
 FOLDS = 5
 
 
-def _log(msg: str) -> None:
-    print(f"[train-verdicts {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+_log = stage_log("train-verdicts")
 
 
 @dataclass

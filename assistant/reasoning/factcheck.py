@@ -6,13 +6,15 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from assistant.index.keyword import KeywordIndex
 from assistant.models import Citation, FigureCheck, Hit, Verdict, VerdictKind
+from assistant.reader.edits import direction_flips, negation_toggles
+from assistant.reader.model import Reader
 from assistant.reasoning.answer import cite, coverage, key_terms, names_present, period_of
 from assistant.reasoning.selection import gather
 from assistant.reasoning.verdicts import Pair, PairFeaturizer, VerdictModel, judge_figure
@@ -73,7 +75,7 @@ class FactChecker:
                  passages: int = 6, min_cover: float = 0.35, min_similarity: float = 0.7,
                  stored: Callable[[list[str]], dict] | None = None,
                  model: VerdictModel | Path | None = None, fitted_embedder: bool = True,
-                 cross_lingual: bool = False):  # fmt: skip
+                 cross_lingual: bool = False, reader: Reader | None = None):  # fmt: skip
         if not 0 <= min_cover <= 1 or not 0 <= min_similarity <= 1:
             raise ValueError(f"min_cover and min_similarity must lie between 0 and 1, got {min_cover}, "
                              f"{min_similarity}")  # fmt: skip
@@ -83,18 +85,49 @@ class FactChecker:
         self._model = model  # a Path is read on the first check, so a refit can run without a model file
         self.fitted_embedder = fitted_embedder  # the embedder the verdict model's similarities came from
         self.cross_lingual = cross_lingual  # the embedder places Chinese and English sentences in one space
+        self.reader = reader
 
     def check(self, claim: str, hits: list[Hit]) -> Verdict:
-        """The figure rules' verdict and the learned model's, combined (see `combine`)."""
+        """The figure rules' verdict and the learned model's, combined (see `combine`), then read."""
         rule = self.by_figures(claim, hits)
         if rule.verdict != "not_found":
             rule.decided_by = "figures"
             rule.confidence = self.model.rule_precision.get(rule.verdict, 0.0) if self.model else 0.0
         if self.model is None or not self.fitted_embedder or is_chinese(claim):
-            return rule  # the model's meaning features would come from another embedder, or be noise
+            return self.read(rule, hits)  # the model's meaning features: another embedder's, or noise
         pairs = self.featurizer.pairs(claim, hits, claim_names(claim))
         self.model.score(pairs)
-        return self.combine(rule, self._learned(claim, pairs, hits), pairs)
+        return self.read(self.combine(rule, self._learned(claim, pairs, hits), pairs), hits)
+
+    def read(self, verdict: Verdict, hits: list[Hit]) -> Verdict:
+        """A support is read by the reader, the claim beside its turned versions (a direction word swapped
+        for its opposite, a negation added or removed): figures and names can agree while the sentence goes
+        the other way ("cut" / "stepped up"). The sentence says the opposite when the claim reads as
+        contradicted and a turned claim fits it clearly better (by `TURN_MARGIN`): then, if the reader is
+        sure, the verdict is contradicted, else the support is withdrawn. A claim that cannot be turned
+        loses its support only when the reader is sure, and is never turned."""
+        if self.reader is None or verdict.verdict != "supported" or not verdict.citations:
+            return verdict
+        claim, quotes = verdict.claim, [c.quote for c in verdict.citations]
+        turned = list(dict.fromkeys(direction_flips(claim) + negation_toggles(claim)))[:6]
+        texts = [claim, *turned]
+        reading = self.reader.read_pairs([t for t in texts for _ in quotes], quotes * len(texts))
+        against = reading.of("contradicts").reshape(len(texts), len(quotes))
+        worst = int(np.argmax(against[0]))
+        p = float(against[0, worst])
+        gap = p - float(against[1:, worst].min()) if turned else None
+        sure, leans = self.reader.thresholds["contradicts"], self.reader.thresholds["doubt"]
+        opposite = gap is not None and gap >= TURN_MARGIN
+        if not (p >= sure or (opposite and p >= leans)):
+            return verdict
+        c = replace(verdict.citations[worst], n=1)
+        if opposite and p >= sure:
+            text = f"The corpus states otherwise [1]: “{c.quote}” ({_ref(c)})."
+            return Verdict(claim, "contradicted", text, [c], confidence=round(p, 3), decided_by="reader")
+        text = f"{_RELATED} The closest sentence may say the opposite [1]: “{c.quote}” ({_ref(c)})."
+        return Verdict(
+            claim, "not_found", text, related=hits[:3], confidence=round(p, 3), decided_by="reader"
+        )
 
     def combine(self, rule: Verdict, learned: Verdict, pairs: list[Pair]) -> Verdict:
         """A figure verdict stands (it names the conflicting or matching figure), unless it says supported
@@ -281,6 +314,9 @@ def _near_bound(claim: Quantity, evidence: Quantity) -> bool:
     return True
 
 
+# How much more a turned claim must fit a sentence than the claim itself before the sentence counts as
+# saying the opposite (a difference of P(contradicts); set by hand, measured in docs/reader.md).
+TURN_MARGIN = 0.3
 _NOTHING = "The corpus does not say this; the closest passages are listed as related, not as evidence."
 _RELATED = ("The corpus speaks of this but does not settle it; the closest passages are listed as related, "
             "not as evidence.")  # fmt: skip

@@ -70,3 +70,24 @@ PUBLICATION_LABELS = ("published", "posted", "date", "dated", "released", "issue
                       "日期", "时间")  # fmt: skip
 OTHER_DATE_LABELS = ("effective", "valid", "expiry", "deadline", "closing", "due", "start", "end", "施行",
                      "实施", "生效", "有效", "截止", "开始", "结束", "报名")  # fmt: skip
+# Opposite directions as whole words or phrases, general English and Chinese (not taken from any test item):
+# the reader learns from sentences whose direction is flipped with these that the flip contradicts.
+DIRECTION_OPPOSITES = (
+    ("increase", "decrease"), ("increased", "decreased"), ("increases", "decreases"),
+    ("increasing", "decreasing"), ("rise", "fall"), ("rose", "fell"), ("rises", "falls"),
+    ("risen", "fallen"), ("rising", "falling"), ("higher", "lower"), ("more", "fewer"),
+    ("greater", "smaller"), ("larger", "smaller"), ("grew", "shrank"), ("grow", "shrink"),
+    ("growth", "decline"), ("gain", "loss"), ("gained", "lost"), ("raise", "lower"), ("raised", "lowered"),
+    ("boost", "cut"), ("boosted", "cut"), ("expand", "reduce"), ("expanded", "reduced"),
+    ("expanding", "reducing"), ("stepped up", "scaled back"), ("step up", "scale back"),
+    ("improve", "worsen"), ("improved", "worsened"), ("enhanced", "impaired"), ("promotes", "inhibits"),
+    ("promote", "inhibit"), ("activates", "suppresses"), ("induces", "prevents"),
+    ("upregulated", "downregulated"), ("accelerated", "slowed"), ("strengthened", "weakened"),
+    ("more than", "less than"), ("at least", "at most"), ("above", "below"), ("largest", "smallest"),
+    ("highest", "lowest"), ("first", "last"), ("most", "least"), ("before", "after"),
+    ("positive", "negative"), ("positively", "negatively"), ("benefit", "harm"), ("eligible", "ineligible"),
+    ("allowed", "forbidden"), ("must", "need not"), ("included", "excluded"), ("approved", "rejected"),
+    ("增加", "减少"), ("增长", "下降"), ("提高", "降低"), ("上升", "下降"), ("扩大", "缩小"),
+    ("上涨", "下跌"), ("高于", "低于"), ("超过", "不足"), ("最大", "最小"), ("最高", "最低"),
+    ("首次", "最后"), ("加快", "放缓"),
+)  # fmt: skip
