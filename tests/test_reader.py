@@ -119,6 +119,8 @@ def test_checker_acts_on_the_reading(claim, p, turned, verdict):
     assert got.verdict == verdict
     if verdict != "supported":
         assert got.decided_by == "reader" and "Passage." in got.explanation
+        # Every [n] of an explanation has its citation: a withdrawn support cites nothing.
+        assert ("[1]" in got.explanation) == bool(got.citations)
 
 
 def test_checker_leaves_other_verdicts_alone():

@@ -124,7 +124,7 @@ class FactChecker:
         if opposite and p >= sure:
             text = f"The corpus states otherwise [1]: “{c.quote}” ({_ref(c)})."
             return Verdict(claim, "contradicted", text, [c], confidence=round(p, 3), decided_by="reader")
-        text = f"{_RELATED} The closest sentence may say the opposite [1]: “{c.quote}” ({_ref(c)})."
+        text = f"{_RELATED} The closest sentence may say the opposite: “{c.quote}” ({_ref(c)})."
         return Verdict(
             claim, "not_found", text, related=hits[:3], confidence=round(p, 3), decided_by="reader"
         )
