@@ -256,31 +256,29 @@ def build_pairs(cqa: Path = CQA, scifact: Path = SCIFACT, seed: int = SEED, edit
     return pairs
 
 
-class _CrossEncoder:
+def cross_encoder(base: Path):
     """MiniLM with one linear layer over the mean of its token states: [relevance, neither, supports,
-    contradicts] logits."""
+    contradicts] logits (a torch module; torch is imported here, at fit time only)."""
+    import torch
+    from transformers import AutoModel
 
-    def __new__(cls, base: Path):
-        import torch
-        from transformers import AutoModel
+    class CrossEncoder(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.bert = AutoModel.from_pretrained(str(base), local_files_only=True)
+            self.drop = torch.nn.Dropout(0.1)
+            self.head = torch.nn.Linear(self.bert.config.hidden_size, 1 + len(LABELS))
 
-        class Model(torch.nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.bert = AutoModel.from_pretrained(str(base), local_files_only=True)
-                self.drop = torch.nn.Dropout(0.1)
-                self.head = torch.nn.Linear(self.bert.config.hidden_size, 1 + len(LABELS))
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            h = self.bert(input_ids=input_ids, attention_mask=attention_mask,
+                          token_type_ids=token_type_ids).last_hidden_state  # fmt: skip
+            m = attention_mask.unsqueeze(-1).to(h.dtype)
+            return self.head(self.drop((h * m).sum(1) / m.sum(1).clamp(min=1)))
 
-            def forward(self, input_ids, attention_mask, token_type_ids):
-                h = self.bert(input_ids=input_ids, attention_mask=attention_mask,
-                              token_type_ids=token_type_ids).last_hidden_state  # fmt: skip
-                m = attention_mask.unsqueeze(-1).to(h.dtype)
-                return self.head(self.drop((h * m).sum(1) / m.sum(1).clamp(min=1)))
-
-        return Model()
+    return CrossEncoder()
 
 
-def _batches(pairs: list[Pair], tokenizer, size: int, rng: random.Random):
+def _batches(pairs: list[Pair], size: int, rng: random.Random):
     """Batches of pairs of similar length (less padding), in random order."""
     lengths = [len(p.query) + len(p.sentence) for p in pairs]
     order = sorted(range(len(pairs)), key=lambda i: lengths[i] + rng.random() * 40)
@@ -435,7 +433,7 @@ def train(out: Path, epochs: int = 1, batch: int = 16, lr: float = 5e-5, cqa_max
     held = [p for p in pairs if p.held and p.source != "cqa"] + rng.sample(held_cqa, min(1500, len(held_cqa)))
     counts = {s: sum(p.source == s for p in fit) for s in ("cqa", "scifact", "edit")}
     _log(f"{len(fit)} pairs to fit {counts}, {len(held)} held out")
-    model = _CrossEncoder(base)
+    model = cross_encoder(base)
     model.train()
     steps = epochs * ((len(fit) + batch - 1) // batch)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
@@ -445,7 +443,7 @@ def train(out: Path, epochs: int = 1, batch: int = 16, lr: float = 5e-5, cqa_max
     )
     started, seen, step = time.time(), 0, 0
     for epoch in range(epochs):
-        for chunk in _batches(fit, tokenizer, batch, rng):
+        for chunk in _batches(fit, batch, rng):
             group = [fit[i] for i in chunk]
             rel = torch.tensor([p.relevant for p in group])
             ent = torch.tensor([p.entail for p in group])
