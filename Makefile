@@ -60,7 +60,7 @@ train-chinese: setup
 # Fine-tunes the reader (a cross-encoder from the bundled MiniLM) on 2 CPU cores, about 40 minutes; writes
 # assistant/data/reader/ (ONNX int8, tokenizer, figures in reader.json).
 train-reader: setup
-	$(BIN)/policy-assistant lab train-reader
+	$(BIN)/policy-assistant lab train-reader --work build/train-reader
 
 train-verdicts: setup  # indexes SciFact's abstracts into build/scifact-index once (about 10-30 minutes)
 	$(BIN)/policy-assistant --index build/scifact-index lab train-verdicts

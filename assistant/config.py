@@ -84,6 +84,12 @@ class Settings(BaseSettings):
         description="read claims with the fitted cross-encoder (assistant/data/reader): a support whose "
         "sentence goes the other way is withdrawn or contradicted; off: figure rules and verdict model alone",
     )
+    reread: bool = Field(
+        False,
+        description="the reader also rereads the answer selector's best sentences (with reader on): a little "
+        "more evidence cited, more confident answers, but also where the corpus lacks the subject, and about "
+        "twice the latency; see docs/reader.md",
+    )
     url_timeout: float = Field(20.0, gt=0, description="seconds before a URL download is abandoned")
     candidates: int = Field(40, ge=1, le=1000, description="dense and BM25 candidates before fusion")
     rrf_k: int = Field(60, ge=1, description="reciprocal-rank fusion constant")

@@ -66,9 +66,10 @@ class Assistant:
     def _wire_reasoning(self) -> None:
         q, s = self.query_embedder, self.settings
         shared = {"stored": self.store.sentence_vectors, "cross_lingual": q.cross_lingual}
+        reader = OnnxReader() if s.reader else None  # loaded on the first claim (or answer) read
         self.answerer = Answerer(self.keyword, q.embed, english_only=q.english_only,
-                                 sentences=self._sentences, **shared)  # fmt: skip
-        reader = OnnxReader() if s.reader else None  # loaded on the first claim read
+                                 sentences=self._sentences, reader=reader if s.reread else None,
+                                 **shared)  # fmt: skip
         self.checker = FactChecker(self.keyword, q.embed, model=MODEL_PATH, fitted_embedder=q.english_only,
                                    reader=reader, **shared)  # fmt: skip
         self.asker = Asker(self.retriever, self.answerer)

@@ -219,3 +219,33 @@ def test_markdown_headings_are_never_quoted(tmp_path, real_embedder):
     ]
     assert quotes and not [q for q in quotes if any(q.strip() in h for h in headings)]  # nor a piece of one
     assert "You qualify if your yard repaired at least 20 hulls" in a.ask(questions[0]).citations[0].quote
+
+
+@pytest.mark.slow
+def test_the_reader_rereads_the_selectors_best_sentences(guides_index, real_embedder):
+    import numpy as np
+
+    from assistant.reasoning.selection import choose
+
+    question = "How long does the small fishing boat licence last?"
+    a = Assistant(index_dir=guides_index, embedder=real_embedder, reread=True)
+    stage = a.answerer.reread_stage()
+    assert stage is not None  # reader.json holds a stage fitted for the shipped selector file
+    reader, seen = a.answerer.reader, []
+    inner = reader.read
+    reader.read = lambda query, sentences: seen.append((query, list(sentences))) or inner(query, sentences)
+    ans = a.ask(question)
+    assert "2 years" in ans.text and len(seen) == 1
+    # What was read: the selector's best `top` candidates, best first; what is quoted first: the one the
+    # combined score picks among them, at its calibrated confidence.
+    query, hits = a.retrieve(question)
+    cands = a.answerer.candidates(query, hits)
+    choose(a.answerer.model, cands)
+    top = sorted(cands, key=lambda c: -c.score)[: stage.top]
+    assert seen[0] == (question, [c.text for c in top])
+    k, confidence = stage.pick(np.array([c.score for c in top]), inner(question, seen[0][1]).relevance)
+    first = ans.citations[0].quote
+    assert top[k].text in first or first in top[k].text
+    assert ans.confidence == round(confidence, 3)
+    a.answerer.reader = None  # off: the selector alone, its own thresholds
+    assert a.answerer.reread_stage() is None and "2 years" in a.ask(question).text

@@ -48,8 +48,14 @@ def test_same_input_same_scores(reader):
 
 
 def test_thresholds_ship_with_the_model(reader):
+    from assistant.reasoning.selection import model_path, selector_key
+
     t = reader.thresholds
     assert 0 < t["doubt"] <= t["contradicts"] <= 1.01
+    # The answer selector's reread stage was fitted with this reader for the shipped selector file: a
+    # selector refitted alone would answer without the reader (refit the reader after it).
+    stage = reader.reread(selector_key(model_path("encoded")))
+    assert stage is not None and stage["top"] >= 1 and 0 <= stage["closest_at"] <= stage["answer_at"] <= 1
 
 
 def test_long_query_keeps_its_end_and_the_sentence():
@@ -95,27 +101,26 @@ TURNABLE, PLAIN = "Funding rose to 5 million.", "Funding reached 5 million."
 CLAIMS = (TURNABLE, PLAIN)
 
 
-def _supported(claim: str) -> Verdict:
+def _supported(claim: str, by: str = "figures") -> Verdict:
     c = Citation(1, "d", "d#0", "Title", "2025-01-01", "src", "Passage.", 0, 8, "Passage.", 0, 8)
-    return Verdict(
-        claim, "supported", "The corpus states this [1].", [c], confidence=0.67, decided_by="figures"
-    )
+    return Verdict(claim, "supported", "The corpus states this [1].", [c], confidence=0.67, decided_by=by)
 
 
 @pytest.mark.parametrize(
-    ("claim", "p", "turned", "verdict"),
+    ("claim", "p", "turned", "by", "verdict"),
     [
-        (TURNABLE, 0.95, 0.1, "contradicted"),  # sure, and "fell" fits the sentence better
-        (TURNABLE, 0.7, 0.1, "not_found"),  # leans that way, "fell" fits better: withdrawn
-        (TURNABLE, 0.7, 0.6, "supported"),  # the turned claim fits no better: the reading is not about it
-        (TURNABLE, 0.3, 0.0, "supported"),
-        (PLAIN, 0.95, 0.0, "not_found"),  # nothing to turn: withdrawn when sure, never contradicted
-        (PLAIN, 0.7, 0.0, "supported"),
+        (TURNABLE, 0.95, 0.1, "figures", "contradicted"),  # sure, and "fell" fits the sentence better
+        (TURNABLE, 0.7, 0.1, "figures", "not_found"),  # leans that way, "fell" fits better: withdrawn
+        (TURNABLE, 0.7, 0.6, "figures", "supported"),  # the turned claim fits no better
+        (TURNABLE, 0.3, 0.0, "figures", "supported"),
+        (PLAIN, 0.95, 0.0, "model", "not_found"),  # nothing to turn: withdrawn when sure, never contradicted
+        (PLAIN, 0.95, 0.0, "figures", "supported"),  # ... unless the figure rules decided it: theirs
+        (PLAIN, 0.7, 0.0, "model", "supported"),
     ],
 )
-def test_checker_acts_on_the_reading(claim, p, turned, verdict):
+def test_checker_acts_on_the_reading(claim, p, turned, by, verdict):
     checker = FactChecker(keyword=None, reader=_Fixed(p, turned))
-    got = checker.read(_supported(claim), hits=[])
+    got = checker.read(_supported(claim, by), hits=[])
     assert got.verdict == verdict
     if verdict != "supported":
         assert got.decided_by == "reader" and "Passage." in got.explanation

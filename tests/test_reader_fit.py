@@ -10,6 +10,7 @@ import pytest
 
 from assistant.measuring import reader_fit as f
 from assistant.measuring.conditionalqa import guide_split, load_jsonl
+from assistant.measuring.training import Mined
 from assistant.measuring.verdict_fit import test_ids as scifact_test_ids
 from assistant.reader.edits import direction_flips, negation_toggles
 
@@ -36,6 +37,36 @@ def test_no_test_guide_or_test_claim_is_read(pairs):
     claims = {json.loads(x)["_id"]: json.loads(x)["text"] for x in (f.SCIFACT / "queries.jsonl").open()}
     test_claims = {claims[i] for i in scifact_test_ids(f.SCIFACT)}
     assert not any(p.query in test_claims for p in pairs if p.source == "scifact")
+
+
+def test_mining_asks_no_test_guide_question(monkeypatch, tmp_path):
+    from assistant.measuring import training
+
+    asked = {}
+
+    class Store:
+        def fingerprint(self):
+            return "same"
+
+        def sentence_mode(self):
+            return "encoded"
+
+    def guide_index(rows, work, sentences=None):
+        asked["indexed"] = {r["url"] for r in rows}
+        return type("A", (), {"store": Store()})()
+
+    def mine(assistant, rows, top):
+        asked["mined"] = {r["url"] for r in rows}
+        return [Mined("q", "tune", True, ["s"], [0.0], [True], ["s"])]
+
+    monkeypatch.setattr(training, "guide_index", guide_index)
+    monkeypatch.setattr(training, "mine", mine)
+    first, selector = f.mined_questions(tmp_path)
+    assert len(asked["indexed"]) > 300 and all(guide_split(u) != "test" for u in asked["indexed"])
+    assert asked["mined"] and all(guide_split(u) == "tune" for u in asked["mined"])  # the stage's data
+    asked.clear()
+    again, _ = f.mined_questions(tmp_path)  # the same index, selector and data: read from the cache
+    assert again[0].texts == first[0].texts and "mined" not in asked and selector.is_file()
 
 
 def test_edits_are_labelled_by_what_they_do(pairs):

@@ -23,10 +23,12 @@ from assistant.reasoning.answer import Answerer, _rule_span
 from assistant.reasoning.selection import (
     FEATURES,
     MODEL_PATH,
+    Reread,
     SelectorModel,
     answer_type,
     model_path,
     question_names,
+    selector_key,
     split_situation,
 )
 from assistant.text.chunking import Chunker, sentence_spans, whitespace_counter
@@ -119,6 +121,43 @@ def test_the_answerer_reads_the_selector_fitted_on_its_index_sentence_vectors(fa
     encoded = answerer.model
     made[0] = "pooled"  # an empty index whose first ingest pooled its sentences
     assert answerer.model.meta["sentence_vectors"] == "pooled" and encoded.trees != answerer.model.trees
+
+
+def test_the_reread_stage_weighs_the_reader_against_the_selector():
+    logits, relevance = np.array([2.0, 1.5, -1.0]), np.array([0.1, 0.95, 0.5])
+    assert Reread(3, 0.0, (1.0, 0.5, 0.0), 0.6, 0.3).pick(logits, relevance)[0] == 0  # the selector alone
+    k, confidence = Reread(3, 1.0, (1.0, 0.5, 0.0), 0.6, 0.3).pick(logits, relevance)
+    assert k == 1 and 0.5 < confidence < 1  # 1.5 + logit(0.95) beats 2.0 + logit(0.1)
+    sure = Reread(3, 1.0, (1.0, 0.5, 0.0), 0.6, 0.3)
+    assert sure.confidence(3.0, 2.0) > sure.confidence(3.0, 0.1) > sure.confidence(-3.0, 0.1)
+    with pytest.raises(AssistantError, match="thresholds"):
+        Reread(3, 1.0, (1.0, 0.5, 0.0), 0.2, 0.3)
+
+
+class _Stages:
+    """A reader whose reread stages are fitted for one selector file (unit tests of the lookup)."""
+
+    def __init__(self, key: str):
+        self.key, self.asked = key, []
+
+    def reread(self, selector):
+        self.asked.append(selector)
+        stage = {"top": 6, "weight": 0.8, "calibration": [1.0, 0.5, -0.2], "answer_at": 0.6}
+        return {**stage, "closest_at": 0.3} if selector == self.key else None
+
+
+def test_the_answerer_rereads_only_with_a_stage_fitted_for_its_selector(fake_embedder, tmp_path):
+    keyword = KeywordIndex(None, tmp_path)
+    fitted = _Stages(selector_key(model_path("encoded")))
+    answerer = Answerer(keyword, fake_embedder.embed, sentences=lambda: "encoded", reader=fitted)
+    stage = answerer.reread_stage()
+    assert stage == Reread(6, 0.8, (1.0, 0.5, -0.2), 0.6, 0.3)
+    answerer.reread_stage()
+    assert len(fitted.asked) == 1  # looked up once per selector file
+    other = Answerer(keyword, fake_embedder.embed, sentences=lambda: "encoded", reader=_Stages("another"))
+    assert other.reread_stage() is None  # a selector refitted since the reader was: the selector alone
+    by_hand = Answerer(keyword, fake_embedder.embed, model=SelectorModel.untrained(5), reader=fitted)
+    assert by_hand.reread_stage() is None
 
 
 def test_a_model_fitted_on_other_features_is_refused(tmp_path):

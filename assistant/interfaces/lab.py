@@ -130,13 +130,16 @@ def train_reader(
     ] = None,
     epochs: Annotated[int, typer.Option("--epochs", min=1, help="Passes over the fitting pairs.")] = 1,
     threads: Annotated[int, typer.Option("--threads", min=1, help="CPU threads for torch.")] = 2,
+    work: Annotated[
+        Path, typer.Option("--work", help="Where the guides' index and the mined candidates go (reused).")
+    ] = Path("build/train-reader"),
 ) -> None:
     """Fine-tune the reader (cross-encoder) from the bundled MiniLM on ConditionalQA fit guides, SciFact
     train claims and edits of their sentences; print held-out figures; save it as ONNX int8."""
     from assistant.measuring import reader_fit as f
     from assistant.reader.model import DEFAULT_DIR
 
-    echo_json(f.train(out or DEFAULT_DIR, epochs=epochs, threads=threads))
+    echo_json(f.train(out or DEFAULT_DIR, work, epochs=epochs, threads=threads))
 
 
 @lab_app.command("train-chinese")

@@ -16,6 +16,9 @@ speak to the claim) and entailment (the sentence supports / contradicts / neithe
   text.words.DIRECTION_OPPOSITES, a negation added or removed, a figure or a year changed) → contradicts;
   another subject (a name swapped for another name of the corpus) → neither. The held-out figures on
   generated pairs come from sentences of held-out guides and claims only.
+
+Then the answer selector's reread stage (selection.Reread) is fitted with the new reader, for each shipped
+selector, on the tune guides' questions asked as `ask` asks them over an index of the fit and tune guides.
 """
 
 from __future__ import annotations
@@ -26,12 +29,14 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import get_args
 
 import numpy as np
 
+from assistant.config import SentenceVectorMode
 from assistant.measuring import stage_log
 from assistant.measuring.conditionalqa import MODES, guide_split, load_jsonl, question_text
-from assistant.measuring.training import guide_sentences
+from assistant.measuring.training import Mined, guide_sentences
 from assistant.measuring.verdict_fit import load_abstracts, test_ids
 from assistant.reader.edits import direction_flips, negation_toggles
 from assistant.reader.pairs import LABELS, load_tokenizer
@@ -42,6 +47,9 @@ ROOT = Path(__file__).resolve().parents[2]
 CQA = ROOT.parent / "shared" / "train" / "conditionalqa" / "train.jsonl"
 SCIFACT = ROOT.parent / "shared" / "bench" / "scifact"
 SEED = 13
+REREAD_TOP = 8  # the selector's best candidates the reader rereads when it answers
+SENTENCE_KINDS = get_args(SentenceVectorMode)  # a selector ships for each kind of sentence vectors
+MINED_TOP = 12  # the selector's best candidates kept per question asked (the stage reads REREAD_TOP)
 NEITHER, SUPPORTS, CONTRADICTS = (LABELS.index(k) for k in ("neither", "supports", "contradicts"))
 
 
@@ -240,6 +248,36 @@ def cmrc_premises(path: Path) -> list[tuple[str, bool]]:
     return out
 
 
+def mined_questions(work: Path, cqa: Path = CQA, sentences: str | None = None,
+                    splits: tuple[str, ...] = ("tune",)) -> tuple[list[Mined], Path]:  # fmt: skip
+    """The questions of `splits`' guides with the shipped selector's top candidates, over an index of the fit
+    and tune guides (test guides are never read) whose sentence vectors are made `sentences` (the default
+    kind when None); cached in `work` while index, selector and data are the same. Also the selector file
+    that ranked them."""
+    import pickle
+
+    from assistant.measuring.training import guide_index, mine
+    from assistant.reasoning.selection import model_path, selector_key
+
+    rows = [r for r in load_jsonl(cqa) if guide_split(r["url"]) != "test"]
+    a = guide_index(rows, work, sentences)
+    selector = model_path(a.store.sentence_mode())
+    key = (a.store.fingerprint(), selector_key(selector), cqa.stat().st_mtime, MINED_TOP, splits)
+    cache = work / "mined.pkl"
+    try:
+        with open(cache, "rb") as f:
+            stored_key, mined = pickle.load(f)
+        if stored_key == key:
+            return mined, selector
+    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, ValueError):
+        pass
+    _log(f"asking every {' and '.join(splits)} question, both modes, for the selector's best candidates")
+    mined = mine(a, [r for r in rows if guide_split(r["url"]) in splits], MINED_TOP)
+    with open(cache, "wb") as f:
+        pickle.dump((key, mined), f)
+    return mined, selector
+
+
 def build_pairs(cqa: Path = CQA, scifact: Path = SCIFACT, seed: int = SEED, edits_per_kind: int = 3000,
                 ) -> list[Pair]:  # fmt: skip
     rng = random.Random(seed)
@@ -254,6 +292,64 @@ def build_pairs(cqa: Path = CQA, scifact: Path = SCIFACT, seed: int = SEED, edit
         premises += cmrc_premises(cmrc)
     pairs += edit_pairs(premises, rng, edits_per_kind)
     return pairs
+
+
+def fit_reread(reader, mined: list[Mined], top: int = REREAD_TOP) -> dict:
+    """The selector's second stage (selection.Reread) fitted on the tune guides' questions, which the reader
+    was never fitted on: the weight of the reader's relevance that chooses an evidence most often, the
+    calibration of the chosen one (logistic over score and margin; unanswerable questions are negatives),
+    and the thresholds by the selector's rule (training.pick_thresholds). Returns the stage and its
+    figures on those questions, before and after."""
+    from sklearn.linear_model import LogisticRegression
+
+    from assistant.measuring.training import pick_thresholds
+    from assistant.reasoning.selection import Reread
+
+    tune = [m for m in mined if m.split == "tune" and m.texts]
+    queries = [m.query for m in tune for _ in m.texts[:top]]
+    texts = [t for m in tune for t in m.texts[:top]]
+    _log(f"reading {len(texts)} tune-guide candidates to fit the selector's reread stage")
+    relevance = reader.read_pairs(queries, texts).relevance
+    logits, at = [], 0
+    for m in tune:
+        n = len(m.texts[:top])
+        logits.append((np.asarray(m.scores[:top]), relevance[at : at + n], np.asarray(m.labels[:top])))
+        at += n
+
+    def chosen(stage: Reread) -> list[tuple[float, float, bool]]:
+        out = []
+        for score, rel, labels in logits:
+            combined = stage.scores(score, rel)
+            order = np.argsort(-combined, kind="stable")
+            margin = float(combined[order[0]] - combined[order[1]]) if len(order) > 1 else 5.0
+            out.append((float(combined[order[0]]), margin, bool(labels[order[0]])))
+        return out
+
+    def stage_with(weight: float, calibration=(1.0, 0.0, 0.0), answer_at=1.0, closest_at=0.0) -> Reread:
+        return Reread(top, weight, tuple(calibration), answer_at, closest_at)
+
+    answerable = [m.answerable for m in tune]
+    hit_rate = {}
+    for w in (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0):
+        picks = chosen(stage_with(w))
+        right = sum(g for (_s, _m, g), a in zip(picks, answerable, strict=True) if a)
+        hit_rate[w] = right / max(1, sum(answerable))
+    weight = max(hit_rate, key=lambda w: (round(hit_rate[w], 4), -w))
+    picks = chosen(stage_with(weight))
+    X = np.array([[s, m] for s, m, _g in picks])
+    y = np.array([g and a for (_s, _m, g), a in zip(picks, answerable, strict=True)])
+    cal = LogisticRegression(C=10.0, max_iter=1000).fit(X, y)
+    calibration = (float(cal.coef_[0][0]), float(cal.coef_[0][1]), float(cal.intercept_[0]))
+    conf = [stage_with(weight, calibration).confidence(s, m) for s, m, _g in picks]
+    answer_at, closest_at = pick_thresholds(
+        [(c, g) for c, (_s, _m, g), a in zip(conf, picks, answerable, strict=True) if a]
+    )
+    return {
+        "stage": {"top": top, "weight": weight, "calibration": [round(v, 5) for v in calibration],
+                  "answer_at": answer_at, "closest_at": closest_at},
+        "tune_questions": len(tune),
+        "evidence_chosen_by_weight": {str(w): round(v, 3) for w, v in hit_rate.items()},
+    }  # fmt: skip
 
 
 def cross_encoder(base: Path):
@@ -406,11 +502,13 @@ def export(model, tokenizer_path: Path, out_dir: Path, meta: dict) -> Path:
     return target
 
 
-def train(out: Path, epochs: int = 1, batch: int = 16, lr: float = 5e-5, cqa_max: int = 8_000,
+def train(out: Path, work: Path, epochs: int = 1, batch: int = 16, lr: float = 5e-5, cqa_max: int = 8_000,
           repeat: int = 2, edits_per_kind: int = 4000, threads: int | None = None) -> dict:  # fmt: skip
     """Fit, report held-out figures (torch, then the exported int8 file), write out/. The ConditionalQA
     relevance pairs are many: at most `cqa_max` of them are fitted, and SciFact's few real entailment pairs
-    `repeat` times each, so one epoch of about 27k pairs (about 35 minutes on 2 cores) reads all three."""
+    `repeat` times each, so one epoch of about 27k pairs (about 35 minutes on 2 cores) reads all three.
+    Then the selector's reread stages (about 10 minutes: an index of the fit and tune guides per kind of
+    sentence vectors, kept in `work`, and 9k tune-guide pairs read for each)."""
     import torch
 
     from assistant.index.embeddings import bundled_model_dir
@@ -459,12 +557,14 @@ def train(out: Path, epochs: int = 1, batch: int = 16, lr: float = 5e-5, cqa_max
                 rate = seen / (time.time() - started)
                 _log(f"epoch {epoch + 1} step {step}/{steps} loss {loss.item():.3f} {rate:.1f} pairs/s")
     fit_seconds = time.time() - started
+    torch.save(model.state_dict(), work / "reader-state.pt")  # kept beside the mined data, not shipped
     t = time.time()
     logits = predict(model, tokenizer, held)
     predict_rate = len(held) / max(time.time() - t, 1e-9)
     report = {
-        "data": "ConditionalQA train (fit guides), SciFact train claims, edits of their sentences and of "
-        "CMRC 2018 trial paragraphs; held out: tune guides, SciFact train claims with id % 10 == 0",
+        "data": "ConditionalQA train (fit guides), SciFact train claims, "
+        "edits of their sentences and of CMRC 2018 trial paragraphs; held out: tune guides, SciFact train "
+        "claims with id % 10 == 0",
         "pairs_fitted": len(fit), "pairs_by_source": counts, "pairs_held_out": len(held),
         "epochs": epochs, "cqa_max": cqa_max, "repeat": repeat, "batch": batch, "lr": lr, "seed": SEED,
         "fit_seconds": round(fit_seconds), "fit_pairs_per_s": round(seen / fit_seconds, 1),
@@ -473,6 +573,7 @@ def train(out: Path, epochs: int = 1, batch: int = 16, lr: float = 5e-5, cqa_max
     }  # fmt: skip
     target = export(model, base / "tokenizer.json", out, report)
     from assistant.reader.model import OnnxReader
+    from assistant.reasoning.selection import selector_key
 
     reader = OnnxReader(out)
     t = time.time()
@@ -481,5 +582,11 @@ def train(out: Path, epochs: int = 1, batch: int = 16, lr: float = 5e-5, cqa_max
     report["held_out_onnx_int8"] = figures(onnx_logits, held)
     report["thresholds"] = thresholds(onnx_logits, held)
     report["size_mb"] = round(target.stat().st_size / 1e6, 1)
+    report["reread"], report["reread_fit"] = {}, {}
+    for kind in SENTENCE_KINDS:  # a stage for each shipped selector (by the index's kind of sentence vectors)
+        tune, path = mined_questions(work / kind, sentences=kind, splits=("tune",))
+        fitted = fit_reread(reader, tune)
+        report["reread"][selector_key(path)] = fitted.pop("stage")
+        report["reread_fit"][path.name] = fitted
     (out / "reader.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     return report

@@ -105,8 +105,8 @@ class Example:
     labels: np.ndarray
 
 
-def collect(assistant, rows: list[dict]) -> list[Example]:
-    """Retrieve, build candidates and label them (sentence inside a gold evidence, or the reverse)."""
+def _embed_all(assistant, rows: list[dict]) -> None:
+    """Every question text and stored sentence embedded once, in large batches, into the query cache."""
     from assistant.reasoning.selection import split_situation
     from assistant.text.chunking import sentence_spans
 
@@ -117,6 +117,11 @@ def collect(assistant, rows: list[dict]) -> list[Example]:
     _log(f"embedding {len(texts)} questions and sentences in batches")
     for k in range(0, len(texts), 1024):
         assistant.query_embedder.embed(texts[k : k + 1024])
+
+
+def collect(assistant, rows: list[dict]) -> list[Example]:
+    """Retrieve, build candidates and label them (sentence inside a gold evidence, or the reverse)."""
+    _embed_all(assistant, rows)
     out = []
     started = time.perf_counter()
     for i, row in enumerate(rows):
@@ -129,6 +134,58 @@ def collect(assistant, rows: list[dict]) -> list[Example]:
             answerable = not row.get("not_answerable")
             split = guide_split(row["url"])
             out.append(Example(i, row["url"], mode, split, answerable, feats, np.asarray(labels, dtype=bool)))
+        if (i + 1) % 200 == 0:
+            _log(f"{i + 1}/{len(rows)} questions ({time.perf_counter() - started:.0f}s)")
+    return out
+
+
+@dataclass
+class Mined:
+    """One question in one mode: the texts of the selector's top candidates, labelled evidence or not, and
+    the gold evidence sentences (hard negatives and positives for the reader)."""
+
+    query: str
+    split: Split
+    answerable: bool
+    texts: list[str]  # best first
+    scores: list[float]  # the selector's logits
+    labels: list[bool]
+    evidences: list[str]
+
+
+def guide_index(rows: list[dict], work: Path, sentences: str | None = None):
+    """An Assistant over `work/index`: one document per guide of `rows` (re-ingested only where changed),
+    its sentence vectors made `sentences` (the settings' kind when None)."""
+    from assistant.core import Assistant
+
+    guides = work / "guides"
+    write_guides(rows, guides)
+    a = Assistant(index_dir=work / "index", **({"sentence_vectors": sentences} if sentences else {}))
+    a.query_embedder.size = 10**6
+    _log(f"ingesting {len({r['url'] for r in rows})} guide documents into {work / 'index'}")
+    a.ingest([guides], prune=True)
+    return a
+
+
+def mine(assistant, rows: list[dict], top: int = 12) -> list[Mined]:
+    """Each question (both modes) asked as `ask` asks it; the `top` candidates by the assistant's selector."""
+    _embed_all(assistant, rows)
+    out, started = [], time.perf_counter()
+    for i, row in enumerate(rows):
+        evidences = [squash(e) for e in row.get("evidences", []) if e.strip()]
+        for mode in MODES:
+            if mode != "question" and not row.get("scenario"):
+                continue
+            text = question_text(row, mode)
+            query, hits = assistant.retrieve(text)
+            cands = assistant.answerer.candidates(query, hits)
+            feats = np.asarray([c.features for c in cands], dtype=np.float64).reshape(len(cands), -1)
+            logits = assistant.answerer.model.logits(feats)
+            order = np.argsort(-logits, kind="stable")[:top]
+            texts = [squash(cands[k].text) for k in order]
+            labels = [_is_evidence(t, evidences) for t in texts]
+            out.append(Mined(text, guide_split(row["url"]), not row.get("not_answerable"), texts,
+                             [float(logits[k]) for k in order], labels, evidences))  # fmt: skip
         if (i + 1) % 200 == 0:
             _log(f"{i + 1}/{len(rows)} questions ({time.perf_counter() - started:.0f}s)")
     return out
@@ -254,7 +311,13 @@ def choose_thresholds(model: SelectorModel, tune: list[Example]) -> tuple[float,
     without a hedge from the lowest confidence at which the chosen sentence is an evidence in at least
     TARGET_PRECISION of the answerable tune questions above it."""
     conf = confidences(model, tune)
-    pairs = sorted((c, g) for (c, g), e in zip(conf, tune, strict=True) if e.answerable)
+    return pick_thresholds([(c, g) for (c, g), e in zip(conf, tune, strict=True) if e.answerable])
+
+
+def pick_thresholds(answerable: list[tuple[float, bool]]) -> tuple[float, float]:
+    """(answer_at, closest_at) from (confidence, chosen is an evidence) of answerable questions, by the rule
+    choose_thresholds states."""
+    pairs = sorted(answerable)
     if not pairs:
         return 0.5, 0.25
     closest_at = float(np.quantile([c for c, _ in pairs], TARGET_WRONGFUL))
@@ -294,20 +357,12 @@ def report(model: SelectorModel, examples: list[Example], split: Split) -> dict:
 def train(data_dir: Path, work: Path, out: Path | None, passages: int = 8) -> dict:
     """The whole refit: guides -> index -> candidates -> model file (by default, the selector of the index's
     kind of sentence vectors); returns the figures."""
-    from assistant.core import Assistant
-
     path = data_dir / "train.jsonl"
     if not path.is_file():
         raise AssistantError(f"no ConditionalQA train.jsonl in {data_dir} (see shared/train/README)")
     rows = load_jsonl(path)
-    urls = sorted({r["url"] for r in rows})
-    guides = work / "guides"
-    write_guides(rows, guides)
-    a = Assistant(index_dir=work / "index")
-    a.query_embedder.size = 10**6
+    a = guide_index(rows, work)
     a.answerer.model = SelectorModel.untrained(passages)
-    _log(f"ingesting {len(urls)} guide documents into {work / 'index'}")
-    a.ingest([guides], prune=True)
     cache = work / f"examples-{passages}.pkl"
     key = (FEATURES_VERSION, FEATURES, passages, a.store.fingerprint(), path.stat().st_mtime)
     examples = _load_examples(cache, key)

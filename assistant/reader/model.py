@@ -37,6 +37,8 @@ class Reader(Protocol):
 
     def read_pairs(self, queries: Sequence[str], sentences: Sequence[str]) -> Reading: ...
 
+    def reread(self, selector: str) -> dict | None: ...
+
 
 class OnnxReader:
     """Reads pairs with the fitted cross-encoder; loads the model on first use, once per process."""
@@ -103,6 +105,13 @@ class OnnxReader:
 
     def read(self, query: str, sentences: Sequence[str]) -> Reading:
         return self.read_pairs([query] * len(sentences), sentences)
+
+    def reread(self, selector: str) -> dict | None:
+        """The answer selector's second stage fitted with this reader for the selector file `selector`
+        (selection.selector_key), from reader.json; None when it was fitted for no such file."""
+        self._load()
+        stages = self._meta.get("reread") if isinstance(self._meta, dict) else None
+        return stages.get(selector) if isinstance(stages, dict) else None
 
     def read_pairs(self, queries: Sequence[str], sentences: Sequence[str]) -> Reading:
         logits = self.logits(list(queries), list(sentences))

@@ -15,12 +15,14 @@ import numpy as np
 
 from assistant.index.keyword import KeywordIndex
 from assistant.models import Answer, AnswerType, Citation, Hit
+from assistant.reader.model import Reader
 from assistant.reasoning.chinese import chinese_kind, is_chinese, pick, variant_for
 from assistant.reasoning.chinese import load as load_chinese
 from assistant.reasoning.selection import (
     Candidate,
     Featurizer,
     Query,
+    Reread,
     SelectorModel,
     answer_type,
     choose,
@@ -30,6 +32,7 @@ from assistant.reasoning.selection import (
     model_path,
     named_in,
     question_names,
+    selector_key,
 )
 from assistant.text.chunking import is_heading, is_list_item, sentence_spans, titled
 from assistant.text.names import FIGURE, is_year
@@ -63,11 +66,15 @@ class Answerer:
     def __init__(self, keyword: KeywordIndex, embed: Callable[[Sequence[str]], np.ndarray],
                  model: SelectorModel | None = None,
                  stored: Callable[[list[str]], dict] | None = None, english_only: bool = False,
-                 cross_lingual: bool = False, sentences: Callable[[], str | None] | None = None):  # fmt: skip
+                 cross_lingual: bool = False, sentences: Callable[[], str | None] | None = None,
+                 reader: Reader | None = None):  # fmt: skip
         """`sentences` says how the index's sentence vectors were made (`encoded`, `pooled`): the selector
-        fitted on the same kind is used."""
+        fitted on the same kind is used. With a `reader` fitted for that selector file, the reader rereads
+        its best candidates (Reread)."""
         self.featurizer = Featurizer(embed, keyword, stored)
         self._model = model
+        self.reader = reader
+        self._stages: dict[Path, Reread | None] = {}
         self._sentences = sentences or (lambda: None)
         self._fitted: dict[Path, SelectorModel] = {}
         self.english_only, self.cross_lingual = english_only, cross_lingual
@@ -86,6 +93,18 @@ class Answerer:
     def model(self, model: SelectorModel) -> None:
         """Use another fitted (or, for collecting training candidates, an untrained) selector."""
         self._model = model
+
+    def reread_stage(self) -> Reread | None:
+        """The reader's stage fitted for the selector file in use; None without a reader, for a selector set
+        by hand, or for a selector file the reader was not fitted with."""
+        if self.reader is None or self._model is not None:
+            return None
+        path = model_path(self._sentences())
+        if path not in self._stages:
+            found = self.reader.reread(selector_key(path))
+            stage = Reread(**{**found, "calibration": tuple(found["calibration"])}) if found else None
+            self._stages[path] = stage
+        return self._stages[path]
 
     @property
     def chinese(self) -> dict:
@@ -123,24 +142,31 @@ class Answerer:
             same = [c for c in candidates if not other_script(query.question, c.hit.passage)]
             candidates = same or candidates
         best, confidence = choose(model, candidates)
+        answer_at, closest_at = model.answer_at, model.closest_at
+        stage = self.reread_stage()
+        if stage is not None and best is not None:
+            read = sorted(candidates, key=lambda c: -c.score)[: stage.top]
+            relevance = self.reader.read(query.full, [c.text for c in read]).relevance
+            k, confidence = stage.pick(np.array([c.score for c in read]), relevance)
+            best, answer_at, closest_at = read[k], stage.answer_at, stage.closest_at
         kind = answer_type(query.question)
         confidence = round(confidence, 3)
         names, _figures = _names_and_figures(query.question)
         if best is not None and self.featurizer.known_share(names, hits) < 1:
             # The question names something (a place, a body) the corpus never mentions: no passage is
             # about it. Figures are left out: "100%" may be worded "wholly" in the corpus.
-            confidence = min(confidence, round(model.closest_at / 2, 3))
-        if best is None or confidence < model.closest_at:
+            confidence = min(confidence, round(closest_at / 2, 3))
+        if best is None or confidence < closest_at:
             return Answer(question=query.full, text=NOT_ANSWERED, abstained=True, related=hits[:3], kind=kind,
                           confidence=confidence, outcome="none")  # fmt: skip
-        ranked = sorted(candidates, key=lambda c: -c.score)
+        ranked = [best] + sorted((c for c in candidates if c is not best), key=lambda c: -c.score)
         chosen = [best] + [
             c for c in ranked[1 : 1 + 4 * _EXTRA_QUOTES] if c.score >= best.score - _EXTRA_WITHIN
         ]
         citations = _quotes(chosen, 1 + _EXTRA_QUOTES)
         parts = [f"{c.quote} [{c.n}]" for c in citations]
         # an unhedged answer's passage names all that the question names
-        confident = confidence >= model.answer_at and best.named["names_passage"] == 1
+        confident = confidence >= answer_at and best.named["names_passage"] == 1
         if confident and fits(kind, " ".join(c.quote for c in citations), query.question):
             text, outcome = "\n\n".join(parts) if _has_list(citations) else " ".join(parts), "answer"
         else:

@@ -105,7 +105,8 @@ class FactChecker:
         the other way ("cut" / "stepped up"). The sentence says the opposite when the claim reads as
         contradicted and a turned claim fits it clearly better (by `TURN_MARGIN`): then, if the reader is
         sure, the verdict is contradicted, else the support is withdrawn. A claim that cannot be turned
-        loses its support only when the reader is sure, and is never turned."""
+        loses its support only when the reader is sure and the figure rules did not decide it: "more than
+        100" against "over 140" is theirs to compare (the reader reads any other number as a conflict)."""
         if self.reader is None or verdict.verdict != "supported" or not verdict.citations:
             return verdict
         claim, quotes = verdict.claim, [c.quote for c in verdict.citations]
@@ -118,7 +119,8 @@ class FactChecker:
         gap = p - float(against[1:, worst].min()) if turned else None
         sure, leans = self.reader.thresholds["contradicts"], self.reader.thresholds["doubt"]
         opposite = gap is not None and gap >= TURN_MARGIN
-        if not (p >= sure or (opposite and p >= leans)):
+        alone = p >= sure and (turned or verdict.decided_by != "figures")
+        if not (alone or (opposite and p >= leans)):
             return verdict
         c = replace(verdict.citations[worst], n=1)
         if opposite and p >= sure:

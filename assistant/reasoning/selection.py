@@ -27,6 +27,13 @@ MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "answerer.json"
 POOLED_MODEL_PATH = MODEL_PATH.with_name("answerer-pooled.json")
 
 
+def selector_key(path: Path) -> str:
+    """A selector file's identity (its content), which the reader's reread stages are fitted for."""
+    import hashlib
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+
+
 def model_path(sentences: str | None) -> Path:
     """The selector fitted on an index's kind of sentence vectors: encoded one by one, or pooled."""
     return POOLED_MODEL_PATH if sentences == "pooled" else MODEL_PATH
@@ -413,3 +420,38 @@ def choose(model: SelectorModel, candidates: list[Candidate]) -> tuple[Candidate
     ranked = sorted(candidates, key=lambda c: -c.score)
     margin = ranked[0].score - ranked[1].score if len(ranked) > 1 else 5.0
     return ranked[0], model.confidence(ranked[0].score, margin)
+
+
+@dataclass(frozen=True)
+class Reread:
+    """The reader's second look at the selector's best candidates: each one's score becomes the selector's
+    logit plus `weight` times the reader's relevance logit, and the chosen one's calibration and thresholds
+    are refitted on that score. `train-reader` fits it for one selector file, on guides it never fitted."""
+
+    top: int  # candidates read, best by the selector first
+    weight: float
+    calibration: tuple[float, float, float]  # for [score, margin over the runner-up, 1]
+    answer_at: float
+    closest_at: float
+
+    def __post_init__(self):
+        if self.top < 1 or len(self.calibration) != 3:
+            raise AssistantError(f"reread stage needs top >= 1 and 3 calibration weights, got {self}")
+        if not 0 <= self.closest_at <= self.answer_at <= 1:
+            raise AssistantError("reread thresholds must satisfy 0 <= closest_at <= answer_at <= 1")
+
+    def scores(self, logits: np.ndarray, relevance: np.ndarray) -> np.ndarray:
+        """Combined scores from selector logits and the reader's relevance probabilities."""
+        p = np.clip(np.asarray(relevance, dtype=np.float64), 1e-6, 1 - 1e-6)
+        return np.asarray(logits, dtype=np.float64) + self.weight * np.log(p / (1 - p))
+
+    def confidence(self, score: float, margin: float) -> float:
+        a, b, c = self.calibration
+        return sigmoid(a * score + b * margin + c)
+
+    def pick(self, logits: np.ndarray, relevance: np.ndarray) -> tuple[int, float]:
+        """Index of the chosen candidate among those read (best by the selector first), and its confidence."""
+        combined = self.scores(logits, relevance)
+        order = np.argsort(-combined, kind="stable")
+        margin = float(combined[order[0]] - combined[order[1]]) if len(order) > 1 else 5.0
+        return int(order[0]), self.confidence(float(combined[order[0]]), margin)
