@@ -254,27 +254,18 @@ def mined_questions(work: Path, cqa: Path = CQA, sentences: str | None = None,
     and tune guides (test guides are never read) whose sentence vectors are made `sentences` (the default
     kind when None); cached in `work` while index, selector and data are the same. Also the selector file
     that ranked them."""
-    import pickle
-
-    from assistant.measuring.training import guide_index, mine
+    from assistant.measuring.training import guide_index, load_cached, mine, save_cached
     from assistant.reasoning.selection import model_path, selector_key
 
     rows = [r for r in load_jsonl(cqa) if guide_split(r["url"]) != "test"]
     a = guide_index(rows, work, sentences)
     selector = model_path(a.store.sentence_mode())
     key = (a.store.fingerprint(), selector_key(selector), cqa.stat().st_mtime, MINED_TOP, splits)
-    cache = work / "mined.pkl"
-    try:
-        with open(cache, "rb") as f:
-            stored_key, mined = pickle.load(f)
-        if stored_key == key:
-            return mined, selector
-    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, ValueError):
-        pass
-    _log(f"asking every {' and '.join(splits)} question, both modes, for the selector's best candidates")
-    mined = mine(a, [r for r in rows if guide_split(r["url"]) in splits], MINED_TOP)
-    with open(cache, "wb") as f:
-        pickle.dump((key, mined), f)
+    mined = load_cached(work / "mined.pkl", key)
+    if mined is None:
+        _log(f"asking every {' and '.join(splits)} question, both modes, for the selector's best candidates")
+        mined = mine(a, [r for r in rows if guide_split(r["url"]) in splits], MINED_TOP)
+        save_cached(work / "mined.pkl", key, mined)
     return mined, selector
 
 
@@ -302,7 +293,7 @@ def fit_reread(reader, mined: list[Mined], top: int = REREAD_TOP) -> dict:
     figures on those questions, before and after."""
     from sklearn.linear_model import LogisticRegression
 
-    from assistant.measuring.training import pick_thresholds
+    from assistant.measuring.training import _chosen, pick_thresholds
     from assistant.reasoning.selection import Reread
 
     tune = [m for m in mined if m.split == "tune" and m.texts]
@@ -317,13 +308,8 @@ def fit_reread(reader, mined: list[Mined], top: int = REREAD_TOP) -> dict:
         at += n
 
     def chosen(stage: Reread) -> list[tuple[float, float, bool]]:
-        out = []
-        for score, rel, labels in logits:
-            combined = stage.scores(score, rel)
-            order = np.argsort(-combined, kind="stable")
-            margin = float(combined[order[0]] - combined[order[1]]) if len(order) > 1 else 5.0
-            out.append((float(combined[order[0]]), margin, bool(labels[order[0]])))
-        return out
+        """(combined score, margin, is an evidence) of each question's pick."""
+        return [_chosen(stage.scores(score, rel), labels) for score, rel, labels in logits]
 
     def stage_with(weight: float, calibration=(1.0, 0.0, 0.0), answer_at=1.0, closest_at=0.0) -> Reread:
         return Reread(top, weight, tuple(calibration), answer_at, closest_at)

@@ -28,14 +28,20 @@ TARGET_WRONGFUL = 0.10  # at most 1 wrongful abstention in 10 answerable questio
 TARGET_PRECISION = 0.67  # unhedged answers: the first quote is a gold evidence in 2 of 3 (tune guides)
 
 
-def _load_examples(path: Path, key) -> list[Example] | None:
-    """Candidates collected by an earlier run over the same index, data and features."""
+def load_cached(path: Path, key):
+    """What an earlier run stored with `save_cached` under the same key (same index, data, features or
+    selector); None when it differs or cannot be read."""
     try:
         with open(path, "rb") as f:
-            stored_key, examples = pickle.load(f)
-    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError):  # stale or moved classes
+            stored_key, value = pickle.load(f)
+    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, ValueError):  # stale classes
         return None
-    return examples if stored_key == key else None
+    return value if stored_key == key else None
+
+
+def save_cached(path: Path, key, value) -> None:
+    with open(path, "wb") as f:
+        pickle.dump((key, value), f)
 
 
 _log = stage_log("train")
@@ -365,12 +371,11 @@ def train(data_dir: Path, work: Path, out: Path | None, passages: int = 8) -> di
     a.answerer.model = SelectorModel.untrained(passages)
     cache = work / f"examples-{passages}.pkl"
     key = (FEATURES_VERSION, FEATURES, passages, a.store.fingerprint(), path.stat().st_mtime)
-    examples = _load_examples(cache, key)
+    examples = load_cached(cache, key)
     if examples is None:
         _log("collecting candidates for every question, both modes")
         examples = collect(a, rows)
-        with open(cache, "wb") as f:
-            pickle.dump((key, examples), f)
+        save_cached(cache, key, examples)
     model = fit(examples)
     model.passages = passages
     figures = {split: report(model, examples, split) for split in ("fit", "tune", "test")}
