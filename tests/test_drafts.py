@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from helpers import DATA, SEED, run_cli
 
+from assistant.reasoning.drafts import carried_subjects
 from assistant.reasoning.factcheck import check_worthy
 
 DRAFT = DATA / "synthetic_draft_two_zones.md"
@@ -111,3 +112,15 @@ def test_a_draft_over_the_sentence_cap_is_refused_with_its_setting(fake_embedder
         AssistantError, match=r"4 sentences, more than the 3 .*POLICY_ASSISTANT_MAX_DRAFT_SENTENCES"
     ):
         a.check_text("Beijing set up 2,500 firms. Shanghai set up 900. Tianjin set up 40. Xi'an set up 7.")
+
+
+def test_a_sentence_that_names_nothing_is_about_what_came_before():
+    sentences = [
+        "Foreign investment in Beijing",
+        "Beijing opened further in 2024.",  # opens with Beijing: a name, since the heading writes it inside
+        "In 2024, 2,012 enterprises were set up in the city.",
+        "Actual use of foreign capital reached 41.7 billion yuan.",  # "Actual" is no name of the draft
+        "Harbor City reported 3,480.",
+        "It rose 9.2%.",
+    ]
+    assert carried_subjects(sentences) == [[], [], ["Beijing"], ["Beijing"], [], ["Harbor", "City"]]

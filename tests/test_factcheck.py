@@ -122,3 +122,35 @@ def test_the_direction_of_a_sentence_is_read(assistant):
         "In 2024, 2,012 foreign-funded enterprises were set up in Beijing, 16.4% more than a year earlier."
     )
     assert same.verdict == "supported", same.explanation
+
+
+def test_a_figure_is_its_own_subjects(assistant):
+    """Harbor City's sentence "Actual use of foreign capital reached 41.7 billion yuan." never says whose
+    capital; its passage and title are Harbor City's, so it is no evidence on Beijing's."""
+    beijing = assistant.check("Actual use of foreign capital in Beijing reached 41.7 billion yuan.")
+    assert beijing.verdict != "supported" and not beijing.citations, beijing.explanation
+    harbor = assistant.check("Actual use of foreign capital in Harbor City reached 41.7 billion yuan.")
+    assert harbor.verdict == "supported" and "harbor_city" in harbor.citations[0].doc_id
+
+
+def test_a_claim_that_names_no_place_is_not_refuted_by_another_places_figure(assistant):
+    """ "the city": Beijing's article states these figures; Harbor City's 3,480 is another city's count."""
+    v = assistant.check(
+        "In 2024, 2,012 foreign-funded enterprises were set up in the city, 16.4% more than a year earlier."
+    )
+    assert v.verdict == "supported", v.explanation
+    assert "beijing" in v.citations[0].doc_id and "2,012" in v.citations[0].quote
+
+
+def test_a_draft_carries_its_subject_to_sentences_that_name_none(assistant):
+    draft = (
+        "Foreign investment in Beijing\n\n"
+        "In 2024, 2,012 foreign-funded enterprises were set up in the city, 16.4% more than a year earlier. "
+        "Actual use of foreign capital reached 41.7 billion yuan. "
+        "In 2024, 3,480 foreign-funded enterprises were set up in the city."
+    )
+    got = {s.sentence: s.verdict for s in assistant.check_text(draft).sentences if s.verdict}
+    first, capital, harbor = list(got.values())
+    assert first.verdict == "supported" and "beijing" in first.citations[0].doc_id
+    assert capital.verdict != "supported", capital.explanation  # 41.7 billion is Harbor City's
+    assert harbor.verdict == "contradicted" and "beijing" in harbor.citations[0].doc_id, harbor.explanation

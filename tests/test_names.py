@@ -8,7 +8,7 @@ from assistant.generation.checker import _names as written_names
 from assistant.reasoning.factcheck import claim_names
 from assistant.reasoning.fitted import vector
 from assistant.reasoning.selection import FEATURES, Candidate, question_names
-from assistant.text.names import figures, is_year, name_runs, names
+from assistant.text.names import certain_names, figures, is_year, name_runs, names
 
 SENTENCE = "What did Beijing's Free Trade Zone 2.0 Plan set for 2024, after 1,000 firms in 2023?"
 
@@ -42,3 +42,16 @@ def test_features_become_a_row_by_name_only():
         vector(named | {"cos_other": 1.0}, FEATURES)
     candidate = Candidate(None, 0, 0, 0, named=shuffled)  # type: ignore[arg-type]
     assert candidate.features == list(range(len(FEATURES)))
+
+
+@pytest.mark.parametrize(
+    "text, certain",
+    [
+        ("Actual use of foreign capital in Beijing reached 41.7 billion yuan.", ["Beijing"]),  # by position
+        ("Eli Lilly and Pfizer cut their investment.", ["Eli", "Lilly", "Pfizer"]),  # a run opens it
+        ("Pfizer said so. Output fell in Harbor City.", ["Harbor", "City"]),  # lone openers are in doubt
+        ("In 2024, 2,012 enterprises were set up in the city.", []),
+    ],
+)
+def test_certain_names_leave_out_words_capitalised_by_position(text, certain):
+    assert certain_names(text) == certain

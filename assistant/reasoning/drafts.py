@@ -10,6 +10,7 @@ from assistant.models import AssistantError, DraftCheck, DraftSentence, Filters,
 from assistant.reasoning.asking import MAX_QUERY_CHARS, clean_query
 from assistant.reasoning.factcheck import FactChecker, check_worthy
 from assistant.text.chunking import sentence_spans
+from assistant.text.names import certain_names, names
 
 
 class DraftChecker:
@@ -32,10 +33,12 @@ class DraftChecker:
         worthy = {s for _, _, s in spans if check_worthy(s) and len(s) <= MAX_QUERY_CHARS}
         self.embed(list(worthy))  # one batched pass instead of one model call per sentence
         out = []
-        for a, b, sentence in spans:
+        for (a, b, sentence), subject in zip(spans, carried_subjects([s for *_, s in spans]), strict=True):
             verdict = None
             if sentence in worthy:
-                verdict = self.checker.check(sentence, self.search.search(sentence, k=10, filters=filters))
+                query = " ".join([*subject, sentence])
+                hits = self.search.search(query, k=10, filters=filters)
+                verdict = self.checker.check(sentence, hits, subject)
             out.append(DraftSentence(sentence, a, b, verdict))
         return DraftCheck(text, out)
 
@@ -56,3 +59,17 @@ class DraftChecker:
                 "(limit: POLICY_ASSISTANT_MAX_DRAFT_SENTENCES); check it in parts"
             )
         return spans
+
+
+def carried_subjects(sentences: list[str]) -> list[list[str]]:
+    """Per sentence of a draft, the names it is about without writing them: a sentence that names nothing
+    ("In 2024, … were set up in the city") is about what the nearest earlier sentence or heading named; one
+    that names something carries nothing. A word that opens a sentence is a name when the draft writes it
+    capitalised inside a sentence too ("Foreign investment in Beijing", then "Beijing opened …")."""
+    known = {n for s in sentences for n in certain_names(s)}
+    out, last = [], []
+    for sentence in sentences:
+        own = [n for n in names(sentence, versions=False, years=False) if n in known]
+        out.append([] if own else list(last))
+        last = own or last
+    return out

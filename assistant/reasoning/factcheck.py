@@ -87,15 +87,16 @@ class FactChecker:
         self.cross_lingual = cross_lingual  # the embedder places Chinese and English sentences in one space
         self.reader = reader
 
-    def check(self, claim: str, hits: list[Hit]) -> Verdict:
-        """The figure rules' verdict and the learned model's, combined (see `combine`), then read."""
-        rule = self.by_figures(claim, hits)
+    def check(self, claim: str, hits: list[Hit], subject: Sequence[str] = ()) -> Verdict:
+        """The figure rules' verdict and the learned model's, combined (see `combine`), then read. `subject`:
+        names the claim is about without writing them (a draft's sentence saying "the city")."""
+        rule = self.by_figures(claim, hits, subject)
         if rule.verdict != "not_found":
             rule.decided_by = "figures"
             rule.confidence = self.model.rule_precision.get(rule.verdict, 0.0) if self.model else 0.0
         if self.model is None or not self.fitted_embedder or is_chinese(claim):
             return self.read(rule, hits)  # the model's meaning features: another embedder's, or noise
-        pairs = self.featurizer.pairs(claim, hits, claim_names(claim))
+        pairs = self.featurizer.pairs(claim, hits, claim_names(claim) + list(subject), subject)
         self.model.score(pairs)
         return self.read(self.combine(rule, self._learned(claim, pairs, hits), pairs), hits)
 
@@ -176,7 +177,7 @@ class FactChecker:
         return Verdict(claim, "not_found", _RELATED, related=related[:3],
                        confidence=round(1 - max(conf_s, conf_c), 3), decided_by="model")  # fmt: skip
 
-    def by_figures(self, claim: str, hits: list[Hit]) -> Verdict:
+    def by_figures(self, claim: str, hits: list[Hit], subject: Sequence[str] = ()) -> Verdict:
         """The figure rules alone: each figure of the claim against the same kind of figure about the same
         subject in the best sentence. Without a figure the rules say nothing: shared words alone cannot tell
         "X raises Y" from "X does not raise Y", so the verdict model decides."""
@@ -186,7 +187,7 @@ class FactChecker:
             return Verdict(claim, "not_found", _NOTHING, related=hits[:3])
         years = year_words(figures)
         periods = parts_of_year(figures)
-        names = claim_names(claim)
+        names = list(dict.fromkeys([*claim_names(claim), *subject]))
         # The claim's terms are read with its figures cut out, so no Chinese bigram joins a figure to a word
         # (海南前8个月: 南前); 同比增长 before a Chinese figure is its direction, judged with it, not a term.
         chinese = is_chinese(claim)
@@ -197,11 +198,11 @@ class FactChecker:
         # A date beside other figures says when they held ("815 by the end of June"): it is judged in the
         # sentences that state them, not against any other date about the place.
         amounts = [f for f in checkable if f.kind not in _DATES]
-        judged = {id(f): self._judge(f, sentences) for f in amounts}
+        judged = {id(f): self._judge(f, sentences, unnamed=not names) for f in amounts}
         stating = [s for status, _e, s in judged.values() if status == "supported"]
         for f in checkable:
             if f.kind in _DATES:
-                status, evidence, sentence = self._judge(f, stating if amounts else sentences)
+                status, evidence, sentence = self._judge(f, stating if amounts else sentences, not names)
                 if status == "contradicted" and evidence.as_of:  # a total at another moment: neither
                     status, evidence, sentence = "not_found", None, None
                 judged[id(f)] = status, evidence, sentence
@@ -280,8 +281,10 @@ class FactChecker:
                 out.append((s, -sim if across else 0.0))
         return [s for s, _rank in sorted(out, key=lambda x: (-x[0].cover, x[1]))]
 
-    def _judge(self, figure: Quantity, sentences: list[_Sentence]):
-        """(status, evidence figure, sentence) for one claim figure, from the best sentence with a match. In
+    def _judge(self, figure: Quantity, sentences: list[_Sentence], unnamed: bool = False):
+        """(status, evidence figure, sentence) for one claim figure, from the best sentence with a match. A
+        claim that names no subject ("in the city") is about whichever document states its figure: another
+        document's different figure is another subject's, not a contradiction. In
         the other language the subject of a figure cannot be read (its nouns share no word), so a sentence
         there that states the figure is taken before one that states another, and only a figure near the
         claim's counts there: 'over 200' is not borne out by 超4.6万家, nor 2,012 refuted by 73家 (a tenfold
@@ -290,10 +293,16 @@ class FactChecker:
             status, same = judge_figure(figure, sentence.figures, _same_subject)
             if status == "supported" and _near_bound(figure, same[0]):
                 return status, same[0], sentence
-        for sentence in sentences:
+        for k, sentence in enumerate(sentences):
             status, same = judge_figure(figure, sentence.figures, _same_subject)
             if status == "supported" and (not sentence.across or _near_bound(figure, same[0])):
                 return status, same[0], sentence
+            if status == "contradicted" and unnamed:
+                doc = sentence.hit.doc_id
+                for other in sentences[k + 1 :]:
+                    found, alike = judge_figure(figure, other.figures, _same_subject)
+                    if found == "supported" and other.hit.doc_id != doc and not other.across:
+                        return found, alike[0], other
             if status == "contradicted" and sentence.across:
                 same = [e for e in same if _size_gap(figure, e) <= 1.0 or figure.direction * e.direction < 0]
             if (

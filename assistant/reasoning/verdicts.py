@@ -17,6 +17,7 @@ from assistant.models import Hit
 from assistant.reasoning.fitted import Fitted, read_trees, sigmoid, tree_logits, vector
 from assistant.reasoning.selection import gather, present
 from assistant.text.chunking import is_heading, sentence_spans, titled
+from assistant.text.names import certain_names
 from assistant.text.numbers import CONTEXT_KINDS, Quantity, read_quantities, word_direction
 from assistant.text.words import NEGATIONS, STOP_WORDS
 
@@ -131,7 +132,13 @@ class PairFeaturizer:
         self.keyword, self.embed, self.stored, self.passages = keyword, embed, stored, passages
         self.same_subject = same_subject or (lambda a, b: True)
 
-    def pairs(self, claim: str, hits: list[Hit], names: list[str]) -> list[Pair]:
+    def pairs(
+        self, claim: str, hits: list[Hit], names: list[str], required: Sequence[str] = ()
+    ) -> list[Pair]:
+        """Every sentence of the top passages beside the claim. A pair is eligible when its passage holds
+        half the claim's `names`, half of those no sentence start capitalised (`certain_names`: "Actual use
+        of capital in Beijing" needs Beijing), and every `required` one (the subject a draft carries), and its
+        sentence holds the claim's years."""
         from assistant.reasoning.answer import coverage, key_terms
 
         hits = hits[: self.passages]
@@ -156,6 +163,13 @@ class PairFeaturizer:
             if names else 1.0
             for h in hits
         }  # fmt: skip
+        certain = certain_names(claim)
+
+        def on_subject(context: str) -> bool:
+            held = [present(n, context) for n in certain]
+            return (not held or sum(held) >= len(held) / 2) and all(present(n, context) for n in required)
+
+        whose = {h.chunk_id: on_subject(titled(h.title, h.passage).lower()) for h in hits}
         counts: dict[str, int] = {}
         for p in pairs:
             counts[p.hit.chunk_id] = counts.get(p.hit.chunk_id, 0) + 1
@@ -170,7 +184,9 @@ class PairFeaturizer:
             conflict = sum(1 for t, v in c.signed.items() if s.signed.get(t) == -v)
             source = read_quantities(text)
             p.figures = [judge_figure(f, source, self.same_subject)[0] for f in figures]
-            p.eligible = names_share[p.hit.chunk_id] >= 0.5 and all(y in text for y in years)
+            p.eligible = (
+                names_share[p.hit.chunk_id] >= 0.5 and whose[p.hit.chunk_id] and all(y in text for y in years)
+            )
             position = seen.get(p.hit.chunk_id, 0)
             seen[p.hit.chunk_id] = position + 1
             p.named = {

@@ -13,6 +13,9 @@ from assistant.text.words import MONTHS, NUMBER_VALUES, ORDINALS, QUESTION_WORDS
 FIGURE = re.compile(r"\d(?:[\d,.]*\d)?")
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
 _CAPITAL_WORD = re.compile(r"\b[A-Z][\w.'-]*[\w]|\b\d+\.\d+\b")
+_SENTENCE_BREAK = re.compile(r"[.!?][\"'”’)]*\s+")
+_TITLE_CASE = re.compile(r"[A-Z][a-z]+(?:[-'][A-Za-z]+)*")
+_NEXT_CAPITAL = re.compile(r"\s+[A-Z][a-z]")
 _NAME_RUN = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+\b")
 # Numbers and dates are compared as figures, not required as names (nor the words that hedge a figure).
 _NUMBER_NAMES = (
@@ -54,6 +57,26 @@ def names(text: str, *, versions: bool = True, years: bool = True, figures: bool
     if figures:
         found.extend(FIGURE.findall(text))
     return list(dict.fromkeys(found))
+
+
+def certain_names(text: str) -> list[str]:
+    """The names of `names(text, versions=False, years=False)` that no position capitalised: a word inside
+    a sentence, or one opening a sentence as part of a run of capitalised words ("Eli Lilly said"), written as
+    a place, body or person is (Beijing, not BRCA1 or IL-6, whose spellings vary). A lone word opening a
+    sentence ("Actual use of …", "Pfizer said") may be an ordinary word, so it is left out."""
+    opening = {0} | {m.end() for m in _SENTENCE_BREAK.finditer(text)}
+    lead = len(text) - len(text.lstrip())
+    doubtful = set()
+    for m in _CAPITAL_WORD.finditer(text):
+        starts = m.start() == lead or m.start() in opening
+        if starts and not _NEXT_CAPITAL.match(text, m.end()):
+            doubtful.add(re.sub(r"['’]s$", "", m.group(0)))
+    inside = {re.sub(r"['’]s$", "", m.group(0)) for m in _CAPITAL_WORD.finditer(text)
+              if not (m.start() == lead or m.start() in opening)}  # fmt: skip
+    return [
+        n for n in names(text, versions=False, years=False)
+        if (n not in doubtful or n in inside) and _TITLE_CASE.fullmatch(n)
+    ]  # fmt: skip
 
 
 def name_runs(text: str) -> list[str]:
