@@ -154,3 +154,16 @@ def test_a_draft_carries_its_subject_to_sentences_that_name_none(assistant):
     assert first.verdict == "supported" and "beijing" in first.citations[0].doc_id
     assert capital.verdict != "supported", capital.explanation  # 41.7 billion is Harbor City's
     assert harbor.verdict == "contradicted" and "beijing" in harbor.citations[0].doc_id, harbor.explanation
+
+
+def test_that_growth_is_the_growth_of_the_sentence_before(assistant):
+    """ "That growth" is Beijing's 16.4% from the sentence before: 6.5 points above the national average is
+    what the article says, below is the reverse."""
+    lead = (
+        "In 2024, 2,012 foreign-funded enterprises were set up in Beijing, 16.4% more than a year earlier. "
+    )
+    for way, verdict in (("above", "supported"), ("below", "contradicted")):
+        draft = lead + f"That growth was 6.5 percentage points {way} the national average."
+        got = assistant.check_text(draft).sentences[-1].verdict
+        assert got.verdict == verdict, got.explanation
+    assert "(up)" in got.explanation and "(down)" in got.explanation

@@ -101,7 +101,8 @@ def test_written_forms(text, expected):
     ("6.5 percentage points higher than", 1), ("reduced mortality by 20%", -1), ("a 3.7% drop", -1),
     ("同比下降3.7%", -1), ("同比增长16.4%", 1), ("比上年提高0.4个百分点", 1), ("下降了2%", -1),
     ("fell to 3.7%", 0), ("增长至5%", 0), ("a share of 40%", 0), ("exceeding 86%", 0), ("负增长3.7%", -1),
-    ("rose from 3% to 4%", 0),
+    ("rose from 3% to 4%", 0), ("that growth was 6.5 percentage points below", -1),  # the nearer word
+    ("6.5 percentage points above the mean", 1), ("an implementation rate above 95%", 0),  # before: a bound
 ])  # fmt: skip
 def test_a_change_keeps_its_direction_and_a_level_has_none(text, direction):
     assert {q.direction for q in read_quantities(text) if q.kind in ("percent", "pp")} == {direction}

@@ -193,23 +193,26 @@ class FactChecker:
         chinese = is_chinese(claim)
         cut = [(max(0, f.start - 4) if f.direction and chinese else f.start, f.end) for f in figures]
         terms_text = "".join(" " if any(a <= i < b for a, b in cut) else ch for i, ch in enumerate(claim))
-        weights = key_terms(self.keyword, terms_text, _CLAIM_NOISE)
+        weights = key_terms(self.keyword, " ".join([terms_text, *subject]), _CLAIM_NOISE)
         sentences = self._sentences(claim, hits[: self.passages], names, years, weights, periods)
         # A date beside other figures says when they held ("815 by the end of June"): it is judged in the
         # sentences that state them, not against any other date about the place.
         amounts = [f for f in checkable if f.kind not in _DATES]
-        judged = {id(f): self._judge(f, sentences, unnamed=not names) for f in amounts}
+        unnamed = not names and not chinese  # a Chinese claim names its place in words, not as names
+        judged = {id(f): self._judge(f, sentences, unnamed) for f in amounts}
         stating = [s for status, _e, s in judged.values() if status == "supported"]
         for f in checkable:
             if f.kind in _DATES:
-                status, evidence, sentence = self._judge(f, stating if amounts else sentences, not names)
+                status, evidence, sentence = self._judge(f, stating if amounts else sentences, unnamed)
                 if status == "contradicted" and evidence.as_of:  # a total at another moment: neither
                     status, evidence, sentence = "not_found", None, None
                 judged[id(f)] = status, evidence, sentence
-        parts, citations = [], []
+        parts, citations, ways = [], [], {}
         for figure in checkable:
             status, evidence, sentence = judged[id(figure)]
             part = FigureCheck(figure.text, status, evidence.text if evidence else "")
+            if evidence is not None and figure.direction * evidence.direction < 0:
+                ways[id(part)] = _with_direction(figure), _with_direction(evidence)
             if sentence is not None:
                 part.n = _cite_once(citations, sentence).n
             parts.append(part)
@@ -224,7 +227,7 @@ class FactChecker:
         return Verdict(
             claim=claim,
             verdict=verdict,
-            explanation=_explain(verdict, parts, citations, claim),
+            explanation=_explain(verdict, parts, citations, ways),
             citations=citations if verdict != "not_found" else [],
             related=hits[:3] if verdict == "not_found" else [],
             parts=parts,
@@ -353,6 +356,11 @@ def _same_subject(claim_fig: Quantity, evidence: Quantity) -> bool:
     return _noun_overlap(claim_fig, evidence) > 0
 
 
+def _with_direction(q: Quantity) -> str:
+    """A figure with the way it goes, where two differ only in that: "6.5 percentage points (down)"."""
+    return f"{q.text} ({'up' if q.direction > 0 else 'down'})"
+
+
 def _size_gap(a: Quantity, b: Quantity) -> float:
     """How far apart two figures are in size (orders of magnitude): 200 is nearer 140 than 2."""
     return abs(math.log10(abs(a.value) + 1e-9) - math.log10(abs(b.value) + 1e-9))
@@ -380,7 +388,9 @@ def _ref(c: Citation) -> str:
     return ", ".join(x for x in (c.title, c.date) if x)
 
 
-def _explain(verdict: VerdictKind, parts: list[FigureCheck], citations: list[Citation], claim: str) -> str:
+def _explain(verdict: VerdictKind, parts: list[FigureCheck], citations: list[Citation],
+             ways: dict[int, tuple[str, str]]) -> str:  # fmt: skip
+    """One line per figure; `ways` words the figures of a part that differ only in direction."""
     by_n = {c.n: c for c in citations}
     if verdict == "not_found":
         missing = [p.figure for p in parts if p.status == "not_found"]
@@ -393,7 +403,8 @@ def _explain(verdict: VerdictKind, parts: list[FigureCheck], citations: list[Cit
         c = by_n.get(p.n)
         if p.status == "contradicted":
             prefix = f"On “{p.figure}”: " if len(parts) > 1 else ""
-            lines.append(f"{prefix}The corpus says {p.evidence} ({_ref(c)}) [{c.n}], not {p.figure}.")
+            figure, evidence = ways.get(id(p), (p.figure, p.evidence))
+            lines.append(f"{prefix}The corpus says {evidence} ({_ref(c)}) [{c.n}], not {figure}.")
         elif p.status == "supported" and verdict == "supported":
             lines.append(f"The corpus says {p.evidence} ({_ref(c)}) [{c.n}], which supports {p.figure}.")
         elif p.status == "not_found":

@@ -20,6 +20,7 @@ from assistant.text.words import (
     DIRECTION_DOWN,
     DIRECTION_UP,
     FIGURE_CHANGE,
+    FIGURE_COMPARED,
     LEVEL_WORDS,
     MONTHS,
     NUMBER_VALUES,
@@ -339,24 +340,29 @@ def word_direction(word: str) -> int:
 
 def _change_direction(text: str, q: Quantity) -> int:
     """The direction a change figure is given by the words just before it (rose 3.7%, an increase of
-    16.4%, 同比下降3.7%) or just after it (6.5 percentage points higher, a 3.7% drop); 0 for a level
+    16.4%, 同比下降3.7%) or just after it (6.5 percentage points higher or below, a 3.7% drop), the nearer
+    one when both say one; 0 for a level
     (rose to 4%, 增长至) or when none is said."""
     m = _CN_CHANGE.search(text[max(0, q.start - 5) : q.start])
     if m:
         return 1 if m.group(1) in CHINESE_UP else -1
+    said = []  # (words away from the figure, sign, 0 before / 1 after)
     before = _WORD_OR_STOP.findall(text[max(0, q.start - 40) : q.start])[-4:]
-    for w in reversed(before):
+    for k, w in enumerate(reversed(before)):
         w = w.lower()
         if w in LEVEL_WORDS or not w[0].isalpha():
             break
         if sign := FIGURE_CHANGE.get(w) or word_direction(w):
-            return sign
-    for w in _WORD_OR_STOP.findall(text[q.end : q.end + 30])[:2]:
+            said.append((k, 0, sign))
+            break
+    for k, w in enumerate(_WORD_OR_STOP.findall(text[q.end : q.end + 30])[:2]):
         if not w[0].isalpha():
             break
-        if sign := FIGURE_CHANGE.get(w.lower()) or word_direction(w.lower()):
-            return sign
-    return 0
+        w = w.lower()
+        if sign := FIGURE_CHANGE.get(w) or FIGURE_COMPARED.get(w) or word_direction(w):
+            said.append((k, 1, sign))
+            break
+    return min(said)[2] if said else 0  # the nearer word: "growth was 6.5 points below" is down
 
 
 def _taken(taken: list[tuple[int, int]], at: int) -> bool:

@@ -52,6 +52,8 @@ CHINESE_UP = ("增长", "增加", "上升", "提高", "上涨", "提升", "增")
 CHINESE_DOWN = ("下降", "减少", "下滑", "回落", "降低", "下跌", "减", "负增长")
 # Words of change said of figures beside the direction stems above ("grew 6.8%", "up 3 pp").
 FIGURE_CHANGE = {"grew": 1, "grow": 1, "grows": 1, "growth": 1, "up": 1, "down": -1}
+# After a figure, a comparison gives its direction ("6.5 points above"); before one, a bound ("above 95%").
+FIGURE_COMPARED = {"above": 1, "below": -1}
 # Words that make the figure after them a level, not a change ("rose to 4%", 增长至).
 LEVEL_WORDS = frozenset({"to", "from", "at", "reach", "reached", "reaching", "hit", "stood"})
 # Chinese question words (a closed class of the grammar; matched longest first) and what they ask for.
