@@ -124,3 +124,13 @@ def test_a_sentence_that_names_nothing_is_about_what_came_before():
         "It rose 9.2%.",
     ]
     assert carried_subjects(sentences) == [[], [], ["Beijing"], ["Beijing"], [], ["Harbor", "City"]]
+
+
+def test_a_chinese_draft_carries_its_place():
+    sentences = [
+        "青岚综合保税区2025年上半年外贸回顾",
+        "其中出口34.2亿元。",
+        "红杉综合保税区进口31.5亿元。",
+        "区内从业人员约1.2万人。",
+    ]
+    assert carried_subjects(sentences) == [[], ["青岚综合保税区"], [], ["红杉综合保税区"]]

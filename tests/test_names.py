@@ -49,7 +49,8 @@ def test_features_become_a_row_by_name_only():
     [
         ("Actual use of foreign capital in Beijing reached 41.7 billion yuan.", ["Beijing"]),  # by position
         ("Eli Lilly and Pfizer cut their investment.", ["Eli", "Lilly", "Pfizer"]),  # a run opens it
-        ("Pfizer said so. Output fell in Harbor City.", ["Harbor", "City"]),  # lone openers are in doubt
+        ("Exports fell. Output fell in Harbor City.", ["Harbor", "City"]),  # lone openers are in doubt...
+        ("Southmere set up 2,050 firms.", ["Southmere"]),  # ...unless no word of the language
         ("In 2024, 2,012 enterprises were set up in the city.", []),
     ],
 )

@@ -10,7 +10,7 @@ from assistant.models import AssistantError, DraftCheck, DraftSentence, Filters,
 from assistant.reasoning.asking import MAX_QUERY_CHARS, clean_query
 from assistant.reasoning.factcheck import FactChecker, check_worthy
 from assistant.text.chunking import sentence_spans
-from assistant.text.names import certain_names, names
+from assistant.text.names import certain_names, chinese_places, names
 
 
 class DraftChecker:
@@ -65,11 +65,14 @@ def carried_subjects(sentences: list[str]) -> list[list[str]]:
     """Per sentence of a draft, the names it is about without writing them: a sentence that names nothing
     ("In 2024, … were set up in the city") is about what the nearest earlier sentence or heading named; one
     that names something carries nothing. A word that opens a sentence is a name when the draft writes it
-    capitalised inside a sentence too ("Foreign investment in Beijing", then "Beijing opened …")."""
+    capitalised inside a sentence too ("Foreign investment in Beijing", then "Beijing opened …"); a Chinese
+    sentence names the places `chinese_places` reads (青岚综合保税区, then 区内从业人员…)."""
     known = {n for s in sentences for n in certain_names(s)}
     out, last = [], []
     for sentence in sentences:
-        own = [n for n in names(sentence, versions=False, years=False) if n in known]
+        own = [n for n in names(sentence, versions=False, years=False) if n in known] or chinese_places(
+            sentence
+        )
         out.append([] if own else list(last))
         last = own or last
     return out

@@ -20,7 +20,7 @@ from assistant.models import TITLE_SPAN, AnswerType, AssistantError, Hit
 from assistant.reasoning.fitted import Fitted, read_trees, sigmoid, tree_logits, vector
 from assistant.text.chunking import is_heading, is_list_item, sentence_spans, titled
 from assistant.text.names import FIGURE, figures, name_runs, names
-from assistant.text.normalise import is_chinese, romanised_in
+from assistant.text.normalise import CJK_CHAR, is_chinese, romanised_in
 from assistant.text.words import MONTHS, NUMBER_WORDS
 
 MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "answerer.json"
@@ -179,8 +179,10 @@ def holds_asked_number(question: str, text: str) -> bool | None:
 def present(name: str, lowered: str) -> bool:
     """Is `name` a whole word (or words) of the lower-cased text? Chinese characters bound a word too:
     2024 is in 2024年."""
-    pattern = rf"(?<!{_LATIN_WORD_CHAR}){re.escape(name.lower())}(?!{_LATIN_WORD_CHAR})"
-    return re.search(pattern, lowered) is not None
+    name = name.lower()
+    before = "" if CJK_CHAR.match(name[:1]) else rf"(?<!{_LATIN_WORD_CHAR})"  # 青岚综合保税区2025年: a word
+    after = "" if CJK_CHAR.match(name[-1:]) else rf"(?!{_LATIN_WORD_CHAR})"
+    return re.search(before + re.escape(name) + after, lowered) is not None
 
 
 def named_in(name: str, context: str) -> bool:

@@ -6,9 +6,19 @@ are for the quantity reader (`numbers.read_quantities`).
 
 from __future__ import annotations
 
+import functools
+import json
 import re
+from pathlib import Path
 
-from assistant.text.words import MONTHS, NUMBER_VALUES, ORDINALS, QUESTION_WORDS, STOP_WORDS
+from assistant.text.words import (
+    CHINESE_PLACE_ENDINGS,
+    MONTHS,
+    NUMBER_VALUES,
+    ORDINALS,
+    QUESTION_WORDS,
+    STOP_WORDS,
+)
 
 FIGURE = re.compile(r"\d(?:[\d,.]*\d)?")
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
@@ -61,22 +71,56 @@ def names(text: str, *, versions: bool = True, years: bool = True, figures: bool
 
 def certain_names(text: str) -> list[str]:
     """The names of `names(text, versions=False, years=False)` that no position capitalised: a word inside
-    a sentence, or one opening a sentence as part of a run of capitalised words ("Eli Lilly said"), written as
-    a place, body or person is (Beijing, not BRCA1 or IL-6, whose spellings vary). A lone word opening a
-    sentence ("Actual use of …", "Pfizer said") may be an ordinary word, so it is left out."""
+    a sentence, or one opening a sentence as part of a run of capitalised words ("Eli Lilly said") or that is
+    no word of the language (`_vocabulary`: "Southmere set up …"), written as a place, body or person is
+    (Beijing, not BRCA1 or IL-6, whose spellings vary). A lone word of the language opening a sentence
+    ("Actual use of …") may be an ordinary word, so it is left out."""
     opening = {0} | {m.end() for m in _SENTENCE_BREAK.finditer(text)}
     lead = len(text) - len(text.lstrip())
     doubtful = set()
     for m in _CAPITAL_WORD.finditer(text):
         starts = m.start() == lead or m.start() in opening
-        if starts and not _NEXT_CAPITAL.match(text, m.end()):
-            doubtful.add(re.sub(r"['’]s$", "", m.group(0)))
+        word = re.sub(r"['’]s$", "", m.group(0))
+        if starts and not _NEXT_CAPITAL.match(text, m.end()) and word.lower() in _vocabulary():
+            doubtful.add(word)
     inside = {re.sub(r"['’]s$", "", m.group(0)) for m in _CAPITAL_WORD.finditer(text)
               if not (m.start() == lead or m.start() in opening)}  # fmt: skip
     return [
         n for n in names(text, versions=False, years=False)
         if (n not in doubtful or n in inside) and _TITLE_CASE.fullmatch(n)
     ]  # fmt: skip
+
+
+_CHINESE_PLACE = re.compile(
+    r"(?:^|(?<=[，。、；：,;:\s\d年月日]))([\u4e00-\u9fff]{2,6}?(?:" + "|".join(CHINESE_PLACE_ENDINGS) + r"))"
+    r"(?![\u4e00-\u9fff]{0,1}(?:" + "|".join(CHINESE_PLACE_ENDINGS) + r"))"
+)
+
+
+def chinese_places(text: str) -> list[str]:
+    """Places a Chinese text names where a clause starts ("上半年，青岚综合保税区完成…"): two to six
+    characters and an ending of `CHINESE_PLACE_ENDINGS`; 区内 or 本市 name nothing."""
+    return list(dict.fromkeys(m.group(1) for m in _CHINESE_PLACE.finditer(text)))
+
+
+@functools.cache
+def _vocabulary() -> frozenset[str]:
+    """The whole words of the shipped reader's word-piece vocabulary (uncased, learned from a large English
+    corpus): what counts as a word of the language. Without the file every word does."""
+    path = Path(__file__).resolve().parents[1] / "data" / "reader" / "tokenizer.json"
+    try:
+        vocab = json.loads(path.read_text(encoding="utf-8"))["model"]["vocab"]
+    except (OSError, ValueError, KeyError):
+        return _EVERY_WORD
+    return frozenset(w for w in vocab if w.isalpha())
+
+
+class _Everything(frozenset):
+    def __contains__(self, _item) -> bool:
+        return True
+
+
+_EVERY_WORD = _Everything()
 
 
 def name_runs(text: str) -> list[str]:

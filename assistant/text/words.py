@@ -93,3 +93,19 @@ DIRECTION_OPPOSITES = (
     ("上涨", "下跌"), ("高于", "低于"), ("超过", "不足"), ("最大", "最小"), ("最高", "最低"),
     ("首次", "最后"), ("加快", "放缓"),
 )  # fmt: skip
+
+# What a Chinese place or zone's name ends in (administrative units and development zones), longest first:
+# 青岚综合保税区, 松河高新区, 本市 excepted (a reference, not a name).
+CHINESE_PLACE_ENDINGS = (
+    "综合保税区",
+    "保税区",
+    "高新区",
+    "开发区",
+    "自贸区",
+    "新区",
+    "区",
+    "市",
+    "县",
+    "省",
+    "镇",
+)
