@@ -106,7 +106,8 @@ def briefing_markdown(briefing: Briefing) -> str:
             marks = "".join(f"\\[{n}\\]" for n in it.citations)
             when = f" ({md_text(it.when)})" if it.when and kind == "event" else ""
             flag = f" **Sources differ:** {md_text(it.conflict)}." if it.conflict else ""
-            out.append(f"- {md_text(it.quote)} {marks}{when}{flag}")
+            about = f" _(from: {md_text(it.about)})_" if it.about else ""
+            out.append(f"- {md_text(it.quote)} {marks}{when}{about}{flag}")
         out.append("")
     out += ["## Sources", ""]
     for c in briefing.citations:

@@ -306,11 +306,12 @@ class Verdict:
         return d
 
 
-BriefKind = Literal["figure", "measure", "event"]
+BriefKind = Literal["figure", "measure", "event", "elsewhere"]
 BRIEF_SECTIONS: dict[BriefKind, str] = {  # a briefing's sections, in order, with their headings
     "figure": "Headline figures",
     "measure": "Measures and policies",
     "event": "Timeline",
+    "elsewhere": "Elsewhere (documents about other subjects)",
 }
 
 
@@ -323,6 +324,7 @@ class BriefItem:
     citations: list[int]
     when: str = ""  # the date the sentence names (YYYY-MM or YYYY), else its document's date
     conflict: str = ""  # set when another source gives this figure differently
+    about: str = ""  # in "elsewhere": the title of the document it is from, which the topic does not name
 
 
 @dataclass

@@ -34,6 +34,14 @@ def test_a_briefing_quotes_and_cites_every_bullet_and_keeps_to_the_filters(tmp_p
     assert "2,012" in figures and "16.4%" in figures
     note = briefing_markdown(briefing)
     assert "## Headline figures" in note and "\\[1\\]" in note and "## Sources" in note
+    # The topic names Beijing: other places' sentences follow under "Elsewhere", each with its document.
+    by_n = {c.n: c for c in briefing.citations}
+    for item in briefing.items:
+        beijing = all("beijing" in by_n[n].doc_id for n in item.citations)
+        assert (item.kind != "elsewhere") == beijing, item
+    harbor = next(it for it in briefing.items if "3,480" in it.quote)
+    assert harbor.kind == "elsewhere" and harbor.about.startswith("Harbor City") and not harbor.conflict
+    assert "## Elsewhere" in note and "(from: Harbor City" in note
 
     other = a.brief("foreign investment in Beijing", filters={"source": ["gov.riverside.example"]})
     verbatim(other)

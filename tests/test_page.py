@@ -592,3 +592,31 @@ def test_a_chinese_question_typed_in_the_page_is_answered_shown_and_exported(ser
     exported = Path(download.value.path()).read_text(encoding="utf-8")
     assert "清溪自由贸易试验区2024年新设外商投资企业318家" in exported
     page.close()
+
+
+def test_a_turned_draft_sentence_and_a_briefing_kept_to_its_place(server, browser):
+    """Issue 28 on the page: "that growth" in a draft is the growth of the sentence before, and a sentence
+    that turns its direction is contradicted; a briefing on Beijing keeps a look-alike city's figures out of
+    Beijing's sections. Last in this file: it uploads a synthetic look-alike report into the shared index."""
+    page = browser.new_page(viewport={"width": 1300, "height": 950})
+    page.goto(server)
+    upload(page, DATA / "synthetic_frames" / "southmere_2024_investment.txt")
+    page.get_by_role("tab", name="Check a claim").click()
+    page.fill(
+        "#pa-draft textarea",
+        "In 2024, 2,012 foreign-funded enterprises were set up in Beijing, 16.4% more than a year earlier. "
+        "That growth was 6.5 percentage points below the national average.",
+    )
+    page.click("#pa-draft-check")
+    page.wait_for_selector("#pa-draft-report .pa-draft", timeout=120000)
+    report = page.locator("#pa-draft-report")
+    wrong = report.locator(".pa-mark[data-verdict=contradicted]").all_inner_texts()
+    assert len(wrong) == 1 and "below the national average" in wrong[0], report.inner_text()
+    page.get_by_role("tab", name="Briefing").click()
+    page.fill("#pa-topic textarea", "foreign-funded enterprises in Beijing")
+    page.click("#pa-brief")
+    page.wait_for_selector("#pa-briefing .pa-briefing", timeout=60000)
+    beijing, _, elsewhere = page.inner_text("#pa-briefing").partition("Elsewhere")
+    assert "2,012" in beijing and "2,050" not in beijing
+    assert "2,050" in elsewhere.split("Sources")[0] and "from: Southmere" in elsewhere
+    page.close()

@@ -168,6 +168,7 @@ def briefing_html(briefing: Briefing) -> str:
         bullets = "".join(
             f'<li class="pa-brief-{kind}">{escape(it.quote)} {"".join(f"[{n}]" for n in it.citations)}'
             + (f" <i>({escape(it.when)})</i>" if kind == "event" and it.when else "")
+            + (f' <i class="pa-about">(from: {escape(it.about)})</i>' if it.about else "")
             + (f' <b class="pa-conflict">Sources differ: {escape(it.conflict)}.</b>' if it.conflict else "")
             + "</li>"
             for it in items

@@ -1,6 +1,8 @@
 """Briefings without a language model: the sentences on a topic across the corpus, each quoted and cited,
 grouped into headline figures, measures and a timeline; near-duplicates merged into one bullet with all
-their citations, and figures that two sources give differently flagged side by side.
+their citations, and figures that two sources give differently flagged side by side. A topic that names a
+place or body keeps the passages about it; the others' sentences follow under "Elsewhere", each with the
+title of its document.
 
 The answer selector scores the sentences (as if the topic were a question) and the quantity reader finds
 their figures and dates; nothing here is a new word list.
@@ -15,7 +17,9 @@ import numpy as np
 
 from assistant.models import BRIEF_SECTIONS, Briefing, BriefItem, Citation, Hit
 from assistant.reasoning.answer import Answerer, cite
-from assistant.reasoning.selection import Candidate, split_situation
+from assistant.reasoning.selection import Candidate, present, split_situation
+from assistant.text.chunking import titled
+from assistant.text.names import certain_names
 from assistant.text.numbers import Quantity, read_quantities
 
 _FIGURE_KINDS = ("count", "percent", "pp", "money")  # money:CNY, money:USD, ...
@@ -46,6 +50,7 @@ class Briefer:
         kept_vectors: list[np.ndarray] = []
         kept_figures: list[list[Quantity]] = []
         kept_values: list[list[tuple]] = []
+        subject = certain_names(topic)
         for cand, text, vec in zip(chosen, texts, vectors, strict=True):
             citation = cite(len(citations) + 1, cand.hit, cand.start, cand.end)
             quantities = read_quantities(text)
@@ -58,8 +63,10 @@ class Briefer:
                 items[same].citations.append(citation.n)
                 continue
             dates = [q for q in quantities if q.kind in _DATE_KINDS]
-            items.append(BriefItem(kind="figure" if figures else "event" if dates else "measure", quote=text,
-                                   citations=[citation.n], when=_when(dates, cand.hit)))  # fmt: skip
+            kind = "figure" if figures else "event" if dates else "measure"
+            about = "" if on_subject(subject, cand.hit) else cand.hit.title or cand.hit.doc_id
+            items.append(BriefItem(kind="elsewhere" if about else kind, quote=text, citations=[citation.n],
+                                   when=_when(dates, cand.hit), about=about))  # fmt: skip
             kept_vectors.append(vec)
             kept_figures.append(figures)
             kept_values.append(values)
@@ -98,6 +105,13 @@ class Briefer:
         return chosen
 
 
+def on_subject(subject: list[str], hit: Hit) -> bool:
+    """Is the passage about the topic's subject: does it, with its title, write half the names the topic
+    writes for certain ("foreign investment in Beijing": Beijing)? A topic naming nothing keeps every one."""
+    context = titled(hit.title, hit.passage).lower()
+    return not subject or sum(present(n, context) for n in subject) >= len(subject) / 2
+
+
 def _event_date(item: BriefItem) -> str:
     return item.when if item.kind == "event" else ""  # the timeline in date order; the rest by score
 
@@ -124,12 +138,14 @@ def _when(dates: list[Quantity], hit: Hit) -> str:
 def _flag_conflicts(items: list[BriefItem], vectors: list[np.ndarray], figures: list[list[Quantity]],
                     citations: list[Citation]) -> None:  # fmt: skip
     """Two figures of one kind, about the same thing (similar sentences, a shared counted noun), from two
-    documents, whose values cannot both hold: each bullet names the other."""
+    documents about one subject, whose values cannot both hold: each bullet names the other."""
     doc_of = {c.n: c.doc_id for c in citations}
     for i in range(len(items)):
         for j in range(i + 1, len(items)):
             if not figures[i] or not figures[j] or float(vectors[i] @ vectors[j]) < _SAME_TOPIC:
                 continue
+            if (items[i].kind == "elsewhere") != (items[j].kind == "elsewhere"):
+                continue  # the topic's subject and another: two figures that may both hold
             if {doc_of[n] for n in items[i].citations} & {doc_of[n] for n in items[j].citations}:
                 continue
             for a in figures[i]:
