@@ -96,6 +96,17 @@ def test_other_place_abstains_with_related_passages(assistant):
 
 
 @pytest.mark.slow
+def test_another_year_is_said_plainly_not_quoted_as_an_answer(assistant):
+    """The corpus gives 2024's count: asked for 2019's, the answer says so as outcome none (it used to show
+    2024's sentence as the closest passage); asked for 2024's, it answers."""
+    ans = assistant.ask(BEIJING.replace("2024", "2019"))
+    assert ans.outcome == "none" and ans.abstained and not ans.citations, ans.text
+    assert "It gives 2024, not 2019" in ans.text and "2,012" in ans.text and ans.confidence < 0.5
+    assert "2,012" in ans.related[0].passage
+    assert assistant.ask(BEIJING).outcome == "answer"
+
+
+@pytest.mark.slow
 def test_cli_ask_json(index_dir):
     out = run_cli("--index", str(index_dir), "ask", BEIJING, "--json")
     assert out.returncode == 0, out.stderr

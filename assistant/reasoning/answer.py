@@ -159,6 +159,11 @@ class Answerer:
         if best is None or confidence < closest_at:
             return Answer(question=query.full, text=NOT_ANSWERED, abstained=True, related=hits[:3], kind=kind,
                           confidence=confidence, outcome="none")  # fmt: skip
+        other = _another_period(query.question, kind, best, candidates)
+        if other is not None:
+            related = [best.hit] + [h for h in hits if h.chunk_id != best.hit.chunk_id][:2]
+            return Answer(question=query.full, text=other, abstained=True, related=related, kind=kind,
+                          confidence=min(confidence, round(closest_at / 2, 3)), outcome="none")  # fmt: skip
         ranked = [best] + sorted((c for c in candidates if c is not best), key=lambda c: -c.score)
         chosen = [best] + [
             c for c in ranked[1 : 1 + 4 * _EXTRA_QUOTES] if c.score >= best.score - _EXTRA_WITHIN
@@ -296,6 +301,25 @@ def _in_asked_period(question: str) -> Callable[[Candidate], bool] | None:
         return years <= said_years and (asked <= said_parts if asked else not said_parts)
 
     return within
+
+
+def _another_period(
+    question: str, kind: AnswerType, best: Candidate, candidates: list[Candidate]
+) -> str | None:
+    """When a question asks for a figure of a year, no sentence found is about that year and the best one
+    states another: what to say instead of quoting it as if it answered ("… It gives 2024, not 2019: …").
+    None otherwise (a year the sentences leave unsaid is not another year)."""
+    if kind not in ("number", "percent"):
+        return None
+    asked = year_words(read_quantities(question))
+    said, _parts = period_of(best.hit, best.start, best.text)
+    if not asked or not said or said & asked:
+        return None
+    if any(asked <= period_of(c.hit, c.start, c.text)[0] for c in candidates):
+        return None
+    given, wanted = ", ".join(sorted(said)), ", ".join(sorted(asked))
+    where = ", ".join(x for x in (best.hit.title, best.hit.date) if x)
+    return f"{NOT_ANSWERED} It gives {given}, not {wanted}: “{best.text}” ({where})."
 
 
 def period_of(hit: Hit, start: int, text: str) -> tuple[set[str], set[tuple[str, float]]]:
