@@ -77,11 +77,12 @@ def certain_names(text: str) -> list[str]:
     ("Actual use of …") may be an ordinary word, so it is left out."""
     opening = {0} | {m.end() for m in _SENTENCE_BREAK.finditer(text)}
     lead = len(text) - len(text.lstrip())
-    doubtful = set()
+    vocabulary, doubtful = _vocabulary(), set()
     for m in _CAPITAL_WORD.finditer(text):
         starts = m.start() == lead or m.start() in opening
         word = re.sub(r"['’]s$", "", m.group(0))
-        if starts and not _NEXT_CAPITAL.match(text, m.end()) and word.lower() in _vocabulary():
+        ordinary = vocabulary is None or word.lower() in vocabulary
+        if starts and not _NEXT_CAPITAL.match(text, m.end()) and ordinary:
             doubtful.add(word)
     inside = {re.sub(r"['’]s$", "", m.group(0)) for m in _CAPITAL_WORD.finditer(text)
               if not (m.start() == lead or m.start() in opening)}  # fmt: skip
@@ -104,23 +105,15 @@ def chinese_places(text: str) -> list[str]:
 
 
 @functools.cache
-def _vocabulary() -> frozenset[str]:
+def _vocabulary() -> frozenset[str] | None:
     """The whole words of the shipped reader's word-piece vocabulary (uncased, learned from a large English
-    corpus): what counts as a word of the language. Without the file every word does."""
+    corpus): what counts as a word of the language. None without the file: then every word may be one."""
     path = Path(__file__).resolve().parents[1] / "data" / "reader" / "tokenizer.json"
     try:
         vocab = json.loads(path.read_text(encoding="utf-8"))["model"]["vocab"]
     except (OSError, ValueError, KeyError):
-        return _EVERY_WORD
+        return None
     return frozenset(w for w in vocab if w.isalpha())
-
-
-class _Everything(frozenset):
-    def __contains__(self, _item) -> bool:
-        return True
-
-
-_EVERY_WORD = _Everything()
 
 
 def name_runs(text: str) -> list[str]:
