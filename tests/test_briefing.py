@@ -42,6 +42,8 @@ def test_a_briefing_quotes_and_cites_every_bullet_and_keeps_to_the_filters(tmp_p
     harbor = next(it for it in briefing.items if "3,480" in it.quote)
     assert harbor.kind == "elsewhere" and harbor.about.startswith("Harbor City") and not harbor.conflict
     assert "## Elsewhere" in note and "(from: Harbor City" in note
+    harbor_note = a.brief("foreign investment in Harbor City")  # "the city" of Beijing's article is not it
+    assert all(it.kind == "elsewhere" for it in harbor_note.items if "Beijing" in it.quote), harbor_note.items
 
     other = a.brief("foreign investment in Beijing", filters={"source": ["gov.riverside.example"]})
     verbatim(other)

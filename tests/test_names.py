@@ -8,7 +8,7 @@ from assistant.generation.checker import _names as written_names
 from assistant.reasoning.factcheck import claim_names
 from assistant.reasoning.fitted import vector
 from assistant.reasoning.selection import FEATURES, Candidate, question_names
-from assistant.text.names import certain_names, figures, is_year, name_runs, names
+from assistant.text.names import certain_names, certain_runs, figures, is_year, name_runs, names
 
 SENTENCE = "What did Beijing's Free Trade Zone 2.0 Plan set for 2024, after 1,000 firms in 2023?"
 
@@ -56,3 +56,12 @@ def test_features_become_a_row_by_name_only():
 )
 def test_certain_names_leave_out_words_capitalised_by_position(text, certain):
     assert certain_names(text) == certain
+
+
+def test_certain_runs_keep_a_name_whole():
+    assert certain_runs("Harbor City's port and Eli Lilly in Beijing grew.") == [
+        "Harbor City",
+        "Eli Lilly",
+        "Beijing",
+    ]
+    assert certain_runs("Actual use in the city rose.") == []

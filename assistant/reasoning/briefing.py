@@ -19,7 +19,7 @@ from assistant.models import BRIEF_SECTIONS, Briefing, BriefItem, Citation, Hit
 from assistant.reasoning.answer import Answerer, cite
 from assistant.reasoning.selection import Candidate, present, split_situation
 from assistant.text.chunking import titled
-from assistant.text.names import certain_names
+from assistant.text.names import certain_runs
 from assistant.text.numbers import Quantity, read_quantities
 
 _FIGURE_KINDS = ("count", "percent", "pp", "money")  # money:CNY, money:USD, ...
@@ -50,7 +50,7 @@ class Briefer:
         kept_vectors: list[np.ndarray] = []
         kept_figures: list[list[Quantity]] = []
         kept_values: list[list[tuple]] = []
-        subject = certain_names(topic)
+        subject = certain_runs(topic)
         for cand, text, vec in zip(chosen, texts, vectors, strict=True):
             citation = cite(len(citations) + 1, cand.hit, cand.start, cand.end)
             quantities = read_quantities(text)
@@ -107,7 +107,8 @@ class Briefer:
 
 def on_subject(subject: list[str], hit: Hit) -> bool:
     """Is the passage about the topic's subject: does it, with its title, write half the names the topic
-    writes for certain ("foreign investment in Beijing": Beijing)? A topic naming nothing keeps every one."""
+    writes for certain (`certain_runs`: "foreign investment in Harbor City": Harbor City, not "the city")? A
+    topic naming nothing keeps every one."""
     context = titled(hit.title, hit.passage).lower()
     return not subject or sum(present(n, context) for n in subject) >= len(subject) / 2
 

@@ -17,7 +17,7 @@ from assistant.models import Hit
 from assistant.reasoning.fitted import Fitted, read_trees, sigmoid, tree_logits, vector
 from assistant.reasoning.selection import gather, present
 from assistant.text.chunking import is_heading, sentence_spans, titled
-from assistant.text.names import certain_names
+from assistant.text.names import certain_runs
 from assistant.text.numbers import CONTEXT_KINDS, Quantity, read_quantities, word_direction
 from assistant.text.words import NEGATIONS, STOP_WORDS
 
@@ -136,9 +136,9 @@ class PairFeaturizer:
         self, claim: str, hits: list[Hit], names: list[str], required: Sequence[str] = ()
     ) -> list[Pair]:
         """Every sentence of the top passages beside the claim. A pair is eligible when its passage holds
-        half the claim's `names`, half of those no sentence start capitalised (`certain_names`: "Actual use
-        of capital in Beijing" needs Beijing), and every `required` one (the subject a draft carries), and its
-        sentence holds the claim's years."""
+        half the claim's `names`, half the runs of those no sentence start capitalised (`certain_runs`:
+        "Actual use of capital in Beijing" needs Beijing, "… in Harbor City" Harbor City), and every
+        `required` one (the subject a draft carries), and its sentence holds the claim's years."""
         from assistant.reasoning.answer import coverage, key_terms
 
         hits = hits[: self.passages]
@@ -163,7 +163,7 @@ class PairFeaturizer:
             if names else 1.0
             for h in hits
         }  # fmt: skip
-        certain = certain_names(claim)
+        certain = certain_runs(claim)
 
         def on_subject(context: str) -> bool:
             held = [present(n, context) for n in certain]

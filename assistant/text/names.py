@@ -92,6 +92,23 @@ def certain_names(text: str) -> list[str]:
     ]  # fmt: skip
 
 
+def certain_runs(text: str) -> list[str]:
+    """`certain_names` joined where they stand side by side (Harbor City): what a subject is called, so that
+    "the city" of another passage does not pass for half of it."""
+    certain = set(certain_names(text))
+    runs, current, end = [], [], 0
+    for m in _CAPITAL_WORD.finditer(text):
+        word = re.sub(r"['’]s$", "", m.group(0))
+        if word in certain and current and not text[end : m.start()].strip():
+            current.append(word)
+        else:
+            runs.append(" ".join(current))
+            current = [word] if word in certain else []
+        end = m.end()
+    runs.append(" ".join(current))
+    return list(dict.fromkeys(r for r in runs if r))
+
+
 _CHINESE_PLACE = re.compile(
     r"(?:^|(?<=[，。、；：,;:\s\d年月日]))([\u4e00-\u9fff]{2,6}?(?:" + "|".join(CHINESE_PLACE_ENDINGS) + r"))"
     r"(?![\u4e00-\u9fff]{0,1}(?:" + "|".join(CHINESE_PLACE_ENDINGS) + r"))"
