@@ -31,11 +31,12 @@ from assistant.reasoning.selection import (
     holds_asked_number,
     model_path,
     named_in,
+    present,
     question_names,
     selector_key,
 )
 from assistant.text.chunking import is_heading, is_list_item, sentence_spans, titled
-from assistant.text.names import FIGURE, is_year
+from assistant.text.names import FIGURE, certain_runs, is_year
 from assistant.text.normalise import CJK_CHAR, other_script, romanised_names
 from assistant.text.numbers import (
     parts_of_year,
@@ -315,7 +316,15 @@ def _another_period(
     said, _parts = period_of(best.hit, best.start, best.text)
     if not asked or not said or said & asked:
         return None
-    if any(asked <= period_of(c.hit, c.start, c.text)[0] for c in candidates):
+    subject = certain_runs(question)  # another place's sentence about the year asked is no answer either
+
+    def on_subject(c: Candidate) -> bool:
+        context = titled(c.hit.title, c.hit.passage).lower()
+        return all(present(n, context) for n in subject)
+
+    if not on_subject(best):
+        return None
+    if any(asked <= period_of(c.hit, c.start, c.text)[0] for c in candidates if on_subject(c)):
         return None
     given, wanted = ", ".join(sorted(said)), ", ".join(sorted(asked))
     where = ", ".join(x for x in (best.hit.title, best.hit.date) if x)
