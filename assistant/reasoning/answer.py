@@ -27,11 +27,11 @@ from assistant.reasoning.selection import (
     answer_type,
     choose,
     fits,
+    held_share,
     holds_answer_figure,
     holds_asked_number,
     model_path,
     named_in,
-    present,
     question_names,
     selector_key,
 )
@@ -317,14 +317,11 @@ def _another_period(
     if not asked or not said or said & asked:
         return None
     subject = certain_runs(question)  # another place's sentence about the year asked is no answer either
-
-    def on_subject(c: Candidate) -> bool:
-        context = titled(c.hit.title, c.hit.passage).lower()
-        return all(present(n, context) for n in subject)
-
-    if not on_subject(best):
+    if held_share(subject, best.hit) < 1:
         return None
-    if any(asked <= period_of(c.hit, c.start, c.text)[0] for c in candidates if on_subject(c)):
+    if any(
+        held_share(subject, c.hit) == 1 and asked <= period_of(c.hit, c.start, c.text)[0] for c in candidates
+    ):
         return None
     given, wanted = ", ".join(sorted(said)), ", ".join(sorted(asked))
     where = ", ".join(x for x in (best.hit.title, best.hit.date) if x)

@@ -17,8 +17,7 @@ import numpy as np
 
 from assistant.models import BRIEF_SECTIONS, Briefing, BriefItem, Citation, Hit
 from assistant.reasoning.answer import Answerer, cite
-from assistant.reasoning.selection import Candidate, present, split_situation
-from assistant.text.chunking import titled
+from assistant.reasoning.selection import Candidate, held_share, split_situation
 from assistant.text.names import certain_runs
 from assistant.text.numbers import Quantity, read_quantities
 
@@ -109,8 +108,7 @@ def on_subject(subject: list[str], hit: Hit) -> bool:
     """Is the passage about the topic's subject: does it, with its title, write half the names the topic
     writes for certain (`certain_runs`: "foreign investment in Harbor City": Harbor City, not "the city")? A
     topic naming nothing keeps every one."""
-    context = titled(hit.title, hit.passage).lower()
-    return not subject or sum(present(n, context) for n in subject) >= len(subject) / 2
+    return held_share(subject, hit) >= 0.5
 
 
 def _event_date(item: BriefItem) -> str:

@@ -185,6 +185,15 @@ def present(name: str, lowered: str) -> bool:
     return re.search(before + re.escape(name) + after, lowered) is not None
 
 
+def held_share(names: Sequence[str], hit: Hit) -> float:
+    """The share of `names` the hit's passage or title writes as whole words (1.0 when there are none):
+    whether a passage is about what a claim, question or topic names."""
+    if not names:
+        return 1.0
+    context = titled(hit.title, hit.passage).lower()
+    return sum(present(n, context) for n in names) / len(names)
+
+
 def named_in(name: str, context: str) -> bool:
     """Is a name of a question or claim in the text: as whole words, or, in a Chinese text, one of its words
     as the pinyin of its characters (Songhe: 松河)? Other Latin words ("High-tech Zone") we cannot match."""

@@ -15,7 +15,7 @@ import numpy as np
 
 from assistant.models import Hit
 from assistant.reasoning.fitted import Fitted, read_trees, sigmoid, tree_logits, vector
-from assistant.reasoning.selection import gather, present
+from assistant.reasoning.selection import gather, held_share
 from assistant.text.chunking import is_heading, sentence_spans, titled
 from assistant.text.names import certain_runs
 from assistant.text.numbers import CONTEXT_KINDS, Quantity, read_quantities, word_direction
@@ -158,18 +158,9 @@ class PairFeaturizer:
         figures = [f for f in quantities if f.kind not in CONTEXT_KINDS]
         years = {f.text for f in quantities if f.kind == "year"}
         passage_cover = {h.chunk_id: coverage(weights, tokenize(titled(h.title, h.passage))) for h in hits}
-        names_share = {
-            h.chunk_id: (sum(present(n, titled(h.title, h.passage).lower()) for n in names) / len(names))
-            if names else 1.0
-            for h in hits
-        }  # fmt: skip
+        names_share = {h.chunk_id: held_share(names, h) for h in hits}
         certain = certain_runs(claim)
-
-        def on_subject(context: str) -> bool:
-            held = [present(n, context) for n in certain]
-            return (not held or sum(held) >= len(held) / 2) and all(present(n, context) for n in required)
-
-        whose = {h.chunk_id: on_subject(titled(h.title, h.passage).lower()) for h in hits}
+        whose = {h.chunk_id: held_share(certain, h) >= 0.5 and held_share(required, h) == 1 for h in hits}
         counts: dict[str, int] = {}
         for p in pairs:
             counts[p.hit.chunk_id] = counts.get(p.hit.chunk_id, 0) + 1
