@@ -298,7 +298,7 @@ class Verdict:
     related: list[Hit] = field(default_factory=list)
     parts: list[FigureCheck] = field(default_factory=list)  # one per figure of the claim
     confidence: float = 0.0  # calibrated P(the verdict is right); not_found: 1 - the higher of the two
-    decided_by: str = ""  # "figures" (the figure rules), "model" (the verdict model) or "reader"
+    decided_by: str = ""  # "figures" (the figure rules), "model" (the verdict model), "polarity" or "reader"
 
     def to_dict(self) -> dict:
         d = asdict(self)

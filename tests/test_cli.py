@@ -44,7 +44,7 @@ def test_the_lab_commands_are_under_lab_only():
     lab = run_main("lab", "--help")
     assert lab.returncode == 0, lab.stderr
     assert commands(lab.stdout) == {"eval", "bench", "train-answerer", "train-support", "train-verdicts",
-                                    "train-chinese", "train-reader"}, lab.stdout  # fmt: skip
+                                    "train-chinese", "train-reader", "build-lexicon"}, lab.stdout  # fmt: skip
     gone = run_main("eval", "x.jsonl")
     assert (gone.returncode, gone.stderr.strip()) == (
         2,
@@ -130,3 +130,34 @@ def test_eval_names_the_rows_whose_documents_are_not_indexed(fake_embedder):
     ]
     assert unindexed(a, rows) == ["gone"]
     assert "1 row (gone)" in unindexed_warning(["gone"]) and "--ingest" in unindexed_warning(["gone"])
+
+
+def test_build_lexicon_reads_a_wordnet_folder_or_says_what_is_wrong(tmp_path):
+    from assistant.measuring.lexicon_build import build
+
+    bad = run_main("lab", "build-lexicon", "--wordnet", str(tmp_path))
+    assert bad.returncode == 2 and "not a WordNet dict folder" in bad.stderr, bad.stderr
+    verb = [  # a few synsets in WordNet's data.verb layout: offset, file, pos, words, pointers | gloss
+        "00153263 30 v 01 increase 0 002 ~ 00000001 v 0000 ~ 00000004 v 0000 | make bigger or more",
+        "00156601 30 v 01 increase 0 000 | become bigger or greater in amount",
+        "00441445 30 v 01 decrease 0 001 ~ 00000002 v 0000 | make smaller",
+        "00151689 30 v 01 decrease 0 000 | decrease in size",
+        "00000001 30 v 01 boost 0 002 ~ 00000003 v 0000 + 00000009 n 0101 | increase or raise",
+        "00000002 30 v 02 cut_back 0 cut 0 000 | cut down on; make a reduction in",
+        "00000003 30 v 01 button 0 000 | provide with buttons",  # two steps down, no change in its gloss
+        "00000004 30 v 01 full 0 000 | increase in phase",  # mostly an adjective
+    ]
+    (tmp_path / "data.verb").write_text("  licence header\n" + "\n".join(verb) + "\n", encoding="latin-1")
+    (tmp_path / "data.noun").write_text("00000009 04 n 01 boost 0 000 | an increase in amount\n")
+    senses = ["increase%2:30:00:: 00153263 1 5", "boost%2:30:00:: 00000001 1 3",
+              "cut%2:35:00:: 00000007 1 50", "cut%2:30:00:: 00000002 2 9", "button%2:35:00:: 00000003 1 1",
+              "full%2:30:00:: 00000004 1 0",
+              "full%3:00:00:: 00000005 1 90", "decrease%2:30:00:: 00441445 1 4"]  # fmt: skip
+    (tmp_path / "index.sense").write_text("\n".join(senses) + "\n")
+    (tmp_path / "verb.exc").write_text("cut cut\n")
+    lexicon = build(tmp_path)
+    assert {"boost", "boosted", "boosts", "increased"} <= set(lexicon["up"])
+    assert {"cut", "cutting", "cut back", "slash", "scaled back", "decreased"} <= set(lexicon["down"])
+    assert not {"button", "full"} & set(lexicon["up"])
+    out = run_main("lab", "build-lexicon", "--wordnet", str(tmp_path), "--out", str(tmp_path / "d.json"))
+    assert out.returncode == 0 and json.loads((tmp_path / "d.json").read_text())["up"] == lexicon["up"]

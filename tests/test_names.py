@@ -65,3 +65,12 @@ def test_certain_runs_keep_a_name_whole():
         "Beijing",
     ]
     assert certain_runs("Actual use in the city rose.") == []
+
+
+def test_a_short_name_is_read_with_the_long_form_the_text_defines():
+    from assistant.text.names import short_forms
+
+    text = ("A community amateur sports club (CASC) must be open to all. The Northgate Enterprise Zone (NEZ) "
+            "cut fees. Gross domestic product (GDP) rose. It was fine (OK).")  # fmt: skip
+    assert short_forms(text) == {"CASC": "community amateur sports club", "NEZ": "Northgate Enterprise Zone",
+                                 "GDP": "Gross domestic product"}  # fmt: skip

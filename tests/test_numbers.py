@@ -103,6 +103,8 @@ def test_written_forms(text, expected):
     ("fell to 3.7%", 0), ("增长至5%", 0), ("a share of 40%", 0), ("exceeding 86%", 0), ("负增长3.7%", -1),
     ("rose from 3% to 4%", 0), ("that growth was 6.5 percentage points below", -1),  # the nearer word
     ("6.5 percentage points above the mean", 1), ("an implementation rate above 95%", 0),  # before: a bound
+    ("the zone cut its land fees by 15%", -1), ("firms scaled back investment by 12%", -1),  # WordNet lexicon
+    ("exports were stepped up by 4%", 1), ("ramped up output by 9%", 1), ("slashed fees by 20%", -1),
 ])  # fmt: skip
 def test_a_change_keeps_its_direction_and_a_level_has_none(text, direction):
     assert {q.direction for q in read_quantities(text) if q.kind in ("percent", "pp")} == {direction}
@@ -192,3 +194,53 @@ def test_a_less_precise_source_figure_refutes_only_what_it_rules_out(claim, sour
     assert (
         judge_figure(read_quantities(claim)[0], read_quantities(source)[:1], lambda a, b: True)[0] == verdict
     )
+
+
+@pytest.mark.parametrize("text, direction", [
+    ("相比上一年增加57家", 1), ("比上一年减少57家", -1), ("累计达到4064家", 0), ("they cut 200 jobs", -1),
+    ("staff were cut by 200", -1), ("it rose to 4,064 firms", 0), ("set up 2,012 enterprises", 0),
+    ("a limit of £500", 0),
+])  # fmt: skip
+def test_a_count_or_sum_is_a_change_only_after_a_change_word(text, direction):
+    assert [q.direction for q in read_quantities(text) if q.kind != "year"] == [direction]
+
+
+def test_pounds_are_money_and_a_list_is_no_range():
+    got = [(q.text, q.kind, q.qualifier) for q in read_quantities("two weekly rates, £61.85 and £92.40")]
+    assert got == [("two", "count", ""), ("£61.85", "money:GBP", ""), ("£92.40", "money:GBP", "")]
+    (between,) = read_quantities("between £5 and £10")
+    assert (between.kind, between.qualifier, between.low, between.high) == ("money:GBP", "range", 5, 10)
+
+
+@pytest.mark.parametrize("text, low, high", [
+    ("CASCs can't charge more than £31 a week", -math.inf, 31), ("must not exceed over 5%", -math.inf, 5),
+    ("it was never less than 10", 10, math.inf), ("not more than 3", -math.inf, 3),  # the qualifier's own
+    ("more than 3", 3, math.inf), ("No, more than 3", 3, math.inf),  # another clause's
+])  # fmt: skip
+def test_a_negation_before_a_bound_turns_it(text, low, high):
+    (q,) = read_quantities(text)
+    assert (q.low, q.high) == (low, high)
+
+
+def test_a_verbs_up_to_is_a_level_not_a_cap():
+    (level,) = read_quantities("storage was stepped up to 310,000 tonnes")
+    assert (level.text, level.low, level.high) == ("310,000", 310000, 310000)
+    (cap,) = read_quantities("a rebate of up to 30,000 yuan")
+    assert (cap.qualifier, cap.high) == ("le", 30000) and math.isinf(cap.low)
+
+
+def test_the_direction_lexicon_comes_from_wordnet_with_its_phrasal_verbs():
+    import json
+
+    from assistant.text.lexicon import LEXICON_PATH, join_phrases
+    from assistant.text.numbers import word_direction
+
+    data = json.loads(LEXICON_PATH.read_text(encoding="utf-8"))
+    assert "WordNet 3.0" in data["source"] and "Princeton University" in data["licence"]
+    assert not set(data["up"]) & set(data["down"])
+    for word, sign in [("cut", -1), ("slashed", -1), ("trimmed", -1), ("boosted", 1), ("expanded", 1),
+                       ("stepped_up", 1), ("scaled_back", -1), ("ramping_up", 1), ("shrank", -1),
+                       ("capacity", 0), ("full", 0), ("up", 0)]:  # fmt: skip
+        assert word_direction(word) == sign, word
+    assert join_phrases(["they", "stepped", "up", "their", "investment"]) == [
+        "they", "stepped_up", "their", "investment"]  # fmt: skip

@@ -8,7 +8,7 @@ import pytest
 
 from assistant.index.keyword import Tokenizer
 from assistant.models import AssistantError
-from assistant.reasoning.verdicts import FEATURES, MODEL_PATH, VerdictModel, read
+from assistant.reasoning.verdicts import FEATURES, MODEL_PATH, VerdictModel, polarity, read
 
 STEM = Tokenizer().stem
 
@@ -35,6 +35,28 @@ def test_negation_flips_direction():
     assert _conflicts(claim, "The programme did not increase exports in any year.")
     assert _conflicts(claim, "The programme doesn't raise exports.")
     assert not _agreements(claim, "The programme did not increase exports in any year.")
+
+
+@pytest.mark.parametrize("claim, sentence, expected", [
+    ("Attendance Allowance is means-tested.",
+     "Attendance Allowance is not means-tested: what you earn or have saved does not change what you get.",
+     "reversed"),  # the clause's one negation, not the sentence's two
+    ("Attendance Allowance is not means-tested.", "Attendance Allowance is not means-tested: what you earn.",
+     "same"),
+    ("Eight firms cut their investment in the capital.",
+     "Eight firms, including Eli Lilly, stepped up their investment in the capital.", "reversed"),
+    ("Six logistics firms expanded their warehouse space.",
+     "Six logistics firms scaled back their warehouse space in the zone.", "reversed"),
+    ("Clubs cannot charge more than £31 a week.", "Clubs can charge no more than £31 a week.", "same"),
+    ("Clubs can charge at most £31 a week.", "Clubs can't charge more than £31 a week.", "same"),  # a bound
+    ("DdrB is an alternative SSB.", "DdrB is not only an SSB but also an alternative one.", "same"),
+    ("Exports rose in 2024.", "The museum reopened in 2024.", "unclear"),  # not about the claim's thing
+    ("Imports grew.", "Imports doubled.", "unclear"),  # a direction on one side only
+    ("CX3CR1 promotes airway inflammation.", "CX3CR1-blocking reagents prevented airway inflammation.",
+     "unclear"),  # blocking what prevents: directions compose
+])  # fmt: skip
+def test_polarity_reads_the_clause_that_says_the_claims_thing(claim, sentence, expected):
+    assert polarity(claim, sentence, STEM) == expected
 
 
 def test_negated_terms_and_count():

@@ -123,6 +123,23 @@ def train_verdicts(
     echo_json(f.train(a, data, out or MODEL_PATH, work))
 
 
+@lab_app.command("build-lexicon")
+def build_lexicon(
+    wordnet: Annotated[
+        Path, typer.Option("--wordnet", help="WordNet 3.0's dict folder (data.verb, index.sense, verb.exc).")
+    ],
+    out: OutOpt = None,
+) -> None:
+    """Rebuild the direction lexicon (assistant/data/direction.json) from WordNet 3.0."""
+    from assistant.measuring import lexicon_build as b
+    from assistant.text.lexicon import LEXICON_PATH
+
+    try:
+        echo_json(b.write(wordnet, out or LEXICON_PATH))
+    except (FileNotFoundError, ValueError) as e:
+        raise typer.BadParameter(str(e)) from None
+
+
 @lab_app.command("train-reader")
 def train_reader(
     out: Annotated[

@@ -16,10 +16,10 @@ from assistant.models import Citation, FigureCheck, Hit, Verdict, VerdictKind
 from assistant.reader.edits import direction_flips, negation_toggles
 from assistant.reader.model import Reader
 from assistant.reasoning.answer import cite, coverage, key_terms, names_present, period_of
-from assistant.reasoning.selection import gather
-from assistant.reasoning.verdicts import Pair, PairFeaturizer, VerdictModel, judge_figure
+from assistant.reasoning.selection import gather, named_in
+from assistant.reasoning.verdicts import Pair, PairFeaturizer, VerdictModel, judge_figure, polarity
 from assistant.text.chunking import is_heading, sentence_spans, titled
-from assistant.text.names import names
+from assistant.text.names import names, short_forms
 from assistant.text.normalise import CJK_CHAR, is_chinese, other_script, shares_romanised_name
 from assistant.text.numbers import (
     CONTEXT_KINDS,
@@ -95,10 +95,24 @@ class FactChecker:
             rule.decided_by = "figures"
             rule.confidence = self.model.rule_precision.get(rule.verdict, 0.0) if self.model else 0.0
         if self.model is None or not self.fitted_embedder or is_chinese(claim):
-            return self.read(rule, hits)  # the model's meaning features: another embedder's, or noise
+            return self.read(self.turn(rule), hits)  # the model's features: another embedder's, or noise
         pairs = self.featurizer.pairs(claim, hits, claim_names(claim) + list(subject), subject)
         self.model.score(pairs)
-        return self.read(self.combine(rule, self._learned(claim, pairs, hits), pairs), hits)
+        return self.read(self.turn(self.combine(rule, self._learned(claim, pairs, hits), pairs)), hits)
+
+    def turn(self, verdict: Verdict) -> Verdict:
+        """A support whose sentence says it the other way round (`verdicts.polarity`: one negated and the
+        other not, or a shared word going up in one and down in the other) is a contradiction: figures and
+        meaning matched, so the sentence is about the claim, and it states the opposite."""
+        if verdict.verdict != "supported":
+            return verdict
+        for c in verdict.citations:
+            if self._polarity(verdict.claim, c.quote, titled(c.title, c.passage)) == "reversed":
+                c = replace(c, n=1)
+                text = f"The corpus states otherwise [1]: “{c.quote}” ({_ref(c)})."
+                return Verdict(verdict.claim, "contradicted", text, [c], confidence=verdict.confidence,
+                               decided_by="polarity")  # fmt: skip
+        return verdict
 
     def read(self, verdict: Verdict, hits: list[Hit]) -> Verdict:
         """A support is read by the reader, the claim beside its turned versions (a direction word swapped
@@ -111,6 +125,9 @@ class FactChecker:
         if self.reader is None or verdict.verdict != "supported" or not verdict.citations:
             return verdict
         claim, quotes = verdict.claim, [c.quote for c in verdict.citations]
+        if all(self._polarity(claim, c.quote, titled(c.title, c.passage)) == "same"
+               for c in verdict.citations):  # fmt: skip
+            return verdict  # negation and direction read alike: nothing for the reader to turn
         turned = list(dict.fromkeys(direction_flips(claim) + negation_toggles(claim)))[:6]
         texts = [claim, *turned]
         reading = self.reader.read_pairs([t for t in texts for _ in quotes], quotes * len(texts))
@@ -136,13 +153,26 @@ class FactChecker:
         """A figure verdict stands (it names the conflicting or matching figure), unless it says supported
         from a sentence that reverses the claim's polarity or direction ("type 2 diabetes" matches, "lower
         risk" does not); then, and when the figures settle nothing, the model's verdict. A figure verdict's
-        confidence is the figure rules' precision on the fitting claims."""
+        confidence is the figure rules' precision on the fitting claims. A figure support whose sentence
+        reads the other way round (`turn`) is a contradiction."""
+        turned = self.turn(rule)
+        if turned is not rule:  # the figures agree, the sentence says it the other way round
+            return turned
         return rule if self.rule_stands(rule, pairs) else learned
 
     @staticmethod
     def rule_stands(rule: Verdict, pairs: list[Pair]) -> bool:
         turned = rule.verdict == "supported" and reverses_claim(rule.citations, pairs)
         return rule.verdict != "not_found" and not turned
+
+    def _polarity(self, claim: str, sentence: str, context: str, cover: float = 0.5):
+        """`verdicts.polarity`, the sentence's short names written out as its passage defines them, and the
+        claim's names that its passage holds taken as said."""
+        stem = self.keyword.tokenize.stem if self.keyword is not None else str.lower
+        for short, long in short_forms(context).items():
+            sentence = re.sub(rf"\b{short}s?\b", long, sentence)
+        carried = [n for n in claim_names(claim) if named_in(n, context)]
+        return polarity(claim, sentence, stem, cover, carried)
 
     @property
     def model(self) -> VerdictModel | None:
@@ -170,6 +200,16 @@ class FactChecker:
             c = cite(1, best_s.hit, best_s.start, best_s.end)
             text = f"The corpus states this [1]: “{c.quote}” ({_ref(c)})."
             return Verdict(claim, "supported", text, [c], confidence=round(conf_s, 3), decided_by="model")
+        # A sentence as much about the claim as a support must be, that says it the other way round.
+        about = max(stating or pairs, key=lambda p: p.support + p.contradict)
+        conf_r = m.confidence("supported", about.support + about.contradict)
+        context = titled(about.hit.title, about.hit.passage)
+        turned = self._polarity(claim, about.text, context, _REVERSED_COVER) == "reversed"
+        if conf_r >= m.thresholds["supported"] and turned:
+            c = cite(1, about.hit, about.start, about.end)
+            text = f"The corpus states otherwise [1]: “{c.quote}” ({_ref(c)})."
+            return Verdict(claim, "contradicted", text, [c], confidence=round(conf_r, 3),
+                           decided_by="polarity")  # fmt: skip
         related = {}
         for p in sorted(pairs, key=lambda p: -max(p.support, p.contradict)):
             related.setdefault(p.hit.chunk_id, p.hit)
@@ -210,7 +250,8 @@ class FactChecker:
         parts, citations, ways = [], [], {}
         for figure in checkable:
             status, evidence, sentence = judged[id(figure)]
-            part = FigureCheck(figure.text, status, evidence.text if evidence else "")
+            said = _as_said(evidence, sentence.text) if evidence else ""
+            part = FigureCheck(_as_said(figure, claim), status, said)
             if evidence is not None and figure.direction * evidence.direction < 0:
                 ways[id(part)] = _with_direction(figure), _with_direction(evidence)
             if sentence is not None:
@@ -251,13 +292,20 @@ class FactChecker:
             if chinese and across and not (self.cross_lingual and shares_romanised_name(claim, context)):
                 continue
             title_parts = parts_of_year(read_quantities(hit.title)) if periods else []
-            heading = ""
+            heading, lead, table_head = "", "", ""
+            defined = short_forms(context)
             for a, b in sentence_spans(hit.passage):
                 text = hit.passage[a:b]
                 if _HEADING.fullmatch(text.strip()):
                     heading = text.strip()
                 if is_heading(text):  # a Markdown heading is the title of what follows, never evidence
+                    lead = table_head = ""
                     continue
+                row = text.lstrip().startswith("|")
+                if row and not table_head:
+                    table_head = text
+                elif not row:
+                    lead, table_head = text, ""
                 figures = read_quantities(text)
                 if any(q.kind == "month_of_year" for q in figures):  # 截至6月底: the year of its period
                     said, _parts = period_of(hit, a, text)
@@ -269,6 +317,10 @@ class FactChecker:
                     # a Chinese notice names its place in its title and rarely again (全年…, 区内…), and
                     # its subject in the heading above (（二）租房资助, then 对…给予…)
                     read = f"{hit.title} {heading} {text}" if chinese and not across else text
+                    if row:  # a table line is read under its table's lead-in sentence and header row
+                        read = f"{hit.title} {lead} {table_head} {text}"
+                    elif not chinese:  # the passage's subject, which the sentence need not repeat
+                        read = f"{text} {' '.join(names)} {_other_forms(text, defined)}"
                     cover = coverage(weights, self.keyword.tokenize(read))
                     found.append((hit, a, b, text, figures, cover, across))
         similarity = np.full(len(found), -np.inf)  # not compared: never close
@@ -321,6 +373,23 @@ def claim_names(claim: str) -> list[str]:
     return names(claim, versions=False, years=False)
 
 
+def _as_said(q: Quantity, text: str) -> str:
+    """A figure as written, with the negation that bounds it: "can't charge more than £31"."""
+    return text[q.negated_from : q.end] if q.negated_from >= 0 else q.text
+
+
+def _other_forms(text: str, defined: dict[str, str]) -> str:
+    """The other form of each short name the passage defines that the sentence writes: "CASCs can't charge
+    …" is read with "community amateur sports club", and the long form with its short one."""
+    out = []
+    for short, long in defined.items():
+        if re.search(rf"\b{short}s?\b", text):
+            out.append(long)
+        elif long.lower().rstrip("s") in text.lower():
+            out.append(short)
+    return " ".join(out)
+
+
 def _near_bound(claim: Quantity, evidence: Quantity) -> bool:
     """Is a figure that bears out a claim's open bound near it, as people mean one ('over 200': under 300)?"""
     if math.isinf(claim.high) and not math.isinf(claim.low):
@@ -331,6 +400,9 @@ def _near_bound(claim: Quantity, evidence: Quantity) -> bool:
 # How much more a turned claim must fit a sentence than the claim itself before the sentence counts as
 # saying the opposite (a difference of P(contradicts); set by hand, measured in docs/reader.md).
 TURN_MARGIN = 0.3
+# A sentence the model found as relevant as a support, not as one, is read as its opposite only when a run
+# of its clauses holds this share of the claim's words (set by hand against SciFact's long sentences).
+_REVERSED_COVER = 0.8
 _NOTHING = "The corpus does not say this; the closest passages are listed as related, not as evidence."
 _RELATED = ("The corpus speaks of this but does not settle it; the closest passages are listed as related, "
             "not as evidence.")  # fmt: skip

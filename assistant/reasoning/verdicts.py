@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 import numpy as np
 
@@ -17,6 +17,7 @@ from assistant.models import Hit
 from assistant.reasoning.fitted import Fitted, read_trees, sigmoid, tree_logits, vector
 from assistant.reasoning.selection import gather, held_share
 from assistant.text.chunking import is_heading, sentence_spans, titled
+from assistant.text.lexicon import join_phrases
 from assistant.text.names import certain_runs
 from assistant.text.numbers import CONTEXT_KINDS, Quantity, read_quantities, word_direction
 from assistant.text.words import NEGATIONS, STOP_WORDS
@@ -59,7 +60,7 @@ def read(text: str, stem: Callable[[str], str]) -> Reading:
     negated: set[str] = set()
     negations = 0
     clause: list[str] = []
-    for w in [*_WORD.findall(text.lower()), ","]:
+    for w in [*join_phrases(_WORD.findall(text.lower())), ","]:
         if w not in _CLAUSE_BREAKS:
             clause.append(w)
             continue
@@ -80,6 +81,64 @@ def read(text: str, stem: Callable[[str], str]) -> Reading:
         clause = []
     words = {stem(w) for w in _WORD.findall(text.lower()) if w not in STOP_WORDS and len(w) > 2}
     return Reading(words, {k: (v > 0) - (v < 0) for k, v in signed.items() if v}, negated, negations)
+
+
+Polarity = Literal["same", "reversed", "unclear"]
+
+
+def _clauses(text: str) -> list[list[str]]:
+    """The words of each clause, figures cut out ("not more than £31" and "can't charge more than £31" bound
+    a figure; they negate nothing)."""
+    for q in read_quantities(text):
+        start = q.negated_from if q.negated_from >= 0 else q.start  # its negation bounds it, as "no more"
+        text = text[:start] + " " * (q.end - start) + text[q.end :]
+    out, clause = [], []
+    words = join_phrases(_WORD.findall(text.lower()))
+    for k, w in enumerate([*words, ","]):
+        if w in _CLAUSE_BREAKS:
+            if clause:
+                out.append(clause)
+            clause = []
+        elif not (w == "not" and words[k + 1 : k + 2] == ["only"]):  # "not only … but also" adds
+            clause.append(re.sub(r"['’]s$", "", w))
+    return out
+
+
+def polarity(claim: str, sentence: str, stem: Callable[[str], str], cover: float = 0.5,
+             carried: Sequence[str] = ()) -> Polarity:  # fmt: skip
+    """Does the sentence's run of clauses that holds most of the claim's words (at least `cover` of them,
+    words of direction and negation aside; `carried`: names its passage is about, which it need not repeat)
+    say it the same way or the other way round? Reversed: one is negated and the other not ("is
+    means-tested" / "is not means-tested"), or a word of both goes up in one and down in the other ("cut" /
+    "stepped up" their investment) where each holds one word of direction (two may compose: blocking what
+    prevents). Same: equal negation and no word of direction in either, or only agreeing ones. Else unclear
+    (a direction word on one side only: the lexicon may lack its opposite)."""
+    claim_words = [w for c in _clauses(claim) for w in c]
+    wanted = {stem(w) for w in claim_words if w not in STOP_WORDS and len(w) > 2}
+    wanted = {w for w in wanted if not _is_negation(w) and not word_direction(w)}
+    if not wanted:
+        return "unclear"
+    held = {stem(w) for n in carried for w in _WORD.findall(n.lower())}
+    clauses = _clauses(sentence) or [[]]
+    spans = [
+        [w for c in clauses[i : j + 1] for w in c]
+        for i in range(len(clauses))
+        for j in range(i, len(clauses))
+    ]
+    # the run of clauses holding most of the claim's words, the shortest of those: an aside between commas
+    # ("…, including Eli Lilly and Pfizer, stepped up …") does not cut the statement in two
+    best = max(spans, key=lambda c: (len(wanted & {stem(w) for w in c}), -len(c)))
+    if len(wanted & ({stem(w) for w in best} | held)) < cover * len(wanted):
+        return "unclear"  # the clause does not say the claim's thing: nothing to compare
+    c, s = read(" ".join(claim_words), stem), read(" ".join(best), stem)
+    if c.negations % 2 != s.negations % 2:
+        return "reversed"
+    agree = sum(1 for t, v in c.signed.items() if s.signed.get(t) == v)
+    conflict = sum(1 for t, v in c.signed.items() if s.signed.get(t) == -v)
+    stacked = any(sum(1 for w in words if word_direction(w)) > 1 for words in (claim_words, best))
+    if conflict and not agree and not stacked:  # "blocking X prevented Y": directions that compose
+        return "reversed"
+    return "same" if agree or not (c.signed or s.signed) else "unclear"
 
 
 def _antonyms(a: set[str], b: set[str]) -> int:

@@ -137,3 +137,22 @@ def name_runs(text: str) -> list[str]:
     """Runs of two or more capitalised words that do not open a sentence (Harbor City Council): what names
     a person or a body, as a "who" question asks for; a single capitalised word may only open a sentence."""
     return [m.group(0) for m in _NAME_RUN.finditer(text)]
+
+
+_DEFINED = re.compile(r"\(([A-Z]{2,6})s?\)")
+
+
+def short_forms(text: str) -> dict[str, str]:
+    """The short names a text defines, with their long form: "a community amateur sports club (CASC)" gives
+    {"CASC": "community amateur sports club"}; the words before the brackets must begin with its letters."""
+    out = {}
+    for m in _DEFINED.finditer(text):
+        short = m.group(1)
+        words = re.findall(r"[A-Za-z][\w-]*", text[max(0, m.start() - 120) : m.start()])
+        for n in range(len(short), len(short) + 3):  # a few small words may sit inside (Revenue and Customs)
+            run = words[-n:]
+            initials = "".join(w[0] for w in run if w.lower() not in STOP_WORDS or len(run) == len(short))
+            if len(run) == n and initials.upper() == short:
+                out[short] = " ".join(run)
+                break
+    return out

@@ -12,6 +12,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from assistant.text.lexicon import join_phrases, lexicon_direction
 from assistant.text.normalise import CJK_CHAR, fold, is_chinese
 from assistant.text.words import (
     CHINESE_DOWN,
@@ -23,6 +24,7 @@ from assistant.text.words import (
     FIGURE_COMPARED,
     LEVEL_WORDS,
     MONTHS,
+    NEGATIONS,
     NUMBER_VALUES,
     ORDINALS,
 )
@@ -32,6 +34,7 @@ _SCALES = {"thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "m": 1e6, "bill
 _CURRENCIES = {
     "rmb": "CNY", "cny": "CNY", "yuan": "CNY", "¥": "CNY", "usd": "USD", "us$": "USD", "$": "USD",
     "dollars": "USD", "dollar": "USD", "eur": "EUR", "€": "EUR", "euros": "EUR", "euro": "EUR",
+    "£": "GBP", "gbp": "GBP", "pounds": "GBP",
 }  # fmt: skip
 # qualifier -> (how the stated value bounds the real one)
 _QUALIFIERS = {
@@ -51,12 +54,12 @@ _QUANTITY = re.compile(
     rf"""
     (?:(?P<between>between|from)\s+)?
     (?:(?P<qual>{_QUALS})\s+)?
-    (?P<cur>RMB|CNY|USD|US\$|\$|¥|€|EUR)?\s?
+    (?P<cur>RMB|CNY|USD|GBP|US\$|\$|¥|€|£|EUR)?\s?
     (?P<num>{_NUM}|\b(?:{_WORDS})\b)(?!(?:st|nd|rd|th)\b)
-    (?:\s?(?:-|–|to|and)\s?(?P<cur2>RMB|US\$|\$|¥|€)?(?P<num2>{_NUM}))?
+    (?:\s?(?:-|–|to|(?(between)and|(?!)))\s?(?P<cur2>RMB|US\$|\$|¥|€|£)?(?P<num2>{_NUM}))?
     (?:\s?(?P<scale>thousand|million|billion|trillion|mn|bn|tn|[kmb])\b)?
     (?:\s?(?P<unit>%|percent\b|per\ cent\b|percentage\ points?\b|pp\b
-        |yuan\b|(?:US\ )?dollars?\b|euros?\b|RMB\b|CNY\b|USD\b))?
+        |yuan\b|(?:US\ )?dollars?\b|euros?\b|pounds\b|RMB\b|CNY\b|USD\b|GBP\b))?
     """,
     re.I | re.X,
 )
@@ -165,6 +168,7 @@ class Quantity:
     noun: list[str] = field(default_factory=list)  # the words right after it: what is counted
     direction: int = 0  # a change's: +1 up ("rose 3.7%", 增长3.7%), -1 down, 0 unsaid or a level
     as_of: bool = False  # a month's end a running total is given at (截至6月底), placed by place_in_year
+    negated_from: int = -1  # where a negation turning its bound starts ("can't charge more than £31")
 
     def implies(self, other: Quantity) -> bool:
         """Every value this statement allows is allowed by `other` ('over 140' implies 'more than 100')."""
@@ -320,17 +324,23 @@ def read_quantities(text: str) -> list[Quantity]:
         first = q.text.split()[0].lower() if " " in q.text else ""  # "from 3%", "between 3% and 4%": levels
         if q.kind in _CHANGE_KINDS and q.qualifier != "range" and first not in LEVEL_WORDS:
             q.direction = _change_direction(text, q)
+        elif q.kind == "count" or q.kind.startswith("money"):
+            q.direction = _amount_direction(text, q)
         q.text = original[q.start : q.end]
     return sorted(found, key=lambda q: q.start)
 
 
 _CHANGE_KINDS = ("percent", "pp")
+_REACH_BEFORE = 6  # words before a change figure its verb may stand ("cut its land fees by 15%")
 _CN_CHANGE = re.compile(rf"({'|'.join(sorted(CHINESE_UP + CHINESE_DOWN, key=len, reverse=True))})了?\s*$")
 _WORD_OR_STOP = re.compile(r"[A-Za-z][A-Za-z-]*|[,.;:!?()]")
 
 
 def word_direction(word: str) -> int:
-    """+1 for a word of increase (rose, higher, increases), -1 for one of decrease, else 0."""
+    """+1 for a word of increase (rose, higher, increases, stepped_up), -1 for one of decrease (cut, scaled
+    back), else 0: the WordNet lexicon's words and phrases, then the stems of words.py."""
+    if sign := lexicon_direction(word):
+        return sign
     for sign, stems in ((1, DIRECTION_UP), (-1, DIRECTION_DOWN)):
         for s in stems:
             if word.startswith(s) and (len(s) >= 5 or len(word) - len(s) <= 3):
@@ -347,9 +357,8 @@ def _change_direction(text: str, q: Quantity) -> int:
     if m:
         return 1 if m.group(1) in CHINESE_UP else -1
     said = []  # (words away from the figure, sign, 0 before / 1 after)
-    before = _WORD_OR_STOP.findall(text[max(0, q.start - 40) : q.start])[-4:]
-    for k, w in enumerate(reversed(before)):
-        w = w.lower()
+    before = join_phrases([w.lower() for w in _WORD_OR_STOP.findall(text[max(0, q.start - 60) : q.start])])
+    for k, w in enumerate(reversed(before[-_REACH_BEFORE:])):
         if w in LEVEL_WORDS or not w[0].isalpha():
             break
         if sign := FIGURE_CHANGE.get(w) or word_direction(w):
@@ -363,6 +372,18 @@ def _change_direction(text: str, q: Quantity) -> int:
             said.append((k, 1, sign))
             break
     return min(said)[2] if said else 0  # the nearer word: "growth was 6.5 points below" is down
+
+
+def _amount_direction(text: str, q: Quantity) -> int:
+    """A count or sum is a change only when a change word stands right before it (增加57家, 减少了3亿元,
+    "cut 200 jobs", "cut by 200"); else it is a level (4064家, "rose to 4,064", "a limit of £500")."""
+    m = _CN_CHANGE.search(text[max(0, q.start - 5) : q.start])
+    if m:
+        return 1 if m.group(1) in CHINESE_UP else -1
+    before = join_phrases([w.lower() for w in _WORD_OR_STOP.findall(text[max(0, q.start - 40) : q.start])])
+    if before and before[-1] == "by":  # not "of": "a limit of £500" is a level
+        before = before[:-1]
+    return word_direction(before[-1]) if before else 0  # not "up": "set up 2,012 firms"
 
 
 def _taken(taken: list[tuple[int, int]], at: int) -> bool:
@@ -470,19 +491,25 @@ def _from_match(text: str, m: re.Match) -> Quantity | None:
         and unit not in ("yuan", "rmb", "cny", "usd", "dollars", "dollar")
     ):
         scale = ""  # "5 m" of distance, "3 k" of something: only with money
-    start = m.start("qual") if m.group("qual") else m.start("cur") if m.group("cur") else m.start("num")
+    qual_text = (m.group("qual") or "").lower()
+    if qual_text.startswith("up ") and _phrasal_up(text, m.start("qual")):
+        qual_text = ""  # "stepped up to 310,000": the verb's particle, then a level, not a cap
+    start = m.start("qual") if qual_text else m.start("cur") if m.group("cur") else m.start("num")
     if m.group("between"):
         start = m.start("between")
     end = m.end()
     if not scale and m.group("scale"):
         end = m.end("num2") if m.group("num2") else m.end("num")
-    qual = _QUALIFIERS.get((m.group("qual") or "").lower(), "")
+    qual = _QUALIFIERS.get(qual_text, "")
+    negation = _negation_before(text, start) if qual in _NEGATED else -1
+    if negation >= 0:
+        qual = _NEGATED[qual]  # "can't charge more than £31": at most £31
     kind = "count"
     if unit in ("%", "percent", "per cent"):
         kind = "percent"
     elif unit.startswith("percentage point") or unit == "pp":
         kind = "pp"
-    elif cur or unit in ("yuan", "rmb", "cny", "usd", "dollars", "dollar", "euros", "euro"):
+    elif cur or unit in ("yuan", "rmb", "cny", "usd", "dollars", "dollar", "euros", "euro", "pounds", "gbp"):
         kind = "money:" + _CURRENCIES.get(cur or unit, "CNY")
     factor = _SCALES.get(scale, 1.0)
     value *= factor
@@ -490,7 +517,7 @@ def _from_match(text: str, m: re.Match) -> Quantity | None:
         kind, qual = "year", ""
     if kind == "count" and _LABEL_AFTER.match(text, m.end()):
         kind = "label"  # "the 2.0 Plan", "Phase 2 version": a name, not an amount
-    if kind == "count" and raw.lower() in ("one",) and not m.group("qual"):
+    if kind == "count" and raw.lower() in ("one",) and not qual_text:
         return None  # "one of the", "one-stop": rarely a count worth checking
     low, high, low_open, high_open = _interval(value, qual)
     if m.group("num2"):
@@ -505,8 +532,31 @@ def _from_match(text: str, m: re.Match) -> Quantity | None:
             "range",
         )
     q = Quantity(text[start:end], start, end, kind, value, low, high, low_open, high_open, qual)
-    q.noun = _noun_after(text, end)
+    q.noun, q.negated_from = _noun_after(text, end), negation
     return q
+
+
+_NEGATED = {"gt": "le", "ge": "lt", "lt": "ge", "le": "gt"}
+
+
+def _negation_before(text: str, at: int) -> int:
+    """Where a negation within three words before `at`, in the same clause, starts ("cannot charge more
+    than"); -1 when there is none."""
+    offset = max(0, at - 40)
+    words = list(re.finditer(r"[\w'’]+|[,.;:!?()]", text[offset:at]))[-3:]
+    for m in reversed(words):
+        w = m.group(0).lower()
+        if not w[0].isalnum():
+            return -1
+        if w in NEGATIONS or w.endswith(("n't", "n’t")):
+            return offset + m.start()
+    return -1
+
+
+def _phrasal_up(text: str, at: int) -> bool:
+    """Is the "up" at `at` the particle of a verb of the lexicon before it (stepped up, ramped up)?"""
+    before = re.findall(r"[A-Za-z-]+", text[max(0, at - 20) : at])
+    return bool(before) and lexicon_direction(f"{before[-1].lower()} up") != 0
 
 
 def cn_number(raw: str) -> float | None:
