@@ -28,6 +28,13 @@ def md_text(text: str) -> str:
     return _AUTOLINK.sub("\\\\", escaped)
 
 
+def _quoted(c: Citation) -> str:
+    """A cited quote as a Markdown block quote, after its subject (added by us, in italics) where it names
+    none."""
+    added = f"_\\[{md_text(c.subject)}\\]_ " if c.subject else ""
+    return added + md_text(c.quote).replace("\n", "\n    > ")
+
+
 def _source_line(c: Citation) -> str:
     bits = [f"*{md_text(c.title)}*"] if c.title else []
     bits += [md_text(x) for x in (c.date, c.source) if x]
@@ -62,8 +69,7 @@ def answer_markdown(question: str, answer: Answer) -> str:
     lines.append("Sources:")
     for c in answer.citations:
         lines.append(f"{c.n}. {_source_line(c)}")
-        quote = md_text(c.quote).replace("\n", "\n    > ")
-        lines.append(f"    > {quote}")
+        lines.append(f"    > {_quoted(c)}")
     lines.append("")
     return "\n".join(lines)
 
@@ -73,8 +79,7 @@ def verdict_markdown(verdict: Verdict) -> str:
              + md_text(verdict.explanation), ""]  # fmt: skip
     for c in verdict.citations:
         lines.append(f"{c.n}. {_source_line(c)}")
-        quote = md_text(c.quote).replace("\n", "\n    > ")
-        lines.append(f"    > {quote}")
+        lines.append(f"    > {_quoted(c)}")
     return "\n".join(lines) + "\n"
 
 
@@ -107,7 +112,8 @@ def briefing_markdown(briefing: Briefing) -> str:
             when = f" ({md_text(it.when)})" if it.when and kind == "event" else ""
             flag = f" **Sources differ:** {md_text(it.conflict)}." if it.conflict else ""
             about = f" _(from: {md_text(it.about)})_" if it.about else ""
-            out.append(f"- {md_text(it.quote)} {marks}{when}{about}{flag}")
+            added = f"_\\[{md_text(it.subject)}\\]_ " if it.subject else ""  # said by us, not quoted
+            out.append(f"- {added}{md_text(it.quote)} {marks}{when}{about}{flag}")
         out.append("")
     out += ["## Sources", ""]
     for c in briefing.citations:
@@ -135,7 +141,7 @@ def draft_row(item: DraftSentence) -> tuple[str, str, str, str]:
     part = next((p for p in v.parts if p.status == v.verdict), v.parts[0] if v.parts else None)
     cited = {c.n: c for c in v.citations}
     c = cited.get(part.n) if part and part.n else (v.citations[0] if v.citations else None)
-    citation = f"{c.title} ({c.date or 'no date'}): “{c.quote}”" if c else ""
+    citation = f"{c.title} ({c.date or 'no date'}): {c.shown}" if c else ""
     return DRAFT_MARKS[v.verdict], part.figure if part else "", part.evidence if part else "", citation
 
 

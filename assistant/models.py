@@ -231,6 +231,12 @@ class Citation:
     quote_start: int  # offsets of the quote in the document text
     quote_end: int
     page: int = 0
+    subject: str = ""  # what the quote is about when it does not say (its document's subject); not quoted
+
+    @property
+    def shown(self) -> str:
+        """The quote in quotation marks, after its subject where it names none: [Harbor City] “…”."""
+        return (f"[{self.subject}] " if self.subject else "") + f"“{self.quote}”"
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -325,6 +331,7 @@ class BriefItem:
     when: str = ""  # the date the sentence names (YYYY-MM or YYYY), else its document's date
     conflict: str = ""  # set when another source gives this figure differently
     about: str = ""  # in "elsewhere": the title of the document it is from, which the topic does not name
+    subject: str = ""  # what the quote is about when it does not say (its document's subject); not quoted
 
 
 @dataclass

@@ -17,11 +17,19 @@ pytestmark = pytest.mark.slow
 def verbatim(briefing) -> None:
     by_n = {c.n: c for c in briefing.citations}
     assert sorted(by_n) == list(range(1, len(by_n) + 1))
+    passages = [(c.doc_id, c.start) for c in briefing.citations]
+    assert len(passages) == len(set(passages))  # the sources list cites each passage once
     for item in briefing.items:
-        assert by_n[item.citations[0]].quote == item.quote  # the bullet is its first source's sentence
+        assert item.quote in by_n[item.citations[0]].passage  # the bullet is a sentence of its first source
         for n in item.citations:  # the others say the same (near-duplicates), each quoted exactly
             c = by_n[n]
             assert c.passage[c.quote_start - c.start : c.quote_end - c.start] == c.quote
+    for kind in {it.kind for it in briefing.items}:  # one passage's bullets of a section in reading order
+        section = [it for it in briefing.items if it.kind == kind]
+        for n in {it.citations[0] for it in section}:
+            c = by_n[n]
+            at = [c.passage.index(it.quote) for it in section if it.citations[0] == n]
+            assert at == sorted(at), (kind, c.doc_id)
 
 
 @pytest.mark.skipif(not EVAL_EXTRA.is_dir(), reason="../shared/eval is not beside this checkout (CI has it)")
@@ -42,6 +50,9 @@ def test_a_briefing_quotes_and_cites_every_bullet_and_keeps_to_the_filters(tmp_p
     harbor = next(it for it in briefing.items if "3,480" in it.quote)
     assert harbor.kind == "elsewhere" and harbor.about.startswith("Harbor City") and not harbor.conflict
     assert "## Elsewhere" in note and "(from: Harbor City" in note
+    capital = next(it for it in briefing.items if "41.7 billion" in it.quote)  # it never says whose
+    assert capital.subject == "Harbor City" and "- _\\[Harbor City\\]_ Actual use" in note
+    assert not next(it for it in briefing.items if "2,012" in it.quote).subject  # it names Beijing
     harbor_note = a.brief("foreign investment in Harbor City")  # "the city" of Beijing's article is not it
     assert all(it.kind == "elsewhere" for it in harbor_note.items if "Beijing" in it.quote), harbor_note.items
 

@@ -54,3 +54,21 @@ def test_link_syntax_in_documents_never_becomes_a_link():
     assert "[1]</p>" in rendered  # the citation marker still reads as [1]
     # Nothing left for a linkifying viewer (GitHub) to turn into a link: each spot carries an escape.
     assert not re.search(r"[a-z]://|www\.|[^\\]@", md)
+
+
+def test_a_quotes_added_subject_is_marked_as_ours_not_quoted():
+    from dataclasses import replace
+
+    from assistant.export import briefing_markdown
+    from assistant.models import Briefing, BriefItem
+
+    quote = "Actual use of foreign capital reached 41.7 billion yuan."
+    c = replace(citation(), quote=quote, subject="Harbor City <i>")
+    assert c.shown == "[Harbor City <i>] “Actual use of foreign capital reached 41.7 billion yuan.”"
+    v = Verdict(claim="x", verdict="supported", explanation="The corpus says so [1].", citations=[c])
+    md = conversation_markdown([("claim", v)])
+    assert f"> _\\[Harbor City &lt;i&gt;\\]_ {md_text(quote)}" in md
+    note = briefing_markdown(Briefing(topic="t", citations=[c], items=[
+        BriefItem(kind="figure", quote=quote, citations=[1], subject="Harbor City")]))  # fmt: skip
+    assert f"- _\\[Harbor City\\]_ {md_text(quote)} \\[1\\]" in note
+    assert "[Harbor City]" not in replace(c, subject="").shown

@@ -62,6 +62,7 @@ def test_several_figures_say_which_part_is_wrong(assistant):
 def test_other_place_is_not_evidence(assistant):
     harbor = assistant.check("Harbor City established 3,480 foreign-funded enterprises in 2024.")
     assert harbor.verdict == "supported" and "harbor_city" in harbor.citations[0].doc_id
+    assert not harbor.citations[0].subject  # the sentence says whose
     elsewhere = assistant.check("Shenzhen established 3,480 foreign-funded enterprises in 2024.")
     assert elsewhere.verdict == "not_found" and not elsewhere.citations and elsewhere.related
 
@@ -131,6 +132,8 @@ def test_a_figure_is_its_own_subjects(assistant):
     assert beijing.verdict != "supported" and not beijing.citations, beijing.explanation
     harbor = assistant.check("Actual use of foreign capital in Harbor City reached 41.7 billion yuan.")
     assert harbor.verdict == "supported" and "harbor_city" in harbor.citations[0].doc_id
+    assert harbor.citations[0].shown.startswith("[Harbor City] “Actual use")  # whose, added, not quoted
+    assert harbor.citations[0].shown.startswith("[Harbor City] “Actual use")  # whose, added, not quoted
 
 
 def test_a_claim_that_names_no_place_is_not_refuted_by_another_places_figure(assistant):

@@ -74,3 +74,19 @@ def test_a_short_name_is_read_with_the_long_form_the_text_defines():
             "cut fees. Gross domestic product (GDP) rose. It was fine (OK).")  # fmt: skip
     assert short_forms(text) == {"CASC": "community amateur sports club", "NEZ": "Northgate Enterprise Zone",
                                  "GDP": "Gross domestic product"}  # fmt: skip
+
+
+def test_a_quote_that_names_nothing_is_about_its_documents_subject():
+    from assistant.text.names import quote_subject
+
+    title = "Harbor City Free Trade Port Reports Record Foreign Investment in 2024"  # title case: no clue
+    passage = "Harbor City said that 3,480 firms were set up in the city. Actual use of capital grew."
+    assert quote_subject("Actual use of capital grew.", passage, title) == "Harbor City"
+    assert quote_subject("Harbor City grew.", passage, title) == ""  # it says whose
+    assert quote_subject("Firms such as Eli Lilly stayed.", passage, title) == ""  # it names someone
+    beijing = "Over 140 Policies Implemented in Beijing Since the Launch"
+    text = "Beijing has made steady progress. The city grew, Beijing said."
+    assert quote_subject("Beijing has made steady progress.", text, beijing) == ""  # an opening name
+    assert quote_subject("It rose.", "Nothing is named here.", title) == ""  # nothing found: nothing added
+    songhe = "松河高新区2024年利用外资情况通报"
+    assert quote_subject("全年新设外商投资企业127家。", "", songhe) == "松河高新区"

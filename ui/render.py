@@ -25,6 +25,7 @@ CSS = """
 .pa-passage mark { background: #fff3b0; padding: 0 1px; }
 .pa-abstain { border: 2px dashed #bf8700; background: #fff8e5; border-radius: 8px; padding: 10px 12px; }
 .pa-related { opacity: 0.85; }
+.pa-subject { color: #57606a; font-style: italic; }  /* what a quote is about, added by us */
 .pa-verdict { border-radius: 8px; padding: 10px 14px; font-size: 1.05em; margin-bottom: 8px; }
 .pa-supported { background: #dafbe1; border: 2px solid #1a7f37; }
 .pa-contradicted { background: #ffebe9; border: 2px solid #cf222e; }
@@ -67,7 +68,8 @@ def citation_html(c: Citation) -> str:
     """One cited passage with the quoted sentence highlighted (offsets are in document coordinates)."""
     a = max(0, c.quote_start - c.start)
     b = min(len(c.passage), c.quote_end - c.start)
-    body = f"{escape(c.passage[:a])}<mark>{escape(c.passage[a:b])}</mark>{escape(c.passage[b:])}"
+    added = f'<i class="pa-subject">[{escape(c.subject)}]</i> ' if c.subject else ""  # not part of the quote
+    body = f"{escape(c.passage[:a])}{added}<mark>{escape(c.passage[a:b])}</mark>{escape(c.passage[b:])}"
     head = _head(c.n, c.title, c.date, c.source, c.doc_id, c.page)
     return f'<div class="pa-source" id="pa-source-{c.n}">{head}<div class="pa-passage">{body}</div></div>'
 
@@ -166,7 +168,9 @@ def briefing_html(briefing: Briefing) -> str:
         if not items:
             continue
         bullets = "".join(
-            f'<li class="pa-brief-{kind}">{escape(it.quote)} {"".join(f"[{n}]" for n in it.citations)}'
+            f'<li class="pa-brief-{kind}">'
+            + (f'<i class="pa-subject">[{escape(it.subject)}]</i> ' if it.subject else "")
+            + f"{escape(it.quote)} {''.join(f'[{n}]' for n in it.citations)}"
             + (f" <i>({escape(it.when)})</i>" if kind == "event" and it.when else "")
             + (f' <i class="pa-about">(from: {escape(it.about)})</i>' if it.about else "")
             + (f' <b class="pa-conflict">Sources differ: {escape(it.conflict)}.</b>' if it.conflict else "")

@@ -72,4 +72,4 @@ def print_citation(c) -> None:
     page = f", p. {c.page}" if c.page else ""
     typer.echo(f"[{c.n}] {c.title} ({c.date or 'no date'}, {c.source or 'no source'}{page})")
     typer.echo(f"    {c.doc_id} [{c.quote_start}:{c.quote_end}]")
-    typer.echo(textwrap.fill(f"“{c.quote}”", width=100, initial_indent="    ", subsequent_indent="    "))
+    typer.echo(textwrap.fill(c.shown, width=100, initial_indent="    ", subsequent_indent="    "))

@@ -36,7 +36,7 @@ from assistant.reasoning.selection import (
     selector_key,
 )
 from assistant.text.chunking import is_heading, is_list_item, sentence_spans, titled
-from assistant.text.names import FIGURE, certain_runs, is_year
+from assistant.text.names import FIGURE, certain_runs, is_year, quote_subject
 from assistant.text.normalise import CJK_CHAR, other_script, romanised_names
 from assistant.text.numbers import (
     parts_of_year,
@@ -170,14 +170,14 @@ class Answerer:
             c for c in ranked[1 : 1 + 4 * _EXTRA_QUOTES] if c.score >= best.score - _EXTRA_WITHIN
         ]
         citations = _quotes(chosen, 1 + _EXTRA_QUOTES)
-        parts = [f"{c.quote} [{c.n}]" for c in citations]
+        parts = [_part(c) for c in citations]
         # an unhedged answer's passage names all that the question names
         confident = confidence >= answer_at and best.named["names_passage"] == 1
         if confident and fits(kind, " ".join(c.quote for c in citations), query.question):
             text, outcome = "\n\n".join(parts) if _has_list(citations) else " ".join(parts), "answer"
         else:
             citations = _quotes(ranked[:6], 3)
-            parts = [f"{c.quote} [{c.n}]" for c in citations]
+            parts = [_part(c) for c in citations]
             text, outcome = CLOSEST + "\n\n" + "\n\n".join(parts), "closest"
         return Answer(question=query.full, text=text + _as_of(kind, citations[0]), abstained=False,
                       citations=citations, kind=kind, confidence=confidence, outcome=outcome)  # fmt: skip
@@ -220,7 +220,7 @@ class Answerer:
         if not pool:
             return None
         citations = _quotes(_across_ranked(query.question, kind, pool), 3)
-        text = CLOSEST + "\n\n" + "\n\n".join(f"{c.quote} [{c.n}]" for c in citations)
+        text = CLOSEST + "\n\n" + "\n\n".join(_part(c) for c in citations)
         return Answer(question=query.full, text=text + _as_of(kind, citations[0]), abstained=False,
                       citations=citations, kind=kind, confidence=ACROSS_FIRST_RIGHT,
                       outcome="closest")  # fmt: skip
@@ -252,10 +252,10 @@ class Answerer:
             ranked = pool + [c for c in ranked if c not in pool]
         if confidence >= model.answer_at and not across:
             citations = _quotes(ranked[:1], 1)
-            text, outcome = f"{citations[0].quote} [1]", "answer"
+            text, outcome = _part(citations[0]), "answer"
         else:
             citations = _quotes(ranked[:6], 3)
-            text = CLOSEST + "\n\n" + "\n\n".join(f"{c.quote} [{c.n}]" for c in citations)
+            text = CLOSEST + "\n\n" + "\n\n".join(_part(c) for c in citations)
             outcome = "closest"
         confidence = round(confidence, 3)
         return Answer(question=query.full, text=text + _as_of(kind, citations[0]), abstained=False,
@@ -434,6 +434,11 @@ def _has_list(citations: list[Citation]) -> bool:
     return any("\n" in c.quote for c in citations)
 
 
+def _part(c: Citation) -> str:
+    """A quote of an answer with its number, after its subject where it names none ([Harbor City] …)."""
+    return (f"[{c.subject}] " if c.subject else "") + f"{c.quote} [{c.n}]"
+
+
 def cite(n: int, hit: Hit, start: int, end: int) -> Citation:
     """Citation [n] quoting hit.passage[start:end]."""
     return Citation(
@@ -450,6 +455,7 @@ def cite(n: int, hit: Hit, start: int, end: int) -> Citation:
         quote_start=hit.start + start,
         quote_end=hit.start + end,
         page=hit.page_start,
+        subject=quote_subject(hit.passage[start:end], hit.passage, hit.title),
     )
 
 

@@ -18,7 +18,7 @@ import numpy as np
 from assistant.models import BRIEF_SECTIONS, Briefing, BriefItem, Citation, Hit
 from assistant.reasoning.answer import Answerer, cite
 from assistant.reasoning.selection import Candidate, held_share, split_situation
-from assistant.text.names import certain_runs
+from assistant.text.names import certain_runs, quote_subject
 from assistant.text.numbers import Quantity, read_quantities
 
 _FIGURE_KINDS = ("count", "percent", "pp", "money")  # money:CNY, money:USD, ...
@@ -50,27 +50,40 @@ class Briefer:
         kept_figures: list[list[Quantity]] = []
         kept_values: list[list[tuple]] = []
         subject = certain_runs(topic)
+        passage_of: dict[str, Citation] = {}  # each passage is cited once, whatever its bullets
+        first_bullet: dict[str, int] = {}  # a passage's best bullet places its others, in reading order
+        where: list[tuple[int, int]] = []  # per bullet: (its passage's first bullet, its offset)
         for cand, text, vec in zip(chosen, texts, vectors, strict=True):
-            citation = cite(len(citations) + 1, cand.hit, cand.start, cand.end)
+            citation = passage_of.get(cand.hit.chunk_id)
+            if citation is None:
+                citation = cite(len(citations) + 1, cand.hit, cand.start, cand.end)
+                passage_of[cand.hit.chunk_id] = citation
+                citations.append(citation)
             quantities = read_quantities(text)
             figures = [q for q in quantities if q.kind.startswith(_FIGURE_KINDS)]
             values = sorted((q.kind, q.low, q.high) for q in figures)
             same = next((k for k, v in enumerate(kept_vectors)
                          if float(v @ vec) >= _SAME_SENTENCE and kept_values[k] == values), None)  # fmt: skip
-            citations.append(citation)
             if same is not None:  # the same statement, same figures, in another place: one bullet
-                items[same].citations.append(citation.n)
+                if citation.n not in items[same].citations:
+                    items[same].citations.append(citation.n)
                 continue
+            where.append(
+                (first_bullet.setdefault(cand.hit.chunk_id, len(items)), cand.hit.start + cand.start)
+            )
             dates = [q for q in quantities if q.kind in _DATE_KINDS]
             kind = "figure" if figures else "event" if dates else "measure"
             about = "" if on_subject(subject, cand.hit) else cand.hit.title or cand.hit.doc_id
+            whose = quote_subject(text, cand.hit.passage, cand.hit.title)
             items.append(BriefItem(kind="elsewhere" if about else kind, quote=text, citations=[citation.n],
-                                   when=_when(dates, cand.hit), about=about))  # fmt: skip
+                                   when=_when(dates, cand.hit), about=about, subject=whose))  # fmt: skip
             kept_vectors.append(vec)
             kept_figures.append(figures)
             kept_values.append(values)
         order = {kind: k for k, kind in enumerate(BRIEF_SECTIONS)}
-        ranked = sorted(range(len(items)), key=lambda k: (order[items[k].kind], _event_date(items[k])))
+        ranked = sorted(
+            range(len(items)), key=lambda k: (order[items[k].kind], _event_date(items[k]), where[k])
+        )
         items, citations = _renumber([items[k] for k in ranked], citations)
         _flag_conflicts(
             items, [kept_vectors[k] for k in ranked], [kept_figures[k] for k in ranked], citations

@@ -109,7 +109,7 @@ class FactChecker:
         for c in verdict.citations:
             if self._polarity(verdict.claim, c.quote, titled(c.title, c.passage)) == "reversed":
                 c = replace(c, n=1)
-                text = f"The corpus states otherwise [1]: “{c.quote}” ({_ref(c)})."
+                text = f"The corpus states otherwise [1]: {c.shown} ({_ref(c)})."
                 return Verdict(verdict.claim, "contradicted", text, [c], confidence=verdict.confidence,
                                decided_by="polarity")  # fmt: skip
         return verdict
@@ -142,9 +142,9 @@ class FactChecker:
             return verdict
         c = replace(verdict.citations[worst], n=1)
         if opposite and p >= sure:
-            text = f"The corpus states otherwise [1]: “{c.quote}” ({_ref(c)})."
+            text = f"The corpus states otherwise [1]: {c.shown} ({_ref(c)})."
             return Verdict(claim, "contradicted", text, [c], confidence=round(p, 3), decided_by="reader")
-        text = f"{_RELATED} The closest sentence may say the opposite: “{c.quote}” ({_ref(c)})."
+        text = f"{_RELATED} The closest sentence may say the opposite: {c.shown} ({_ref(c)})."
         return Verdict(
             claim, "not_found", text, related=hits[:3], confidence=round(p, 3), decided_by="reader"
         )
@@ -194,11 +194,11 @@ class FactChecker:
         conf_c = m.confidence("contradicted", best_c.contradict)
         if conf_c >= m.thresholds["contradicted"] and conf_c >= conf_s:
             c = cite(1, best_c.hit, best_c.start, best_c.end)
-            text = f"The corpus states otherwise [1]: “{c.quote}” ({_ref(c)})."
+            text = f"The corpus states otherwise [1]: {c.shown} ({_ref(c)})."
             return Verdict(claim, "contradicted", text, [c], confidence=round(conf_c, 3), decided_by="model")
         if best_s is not None and conf_s >= m.thresholds["supported"]:
             c = cite(1, best_s.hit, best_s.start, best_s.end)
-            text = f"The corpus states this [1]: “{c.quote}” ({_ref(c)})."
+            text = f"The corpus states this [1]: {c.shown} ({_ref(c)})."
             return Verdict(claim, "supported", text, [c], confidence=round(conf_s, 3), decided_by="model")
         # A sentence as much about the claim as a support must be, that says it the other way round.
         about = max(stating or pairs, key=lambda p: p.support + p.contradict)
@@ -207,7 +207,7 @@ class FactChecker:
         turned = self._polarity(claim, about.text, context, _REVERSED_COVER) == "reversed"
         if conf_r >= m.thresholds["supported"] and turned:
             c = cite(1, about.hit, about.start, about.end)
-            text = f"The corpus states otherwise [1]: “{c.quote}” ({_ref(c)})."
+            text = f"The corpus states otherwise [1]: {c.shown} ({_ref(c)})."
             return Verdict(claim, "contradicted", text, [c], confidence=round(conf_r, 3),
                            decided_by="polarity")  # fmt: skip
         related = {}

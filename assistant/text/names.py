@@ -156,3 +156,20 @@ def short_forms(text: str) -> dict[str, str]:
                 out[short] = " ".join(run)
                 break
     return out
+
+
+def quote_subject(quote: str, passage: str, title: str) -> str:
+    """What a quoted sentence is about when it names nothing itself: its document's subject, the name its
+    passage writes for certain, most often, that the title also writes (Harbor City's "Actual use of foreign
+    capital reached 41.7 billion yuan."; a title in title case marks no name by its capitals), or the place a
+    Chinese title opens with; "" when the sentence names someone or something itself, or nothing is found."""
+    chinese = bool(re.search(r"[\u4e00-\u9fff]", quote))
+    if certain_runs(quote) or (chinese and chinese_places(quote)):
+        return ""
+    if chinese:
+        found = chinese_places(title)
+        return found[0] if found else ""
+    runs = certain_runs(passage.replace(title, " "))
+    named = [n for n in dict.fromkeys(runs) if n in title]
+    subject = min(named, key=lambda n: (-runs.count(n), title.index(n))) if named else ""
+    return "" if subject in quote else subject  # "Beijing has made …": an opening word, but its name
