@@ -86,8 +86,35 @@ def test_a_level_reached_the_other_way_is_contradicted(assistant):
     assert same.verdict == "supported", same.explanation
 
 
+def test_a_cap_is_compared_with_the_cap_the_rule_sets(assistant):
+    """A rebate "of up to 30,000 yuan" does not bear out one "of up to 45,000": each states the limit."""
+    claim = "Small exporters in Kestrel Bay may claim a freight rebate of up to {} yuan a year."
+    more = assistant.check(claim.format("45,000"))
+    assert more.verdict == "contradicted" and "30,000" in more.explanation, more.explanation
+    same = assistant.check(claim.format("30,000"))
+    assert same.verdict == "supported", same.explanation
+
+
 def test_a_chinese_change_the_other_way_is_contradicted(assistant):
     down = assistant.check("2017年，松河市总部企业数量累计达到4064家，比上一年减少57家。")
     assert down.verdict == "contradicted" and "增加57家" in down.citations[0].quote, down.explanation
     up = assistant.check("2017年，松河市总部企业数量累计达到4064家，比上一年增加57家。")
     assert up.verdict == "supported", up.explanation
+
+
+@pytest.mark.parametrize("question, says", [
+    ("青岚综合保税区2020年进出口总额是多少？", "It gives the first half of 2025, not 2020"),
+    ("青岚综合保税区2025年下半年进出口总额是多少？",
+     "It gives the first half of 2025, not the second half of 2025"),
+    ("How many foreign-funded enterprises were set up in Beijing in the first half of 2024?",
+     "It gives 2024, not the first half of 2024"),
+])  # fmt: skip
+def test_a_question_for_a_period_the_corpus_lacks_is_told_so_plainly(assistant, question, says):
+    answer = assistant.ask(question)
+    assert answer.outcome == "none" and says in answer.text, answer.text
+    assert answer.related and answer.confidence < 0.5
+
+
+def test_the_period_asked_is_still_answered(assistant):
+    answer = assistant.ask("青岚综合保税区2025年上半年进出口总额是多少？")
+    assert answer.outcome == "answer" and "58.7亿元" in answer.text, answer.text

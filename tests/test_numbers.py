@@ -186,6 +186,10 @@ def test_a_figure_said_to_go_the_other_way_or_on_another_day_does_not_support_a_
         ("at least 200 beds", "at least 100 beds", "contradicted"),
         ("over 100 policies", "over 140 policies", "supported"),
         ("150 beds", "at least 100 beds", "not_found"),
+        ("a rebate of up to 45,000 yuan", "a rebate of up to 30,000 yuan", "contradicted"),  # two caps
+        ("a rebate of up to 30,000 yuan", "a rebate of up to 30,000 yuan", "supported"),
+        ("at least 50 beds", "at least 100 beds", "contradicted"),  # the limit a rule sets, as stated
+        ("more than 100 policies", "over 140 policies", "supported"),  # a loose description: implied
     ],
 )
 def test_a_less_precise_source_figure_refutes_only_what_it_rules_out(claim, source, verdict):

@@ -36,7 +36,7 @@ from assistant.reasoning.selection import (
     selector_key,
 )
 from assistant.text.chunking import is_heading, is_list_item, sentence_spans, titled
-from assistant.text.names import FIGURE, certain_runs, is_year, quote_subject
+from assistant.text.names import FIGURE, certain_runs, chinese_places, is_year, quote_subject
 from assistant.text.normalise import CJK_CHAR, other_script, romanised_names
 from assistant.text.numbers import (
     parts_of_year,
@@ -243,6 +243,13 @@ class Answerer:
             candidates = [c for c in candidates if within(c)] or candidates
         best, confidence = model.choose(query.question, candidates)
         ranked = sorted(candidates, key=lambda c: -c.score)
+        other = _another_period(query.question, "number" if kind in ("number", "percent") else kind, best,
+                                candidates)  # fmt: skip
+        if other is not None:
+            related = [best.hit] + [h for h in hits if h.chunk_id != best.hit.chunk_id][:2]
+            return Answer(question=query.full, text=other, abstained=True, related=related, kind=kind,
+                          confidence=min(round(confidence, 3), round(model.answer_at / 2, 3)),
+                          outcome="none")  # fmt: skip
         across = other_script(query.question, best.hit.passage)
         if across:  # fitted on Chinese sentences only: those in the other script are ranked as for English
             confidence = min(confidence, ACROSS_FIRST_RIGHT)
@@ -307,25 +314,46 @@ def _in_asked_period(question: str) -> Callable[[Candidate], bool] | None:
 def _another_period(
     question: str, kind: AnswerType, best: Candidate, candidates: list[Candidate]
 ) -> str | None:
-    """When a question asks for a figure of a year, no sentence found is about that year and the best one
-    states another: what to say instead of quoting it as if it answered ("… It gives 2024, not 2019: …").
-    None otherwise (a year the sentences leave unsaid is not another year)."""
+    """When a question asks for a figure of a period (a year, or a half, quarter or first months of one), no
+    sentence on its subject is about that period and the best one states another: what to say instead of
+    quoting it as if it answered ("… It gives 2024, not 2019: …"; "It gives the first half of 2025, not the
+    second half of 2025"; the whole of 2024 is not its first quarter, nor 2025's first half the whole of
+    2025). None otherwise (a period the sentences leave unsaid is not another period)."""
     if kind not in ("number", "percent"):
         return None
-    asked = year_words(read_quantities(question))
-    said, _parts = period_of(best.hit, best.start, best.text)
-    if not asked or not said or said & asked:
+    figures = read_quantities(question)
+    asked_years, asked_parts = year_words(figures), {period_key(q) for q in parts_of_year(figures)}
+    said_years, said_parts = period_of(best.hit, best.start, best.text)
+    if not asked_years or not said_years:
         return None
-    subject = certain_runs(question)  # another place's sentence about the year asked is no answer either
-    if held_share(subject, best.hit) < 1:
+    if asked_years & said_years and (asked_parts == said_parts or not (asked_parts or said_parts)):
+        return None  # the period asked
+    subject = chinese_places(question) if is_chinese(question) else certain_runs(question)
+    if held_share(subject, best.hit) < 1:  # another place's sentence about the period asked is no answer
         return None
-    if any(
-        held_share(subject, c.hit) == 1 and asked <= period_of(c.hit, c.start, c.text)[0] for c in candidates
-    ):
+    within = _in_asked_period(question)
+    if any(held_share(subject, c.hit) == 1 and within is not None and within(c) for c in candidates):
         return None
-    given, wanted = ", ".join(sorted(said)), ", ".join(sorted(asked))
+    given, wanted = _period_words(said_years, said_parts), _period_words(asked_years, asked_parts)
     where = ", ".join(x for x in (best.hit.title, best.hit.date) if x)
     return f"{NOT_ANSWERED} It gives {given}, not {wanted}: “{best.text}” ({where})."
+
+
+def _period_words(years: set[str], parts: set[tuple[str, float]]) -> str:
+    """A period in words: "2024", "the first half of 2025", "the first 8 months of 2025"."""
+    year = ", ".join(sorted(years))
+    named = []
+    for kind, value in sorted(parts):
+        if kind == "months":
+            whole = {6.0: "the first half", 3.0: "the first quarter"}
+            named.append(whole.get(value, f"the first {value:g} months"))
+        elif kind == "half":
+            named.append("the second half" if value == 2 else "the first half")
+        elif kind == "quarter":
+            named.append(f"Q{value:g}")
+        else:
+            named.append(f"part of the year ({kind} {value:g})")
+    return f"{' and '.join(named)} of {year}" if named else year
 
 
 def period_of(hit: Hit, start: int, text: str) -> tuple[set[str], set[tuple[str, float]]]:

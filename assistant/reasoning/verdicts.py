@@ -5,6 +5,7 @@ precision-first thresholds, fitted on SciFact training claims by `policy-assista
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -267,6 +268,7 @@ class PairFeaturizer:
 
 
 Subject = Callable[[Quantity, Quantity], bool]
+_LIMITS = ("le", "ge")  # "up to", "at most", "at least", "a minimum of": limits set, not loose descriptions
 
 
 def judge_figure(figure: Quantity, source: list[Quantity], same_subject: Subject) -> tuple[str, list]:
@@ -274,8 +276,14 @@ def judge_figure(figure: Quantity, source: list[Quantity], same_subject: Subject
     the same kind and subject implies it and no said direction turns it around (rose 3.7%, 下降3.7%);
     contradicted (with those that clash) when some rule it out, by value or direction; else not_found,
     also when the sentence is only less precise ('over 7,000' neither confirms nor refutes 7,035; 'March
-    2025' neither confirms nor refutes March 1)."""
+    2025' neither confirms nor refutes March 1). A limit a rule sets ("up to", "at least") is compared with
+    the same limit as stated: a rebate of up to 45,000 is not borne out by one of up to 30,000."""
     same = [e for e in source if e.kind == figure.kind and same_subject(figure, e)]
+    if figure.qualifier in _LIMITS:  # "up to 45,000" against "up to 30,000": two caps, compared as stated
+        limits = [e for e in same if e.qualifier == figure.qualifier]
+        if limits:
+            equal = [e for e in limits if math.isclose(e.value, figure.value, rel_tol=1e-9)]
+            return ("supported", equal) if equal else ("contradicted", limits)
     implied = next((e for e in same if e.implies(figure) and figure.direction * e.direction >= 0), None)
     if implied is not None:
         return "supported", [implied]
