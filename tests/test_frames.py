@@ -118,3 +118,14 @@ def test_a_question_for_a_period_the_corpus_lacks_is_told_so_plainly(assistant, 
 def test_the_period_asked_is_still_answered(assistant):
     answer = assistant.ask("青岚综合保税区2025年上半年进出口总额是多少？")
     assert answer.outcome == "answer" and "58.7亿元" in answer.text, answer.text
+
+
+def test_last_year_is_the_year_before_the_documents_date(assistant):
+    """The review dated 2025-03-04: "Last year the port's passenger ferries carried 1.3 million people"."""
+    v = assistant.check("Kestrel Bay's passenger ferries carried 1.3 million people in 2024.")
+    assert v.verdict == "supported" and "Last year" in v.citations[0].quote, v.explanation
+    assert assistant.check("Kestrel Bay's passenger ferries carried 1.3 million people in 2023.").verdict != (
+        "supported"
+    )
+    answer = assistant.ask("How many people did Kestrel Bay's passenger ferries carry in 2024?")
+    assert answer.outcome != "none" and "1.3 million" in answer.text, answer.text

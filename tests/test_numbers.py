@@ -248,3 +248,14 @@ def test_the_direction_lexicon_comes_from_wordnet_with_its_phrasal_verbs():
         assert word_direction(word) == sign, word
     assert join_phrases(["they", "stepped", "up", "their", "investment"]) == [
         "they", "stepped_up", "their", "investment"]  # fmt: skip
+
+
+def test_last_year_and_qu_nian_are_placed_by_the_documents_date():
+    from assistant.text.numbers import in_period, relative_years
+
+    assert relative_years("Exports grew last year; this year they slow.", "2025-02-10") == {"2024", "2025"}
+    # 上年 is the year before the statement's, not read here
+    assert relative_years("去年进出口增长5%，比上年提高0.4个百分点。", "2025-03-01") == {"2024"}
+    assert relative_years("last year", "") == set()
+    assert in_period("2024", "Exports grew 5% last year.", "Review", "2025-02-10")
+    assert not in_period("2023", "Exports grew 5% last year.", "Review", "2025-02-10")

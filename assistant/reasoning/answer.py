@@ -42,6 +42,7 @@ from assistant.text.numbers import (
     parts_of_year,
     period_key,
     read_quantities,
+    relative_years,
     word_direction,
     year_words,
 )
@@ -367,7 +368,7 @@ def period_of(hit: Hit, start: int, text: str) -> tuple[set[str], set[tuple[str,
     parts: set[tuple[str, float]] | None = None
     for said in texts:
         figures = read_quantities(said)
-        said_years, said_parts = year_words(figures), parts_of_year(figures)
+        said_years, said_parts = year_words(figures) | relative_years(said, hit.date), parts_of_year(figures)
         if parts is None and (said_years or said_parts):
             parts = {period_key(q) for q in said_parts} - {("months", 12.0)}  # 1-12月 is the whole year
         if years is None and said_years:

@@ -311,7 +311,7 @@ class FactChecker:
                     said, _parts = period_of(hit, a, text)
                     if len(said) == 1:
                         figures = place_in_year(figures, int(next(iter(said))))
-                if all(in_period(y, text, hit.title) for y in years) and all(
+                if all(in_period(y, text, hit.title, hit.date) for y in years) and all(
                     in_part(p, text, figures, title_parts) for p in periods
                 ):
                     # a Chinese notice names its place in its title and rarely again (全年…, 区内…), and

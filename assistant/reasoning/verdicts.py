@@ -20,7 +20,7 @@ from assistant.reasoning.selection import gather, held_share
 from assistant.text.chunking import is_heading, sentence_spans, titled
 from assistant.text.lexicon import join_phrases
 from assistant.text.names import certain_runs
-from assistant.text.numbers import CONTEXT_KINDS, Quantity, read_quantities, word_direction
+from assistant.text.numbers import CONTEXT_KINDS, Quantity, read_quantities, relative_years, word_direction
 from assistant.text.words import NEGATIONS, STOP_WORDS
 
 MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "verdicts.json"
@@ -235,8 +235,11 @@ class PairFeaturizer:
             conflict = sum(1 for t, v in c.signed.items() if s.signed.get(t) == -v)
             source = read_quantities(text)
             p.figures = [judge_figure(f, source, self.same_subject)[0] for f in figures]
+            said = relative_years(text, p.hit.date) if years else set()  # "last year" in a 2025 report
             p.eligible = (
-                names_share[p.hit.chunk_id] >= 0.5 and whose[p.hit.chunk_id] and all(y in text for y in years)
+                names_share[p.hit.chunk_id] >= 0.5
+                and whose[p.hit.chunk_id]
+                and all(y in text or y in said for y in years)
             )
             position = seen.get(p.hit.chunk_id, 0)
             seen[p.hit.chunk_id] = position + 1

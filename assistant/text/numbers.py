@@ -661,12 +661,30 @@ def year_words(figures: list[Quantity]) -> set[str]:
     return {str(int(f.value)) if CJK_CHAR.search(f.text) else f.text for f in figures if f.kind == "year"}
 
 
-def in_period(year: str, sentence: str, title: str) -> bool:
-    """Is a claim's year that of the sentence: named in it, or, in a Chinese sentence naming no year
-    (全年, 当年: the year of the document), in its document's title?"""
-    if year in sentence:
+def in_period(year: str, sentence: str, title: str, date: str = "") -> bool:
+    """Is a claim's year that of the sentence: named in it, said relative to its document's date ("last
+    year", 去年), or, in a Chinese sentence naming no year (全年, 当年: the year of the document), in its
+    document's title?"""
+    if year in sentence or year in relative_years(sentence, date):
         return True
     return is_chinese(sentence) and year in title and not _ANY_YEAR.search(sentence)
+
+
+_RELATIVE_YEAR = re.compile(r"\b(last|this|next)\s+year\b|(去年|今年|明年|前年)", re.I)
+_RELATIVE_SHIFT = {"last": -1, "this": 0, "next": 1, "去年": -1, "今年": 0, "明年": 1, "前年": -2}
+
+
+def relative_years(text: str, date: str) -> set[str]:
+    """The years a text names relative to its document's date (YYYY-MM-DD): "last year" in a report dated
+    2025-02-10 is 2024, 今年 2025. Empty without a date. Words relative to the statement's own year (上年,
+    "a year earlier", "the previous year": 比上年增长 compares with the year before the one reported) are
+    not read here."""
+    m = re.match(r"((?:19|20)\d{2})", date or "")
+    if not m:
+        return set()
+    year = int(m.group(1))
+    words = [(r.group(1) or r.group(2)).lower() for r in _RELATIVE_YEAR.finditer(text)]
+    return {str(year + _RELATIVE_SHIFT[w]) for w in words}
 
 
 def parts_of_year(figures: list[Quantity]) -> list[Quantity]:
