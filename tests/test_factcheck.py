@@ -133,7 +133,6 @@ def test_a_figure_is_its_own_subjects(assistant):
     harbor = assistant.check("Actual use of foreign capital in Harbor City reached 41.7 billion yuan.")
     assert harbor.verdict == "supported" and "harbor_city" in harbor.citations[0].doc_id
     assert harbor.citations[0].shown.startswith("[Harbor City] “Actual use")  # whose, added, not quoted
-    assert harbor.citations[0].shown.startswith("[Harbor City] “Actual use")  # whose, added, not quoted
 
 
 def test_a_claim_that_names_no_place_is_not_refuted_by_another_places_figure(assistant):

@@ -88,5 +88,7 @@ def test_a_quote_that_names_nothing_is_about_its_documents_subject():
     text = "Beijing has made steady progress. The city grew, Beijing said."
     assert quote_subject("Beijing has made steady progress.", text, beijing) == ""  # an opening name
     assert quote_subject("It rose.", "Nothing is named here.", title) == ""  # nothing found: nothing added
+    other = passage + " Investors from Shanghai came. Shanghai attracted 3 billion yuan."
+    assert quote_subject("Shanghai attracted 3 billion yuan.", other, title) == ""  # another place opens it
     songhe = "松河高新区2024年利用外资情况通报"
     assert quote_subject("全年新设外商投资企业127家。", "", songhe) == "松河高新区"

@@ -220,6 +220,7 @@ def test_pounds_are_money_and_a_list_is_no_range():
     ("CASCs can't charge more than £31 a week", -math.inf, 31), ("must not exceed over 5%", -math.inf, 5),
     ("it was never less than 10", 10, math.inf), ("not more than 3", -math.inf, 3),  # the qualifier's own
     ("more than 3", 3, math.inf), ("No, more than 3", 3, math.inf),  # another clause's
+    ("families who don't qualify get more than £31", 31, math.inf),  # another verb's
 ])  # fmt: skip
 def test_a_negation_before_a_bound_turns_it(text, low, high):
     (q,) = read_quantities(text)
@@ -257,5 +258,8 @@ def test_last_year_and_qu_nian_are_placed_by_the_documents_date():
     # 上年 is the year before the statement's, not read here
     assert relative_years("去年进出口增长5%，比上年提高0.4个百分点。", "2025-03-01") == {"2024"}
     assert relative_years("last year", "") == set()
+    # a comparison with last year states this year's figure
+    assert relative_years("1-6月，全市地区生产总值比去年同期增长5.3%", "2025-07-20") == set()
+    assert relative_years("Exports were 5% higher than last year.", "2025-07-20") == set()
     assert in_period("2024", "Exports grew 5% last year.", "Review", "2025-02-10")
     assert not in_period("2023", "Exports grew 5% last year.", "Review", "2025-02-10")

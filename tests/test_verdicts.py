@@ -51,12 +51,23 @@ def test_negation_flips_direction():
     ("Clubs can charge at most £31 a week.", "Clubs can't charge more than £31 a week.", "same"),  # a bound
     ("DdrB is an alternative SSB.", "DdrB is not only an SSB but also an alternative one.", "same"),
     ("Exports rose in 2024.", "The museum reopened in 2024.", "unclear"),  # not about the claim's thing
-    ("Imports grew.", "Imports doubled.", "unclear"),  # a direction on one side only
+    ("Imports grew.", "Imports swelled.", "same"),  # both up (swell: a WordNet troponym of increase)
+    ("Imports grew.", "Imports soared.", "unclear"),  # a direction on one side only: the lexicon lacks soar
+    ("The allowance is paid to carers.", "The allowance is paid to carers who are not working.", "same"),
     ("CX3CR1 promotes airway inflammation.", "CX3CR1-blocking reagents prevented airway inflammation.",
      "unclear"),  # blocking what prevents: directions compose
 ])  # fmt: skip
 def test_polarity_reads_the_clause_that_says_the_claims_thing(claim, sentence, expected):
     assert polarity(claim, sentence, STEM) == expected
+
+
+def test_a_negation_on_other_words_does_not_reverse_the_claim():
+    assert polarity(
+        "The allowance is means-tested.", "The allowance is paid without a means test.", STEM
+    ) != ("reversed")
+    assert polarity(
+        "Repairs are covered.", "Repairs are covered, except those that are not urgent.", STEM
+    ) != ("reversed")
 
 
 def test_negated_terms_and_count():

@@ -111,7 +111,7 @@ def _inflections(lemma: str, irregular: dict[str, set[str]]) -> set[str]:
     elif first.endswith(("s", "sh", "ch", "x", "z")):
         forms |= {first + "es", first + "ed", first + "ing"}
     elif first.endswith("y") and first[-2:-1] not in "aeiou":
-        forms |= {first + "s", first[:-1] + "ied", first + "ing"}
+        forms |= {first[:-1] + "ies", first[:-1] + "ied", first + "ing"}
     elif re.fullmatch(r"[^aeiou]*[aeiou][^aeiouwxy]", first):
         forms |= {first + "s", first + first[-1] + "ed", first + first[-1] + "ing"}
     else:

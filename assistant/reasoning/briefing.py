@@ -53,7 +53,11 @@ class Briefer:
         passage_of: dict[str, Citation] = {}  # each passage is cited once, whatever its bullets
         first_bullet: dict[str, int] = {}  # a passage's best bullet places its others, in reading order
         where: list[tuple[int, int]] = []  # per bullet: (its passage's first bullet, its offset)
+        spans: dict[str, list[tuple[int, int]]] = {}  # per passage, its bullets' sentences
+        hit_of: dict[str, Hit] = {}
         for cand, text, vec in zip(chosen, texts, vectors, strict=True):
+            spans.setdefault(cand.hit.chunk_id, []).append((cand.start, cand.end))
+            hit_of[cand.hit.chunk_id] = cand.hit
             citation = passage_of.get(cand.hit.chunk_id)
             if citation is None:
                 citation = cite(len(citations) + 1, cand.hit, cand.start, cand.end)
@@ -80,6 +84,7 @@ class Briefer:
             kept_vectors.append(vec)
             kept_figures.append(figures)
             kept_values.append(values)
+        citations = [_spanning(c, spans[c.chunk_id], hit_of[c.chunk_id]) for c in citations]
         order = {kind: k for k, kind in enumerate(BRIEF_SECTIONS)}
         ranked = sorted(
             range(len(items)), key=lambda k: (order[items[k].kind], _event_date(items[k]), where[k])
@@ -122,6 +127,13 @@ def on_subject(subject: list[str], hit: Hit) -> bool:
     writes for certain (`certain_runs`: "foreign investment in Harbor City": Harbor City, not "the city")? A
     topic naming nothing keeps every one."""
     return held_share(subject, hit) >= 0.5
+
+
+def _spanning(c: Citation, spans: list[tuple[int, int]], hit: Hit) -> Citation:
+    """A passage's one citation, quoting the stretch that holds all its bullets' sentences (so the page
+    marks them all, not the first bullet's alone); its subject only when that stretch needs one."""
+    start, end = min(a for a, _ in spans), max(b for _, b in spans)
+    return replace(cite(c.n, hit, start, end), subject=c.subject if len(spans) == 1 else "")
 
 
 def _event_date(item: BriefItem) -> str:

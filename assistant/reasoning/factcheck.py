@@ -19,7 +19,7 @@ from assistant.reasoning.answer import cite, coverage, key_terms, names_present,
 from assistant.reasoning.selection import gather, named_in
 from assistant.reasoning.verdicts import Pair, PairFeaturizer, VerdictModel, judge_figure, polarity
 from assistant.text.chunking import is_heading, sentence_spans, titled
-from assistant.text.names import names, short_forms
+from assistant.text.names import certain_runs, names, short_forms
 from assistant.text.normalise import CJK_CHAR, is_chinese, other_script, shares_romanised_name
 from assistant.text.numbers import (
     CONTEXT_KINDS,
@@ -66,6 +66,7 @@ class _Sentence:
     cover: float
     figures: list[Quantity]
     across: bool = False  # in the other script than the claim: no word in common, meaning only
+    own: float = 1.0  # the claim's terms the sentence writes itself (not its passage's carried subject)
 
 
 class FactChecker:
@@ -110,8 +111,12 @@ class FactChecker:
             if self._polarity(verdict.claim, c.quote, titled(c.title, c.passage)) == "reversed":
                 c = replace(c, n=1)
                 text = f"The corpus states otherwise [1]: {c.shown} ({_ref(c)})."
-                return Verdict(verdict.claim, "contradicted", text, [c], confidence=verdict.confidence,
-                               decided_by="polarity")  # fmt: skip
+                # a support's confidence, at most the figure rules' precision for a contradiction
+                sure = (
+                    self.model.rule_precision.get("contradicted", 0.0) if self.model else verdict.confidence
+                )
+                return Verdict(verdict.claim, "contradicted", text, [c], decided_by="polarity",
+                               confidence=round(min(verdict.confidence, sure), 3))  # fmt: skip
         return verdict
 
     def read(self, verdict: Verdict, hits: list[Hit]) -> Verdict:
@@ -125,9 +130,9 @@ class FactChecker:
         if self.reader is None or verdict.verdict != "supported" or not verdict.citations:
             return verdict
         claim, quotes = verdict.claim, [c.quote for c in verdict.citations]
-        if all(self._polarity(claim, c.quote, titled(c.title, c.passage)) == "same"
+        if all(self._polarity(claim, c.quote, titled(c.title, c.passage), 1.0) == "same"
                for c in verdict.citations):  # fmt: skip
-            return verdict  # negation and direction read alike: nothing for the reader to turn
+            return verdict  # every word of the claim there, negation and direction alike: nothing to turn
         turned = list(dict.fromkeys(direction_flips(claim) + negation_toggles(claim)))[:6]
         texts = [claim, *turned]
         reading = self.reader.read_pairs([t for t in texts for _ in quotes], quotes * len(texts))
@@ -234,7 +239,7 @@ class FactChecker:
         cut = [(max(0, f.start - 4) if f.direction and chinese else f.start, f.end) for f in figures]
         terms_text = "".join(" " if any(a <= i < b for a, b in cut) else ch for i, ch in enumerate(claim))
         weights = key_terms(self.keyword, " ".join([terms_text, *subject]), _CLAIM_NOISE)
-        sentences = self._sentences(claim, hits[: self.passages], names, years, weights, periods)
+        sentences = self._sentences(claim, hits[: self.passages], names, years, weights, periods, subject)
         # A date beside other figures says when they held ("815 by the end of June"): it is judged in the
         # sentences that state them, not against any other date about the place.
         amounts = [f for f in checkable if f.kind not in _DATES]
@@ -275,7 +280,7 @@ class FactChecker:
         )
 
     def _sentences(self, claim: str, hits: list[Hit], names: list[str], years: set[str], weights,
-                   periods: list[Quantity]):  # fmt: skip
+                   periods: list[Quantity], subject: Sequence[str] = ()):  # fmt: skip
         """Sentences about the claim's subject: enough of its rare terms, or (other words for the same
         thing) close in meaning by the embedder; best term coverage first, then closest. A Chinese claim has
         no names we can read, so a Chinese sentence must hold most of its terms (北京 is not 云岭, however
@@ -283,6 +288,8 @@ class FactChecker:
         name of the claim in pinyin (北京: Beijing) and be close in meaning by a cross-lingual embedder."""
         chinese = is_chinese(claim)
         min_cover = _CHINESE_MIN_COVER if chinese else self.min_cover
+        carried_terms = set(self.keyword.tokenize(" ".join(subject)))
+        own_terms = {t: w for t, w in weights.items() if t not in carried_terms}  # the claim's own words
         found = []
         for hit in hits:
             context = titled(hit.title, hit.passage)
@@ -294,6 +301,8 @@ class FactChecker:
             title_parts = parts_of_year(read_quantities(hit.title)) if periods else []
             heading, lead, table_head = "", "", ""
             defined = short_forms(context)
+            # only names no sentence start made (not "Leakage rose …"), and only those the passage writes
+            carried = [n for n in certain_runs(claim) + list(subject) if named_in(n, context)]
             for a, b in sentence_spans(hit.passage):
                 text = hit.passage[a:b]
                 if _HEADING.fullmatch(text.strip()):
@@ -320,19 +329,20 @@ class FactChecker:
                     if row:  # a table line is read under its table's lead-in sentence and header row
                         read = f"{hit.title} {lead} {table_head} {text}"
                     elif not chinese:  # the passage's subject, which the sentence need not repeat
-                        read = f"{text} {' '.join(names)} {_other_forms(text, defined)}"
+                        read = f"{text} {' '.join(carried)} {_other_forms(text, defined)}"
                     cover = coverage(weights, self.keyword.tokenize(read))
-                    found.append((hit, a, b, text, figures, cover, across))
+                    own = cover if chinese or row else coverage(own_terms, self.keyword.tokenize(text))
+                    found.append((hit, a, b, text, figures, cover, across, own))
         similarity = np.full(len(found), -np.inf)  # not compared: never close
         if self.embed is not None and found and (not chinese or self.cross_lingual):
             head, vectors = gather(self.embed, self.stored, [claim], [(h, a, b) for h, a, b, *_ in found])
             similarity = vectors @ head[0]
         out = []
-        for (hit, a, b, text, figures, cover, across), sim in zip(found, similarity, strict=True):
+        for (hit, a, b, text, figures, cover, across, own), sim in zip(found, similarity, strict=True):
             close = sim >= self.min_similarity and (across or not chinese)
             if close or (cover >= min_cover and not (chinese and across)):
                 # across languages no term is shared: the closest sentence comes first
-                s = _Sentence(hit, a, b, text, cover, figures, across)
+                s = _Sentence(hit, a, b, text, cover, figures, across, own)
                 out.append((s, -sim if across else 0.0))
         return [s for s, _rank in sorted(out, key=lambda x: (-x[0].cover, x[1]))]
 
@@ -360,6 +370,8 @@ class FactChecker:
                         return found, alike[0], other
             if status == "contradicted" and sentence.across:
                 same = [e for e in same if _size_gap(figure, e) <= 1.0 or figure.direction * e.direction < 0]
+            if status == "contradicted" and figure.kind in _ANY_NOUN and not sentence.own:
+                continue  # a share or rate of what? the sentence writes none of the claim's own words
             if (
                 status == "contradicted" and same
             ):  # the figure it is most likely about: same noun, nearest size

@@ -35,6 +35,9 @@ _CLAUSE_BREAKS = frozenset(",;:()") | {"but", "whereas", "while", "although", "h
 _WINDOW = 3  # content words either side of a direction word that it is read as applying to
 _NEGATION_REACH = 6  # words after a negation that it applies to
 _OPPOSITE_PREFIXES = ("in", "un", "non", "non-", "im", "dis")
+_RELATIVE_WORDS = frozenset(
+    {"who", "which", "that", "whose", "whom"}
+)  # a relative clause says something else
 _REVERSALS = ("neg_mismatch", "neg_terms_mismatch", "dir_conflict", "antonym")  # a polarity conflict
 
 
@@ -96,7 +99,7 @@ def _clauses(text: str) -> list[list[str]]:
     out, clause = [], []
     words = join_phrases(_WORD.findall(text.lower()))
     for k, w in enumerate([*words, ","]):
-        if w in _CLAUSE_BREAKS:
+        if w in _CLAUSE_BREAKS or w in _RELATIVE_WORDS:
             if clause:
                 out.append(clause)
             clause = []
@@ -132,7 +135,7 @@ def polarity(claim: str, sentence: str, stem: Callable[[str], str], cover: float
     if len(wanted & ({stem(w) for w in best} | held)) < cover * len(wanted):
         return "unclear"  # the clause does not say the claim's thing: nothing to compare
     c, s = read(" ".join(claim_words), stem), read(" ".join(best), stem)
-    if c.negations % 2 != s.negations % 2:
+    if _negations_on(claim_words, wanted, stem) % 2 != _negations_on(best, wanted, stem) % 2:
         return "reversed"
     agree = sum(1 for t, v in c.signed.items() if s.signed.get(t) == v)
     conflict = sum(1 for t, v in c.signed.items() if s.signed.get(t) == -v)
@@ -140,6 +143,15 @@ def polarity(claim: str, sentence: str, stem: Callable[[str], str], cover: float
     if conflict and not agree and not stacked:  # "blocking X prevented Y": directions that compose
         return "reversed"
     return "same" if agree or not (c.signed or s.signed) else "unclear"
+
+
+def _negations_on(words: list[str], wanted: set[str], stem: Callable[[str], str]) -> int:
+    """The negations that bear on the claim's words: one of them within `_NEGATION_REACH` words after it
+    ("is not means-tested"; not "without a means test" when the claim says means-tested)."""
+    return sum(
+        1 for i, w in enumerate(words)
+        if _is_negation(w) and any(stem(x) in wanted for x in words[i + 1 : i + 1 + _NEGATION_REACH])
+    )  # fmt: skip
 
 
 def _antonyms(a: set[str], b: set[str]) -> int:

@@ -81,7 +81,7 @@ def certain_names(text: str) -> list[str]:
     for m in _CAPITAL_WORD.finditer(text):
         starts = m.start() == lead or m.start() in opening
         word = re.sub(r"['’]s$", "", m.group(0))
-        ordinary = vocabulary is None or word.lower() in vocabulary
+        ordinary = vocabulary is None or _in_vocabulary(word.lower(), vocabulary)
         if starts and not _NEXT_CAPITAL.match(text, m.end()) and ordinary:
             doubtful.add(word)
     inside = {re.sub(r"['’]s$", "", m.group(0)) for m in _CAPITAL_WORD.finditer(text)
@@ -119,6 +119,22 @@ def chinese_places(text: str) -> list[str]:
     """Places a Chinese text names where a clause starts ("上半年，青岚综合保税区完成…"): two to six
     characters and an ending of `CHINESE_PLACE_ENDINGS`; 区内 or 本市 name nothing."""
     return list(dict.fromkeys(m.group(1) for m in _CHINESE_PLACE.finditer(text)))
+
+
+# Endings English adds to a word (leak: leakage, ship: shipments): a word is ordinary when it is in the
+# vocabulary, or is one of its words with such an ending (the word-piece vocabulary holds only common forms).
+_ENDINGS = ("ments", "ment", "ings", "ing", "ages", "age", "ness", "ers", "er", "ed", "es", "s", "ly", "al",
+            "ity", "ion", "ions", "ation", "ations")  # fmt: skip
+
+
+def _in_vocabulary(word: str, vocabulary: frozenset[str]) -> bool:
+    if word in vocabulary:
+        return True
+    for ending in _ENDINGS:
+        stem = word.removesuffix(ending)
+        if stem != word and len(stem) >= 3 and (stem in vocabulary or stem + "e" in vocabulary):
+            return True
+    return False
 
 
 @functools.cache
@@ -164,8 +180,15 @@ def quote_subject(quote: str, passage: str, title: str) -> str:
     capital reached 41.7 billion yuan."; a title in title case marks no name by its capitals), or the place a
     Chinese title opens with; "" when the sentence names someone or something itself, or nothing is found."""
     chinese = bool(re.search(r"[\u4e00-\u9fff]", quote))
-    if certain_runs(quote) or (chinese and chinese_places(quote)):
+    if not title or certain_runs(quote) or (chinese and chinese_places(quote)):
         return ""
+    first = re.match(r"\s*([A-Z][\w'-]*)", quote)
+    if (
+        first
+        and first.group(1).lower() not in STOP_WORDS
+        and re.search(rf"[^.!?]\s{first.group(1)}\b", passage)
+    ):
+        return ""  # an opening word the passage capitalises mid-sentence too: a name ("Shanghai attracted …")
     if chinese:
         found = chinese_places(title)
         return found[0] if found else ""

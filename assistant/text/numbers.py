@@ -540,13 +540,13 @@ _NEGATED = {"gt": "le", "ge": "lt", "lt": "ge", "le": "gt"}
 
 
 def _negation_before(text: str, at: int) -> int:
-    """Where a negation within three words before `at`, in the same clause, starts ("cannot charge more
-    than"); -1 when there is none."""
+    """Where a negation on the verb right before `at` starts ("cannot charge more than", "must not exceed";
+    not "who don't qualify get more than"); -1 when there is none."""
     offset = max(0, at - 40)
-    words = list(re.finditer(r"[\w'’]+|[,.;:!?()]", text[offset:at]))[-3:]
+    words = list(re.finditer(r"[\w'’]+|[,.;:!?()]", text[offset:at]))[-2:]  # the verb's own: "can't charge"
     for m in reversed(words):
         w = m.group(0).lower()
-        if not w[0].isalnum():
+        if not w[0].isalnum() or w in ("who", "that", "which", "if", "when"):
             return -1
         if w in NEGATIONS or w.endswith(("n't", "n’t")):
             return offset + m.start()
@@ -670,7 +670,12 @@ def in_period(year: str, sentence: str, title: str, date: str = "") -> bool:
     return is_chinese(sentence) and year in title and not _ANY_YEAR.search(sentence)
 
 
-_RELATIVE_YEAR = re.compile(r"\b(last|this|next)\s+year\b|(去年|今年|明年|前年)", re.I)
+# Not a comparison with that year ("5% higher than last year", 比去年, 去年同期): that states the current one.
+_RELATIVE_YEAR = re.compile(
+    r"(?<!than )(?<!on )(?<!over )(?<!from )(?<!with )(?<!since )\b(last|this|next)\s+year\b"
+    r"|(?<![比较与同])(去年|今年|明年|前年)(?!同期)",
+    re.I,
+)
 _RELATIVE_SHIFT = {"last": -1, "this": 0, "next": 1, "去年": -1, "今年": 0, "明年": 1, "前年": -2}
 
 
