@@ -331,7 +331,14 @@ class FactChecker:
                     elif not chinese:  # the passage's subject, which the sentence need not repeat
                         read = f"{text} {' '.join(carried)} {_other_forms(text, defined)}"
                     cover = coverage(weights, self.keyword.tokenize(read))
-                    own = cover if chinese or row else coverage(own_terms, self.keyword.tokenize(text))
+                    # across languages no word is shared: the sentence's meaning chose it, not its words
+                    own = (
+                        1.0
+                        if across
+                        else cover
+                        if chinese or row
+                        else coverage(own_terms, self.keyword.tokenize(text))
+                    )
                     found.append((hit, a, b, text, figures, cover, across, own))
         similarity = np.full(len(found), -np.inf)  # not compared: never close
         if self.embed is not None and found and (not chinese or self.cross_lingual):
