@@ -234,9 +234,14 @@ class Citation:
     subject: str = ""  # what the quote is about when it does not say (its document's subject); not quoted
 
     @property
+    def tag(self) -> str:
+        """The subject added before a quote that names none ("[Harbor City] "), or ""."""
+        return f"[{self.subject}] " if self.subject else ""
+
+    @property
     def shown(self) -> str:
         """The quote in quotation marks, after its subject where it names none: [Harbor City] “…”."""
-        return (f"[{self.subject}] " if self.subject else "") + f"“{self.quote}”"
+        return f"{self.tag}“{self.quote}”"
 
     def to_dict(self) -> dict:
         return asdict(self)

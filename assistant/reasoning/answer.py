@@ -465,7 +465,7 @@ def _has_list(citations: list[Citation]) -> bool:
 
 def _part(c: Citation) -> str:
     """A quote of an answer with its number, after its subject where it names none ([Harbor City] …)."""
-    return (f"[{c.subject}] " if c.subject else "") + f"{c.quote} [{c.n}]"
+    return f"{c.tag}{c.quote} [{c.n}]"
 
 
 def cite(n: int, hit: Hit, start: int, end: int) -> Citation:

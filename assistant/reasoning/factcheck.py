@@ -175,7 +175,7 @@ class FactChecker:
         claim's names that its passage holds taken as said."""
         stem = self.keyword.tokenize.stem if self.keyword is not None else str.lower
         for short, long in short_forms(context).items():
-            sentence = re.sub(rf"\b{short}s?\b", long, sentence)
+            sentence = _short_name(short).sub(long, sentence)
         carried = [n for n in claim_names(claim) if named_in(n, context)]
         return polarity(claim, sentence, stem, cover, carried)
 
@@ -392,6 +392,11 @@ def claim_names(claim: str) -> list[str]:
     return names(claim, versions=False, years=False)
 
 
+def _short_name(short: str) -> re.Pattern:
+    """A defined short name as written in a sentence, plural too (CASC, CASCs)."""
+    return re.compile(rf"\b{re.escape(short)}s?\b")
+
+
 def _as_said(q: Quantity, text: str) -> str:
     """A figure as written, with the negation that bounds it: "can't charge more than £31"."""
     return text[q.negated_from : q.end] if q.negated_from >= 0 else q.text
@@ -402,7 +407,7 @@ def _other_forms(text: str, defined: dict[str, str]) -> str:
     …" is read with "community amateur sports club", and the long form with its short one."""
     out = []
     for short, long in defined.items():
-        if re.search(rf"\b{short}s?\b", text):
+        if _short_name(short).search(text):
             out.append(long)
         elif long.lower().rstrip("s") in text.lower():
             out.append(short)

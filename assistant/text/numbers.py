@@ -509,7 +509,7 @@ def _from_match(text: str, m: re.Match) -> Quantity | None:
         kind = "percent"
     elif unit.startswith("percentage point") or unit == "pp":
         kind = "pp"
-    elif cur or unit in ("yuan", "rmb", "cny", "usd", "dollars", "dollar", "euros", "euro", "pounds", "gbp"):
+    elif cur or unit in _CURRENCIES:
         kind = "money:" + _CURRENCIES.get(cur or unit, "CNY")
     factor = _SCALES.get(scale, 1.0)
     value *= factor
