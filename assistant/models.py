@@ -108,9 +108,24 @@ class SentenceVectors:
     vectors: np.ndarray
 
 
+@dataclass(frozen=True)
+class Frame:
+    """What one sentence of a passage is about and when, resolved at ingest (`text.frames`): offsets in the
+    passage; `subject` the name it is about (its own opening name, else its heading's, else its document's);
+    `said` whether the sentence writes a name itself; `years` its own years (relative words placed by the
+    document's date), else its heading's."""
+
+    start: int
+    end: int
+    subject: str = ""
+    said: bool = False
+    years: tuple[str, ...] = ()
+
+
 @dataclass
 class Hit:
-    """One ranked passage returned by search."""
+    """One ranked passage returned by search; `frames`: its sentences' frames as stored at ingest (empty
+    for an index written before frames were kept: then they are read from the passage alone)."""
 
     doc_id: str
     chunk_id: str
@@ -124,9 +139,13 @@ class Hit:
     path: str = ""
     page_start: int = 0
     page_end: int = 0
+    subject: str = ""  # its document's subject (`text.frames.document_subject`)
+    frames: tuple[Frame, ...] = ()
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        out = asdict(self)
+        out.pop("frames")
+        return out
 
 
 @dataclass
@@ -143,6 +162,7 @@ class DocumentInfo:
     root: str = ""
     kind: str = ""
     also_at: tuple[str, ...] = ()  # other paths ingested with the same content (stored once)
+    framed: bool = False  # its chunks keep their sentences' frames (indexes written before frames: False)
 
     @property
     def paths(self) -> tuple[str, ...]:
@@ -310,10 +330,16 @@ class Verdict:
     parts: list[FigureCheck] = field(default_factory=list)  # one per figure of the claim
     confidence: float = 0.0  # calibrated P(the verdict is right); not_found: 1 - the higher of the two
     decided_by: str = ""  # "figures" (the figure rules), "model" (the verdict model), "polarity" or "reader"
+    # the claim's measure as the corpus states it for another subject ("Harbor City: 3,480", its passage):
+    # related, never evidence
+    elsewhere: list[tuple[str, Hit]] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["related"] = [h.to_dict() for h in self.related]
+        d["elsewhere"] = [
+            {"figure": said, "doc_id": h.doc_id, "chunk_id": h.chunk_id} for said, h in self.elsewhere
+        ]
         return d
 
 

@@ -161,3 +161,22 @@ def test_build_lexicon_reads_a_wordnet_folder_or_says_what_is_wrong(tmp_path):
     assert not {"button", "full"} & set(lexicon["up"])
     out = run_main("lab", "build-lexicon", "--wordnet", str(tmp_path), "--out", str(tmp_path / "d.json"))
     assert out.returncode == 0 and json.loads((tmp_path / "d.json").read_text())["up"] == lexicon["up"]
+    # CC-CEDICT lines (traditional simplified [pinyin] /senses/), read through the English lexicon above
+    cedict = tmp_path / "cedict.txt"
+    cedict.write_text("\n".join([
+        "# CC-CEDICT header", "增加 增加 [zeng1 jia1] /to boost/to increase/",
+        "削減 削减 [xue1 jian3] /to cut back/to decrease; to lower/",
+        "牧羊 牧羊 [mu4 yang2] /to boost sheep numbers/shepherd/",  # one sense, with more than its verb
+        "調整 调整 [tiao2 zheng3] /to adjust/to revise/",
+        "增 增 [zeng1] /to boost/to increase/",  # one character
+    ]) + "\n", encoding="utf-8")  # fmt: skip
+    both = run_main("lab", "build-lexicon", "--wordnet", str(tmp_path), "--cedict", str(cedict),
+                    "--out", str(tmp_path / "d.json"))  # fmt: skip
+    written = json.loads((tmp_path / "d.json").read_text(encoding="utf-8"))
+    assert both.returncode == 0 and (written["chinese_up"], written["chinese_down"]) == (["增加"], ["削减"])
+    assert "CC-CEDICT" in written["chinese_licence"] and "ShareAlike" in written["chinese_licence"]
+    (tmp_path / "empty.txt").write_text("nothing here\n")
+    empty = str(tmp_path / "empty.txt")
+    none = run_main("lab", "build-lexicon", "--wordnet", str(tmp_path), "--cedict", empty,
+                    "--out", str(tmp_path / "e.json"))  # fmt: skip
+    assert none.returncode == 2 and "not a CC-CEDICT file" in none.stderr, none.stderr

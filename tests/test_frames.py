@@ -129,3 +129,50 @@ def test_last_year_is_the_year_before_the_documents_date(assistant):
     )
     answer = assistant.ask("How many people did Kestrel Bay's passenger ferries carry in 2024?")
     assert answer.outcome != "none" and "1.3 million" in answer.text, answer.text
+
+
+def test_a_sentence_under_another_zones_heading_is_that_zones(assistant):
+    """One passage reviews two zones under a heading each (coastal_zones_review_2025.txt): "The zone raised
+    its land fees by 5%." stands under Ferncliff, so it neither supports nor contradicts Larkspur Bay (it
+    was a support before frames were stored), and Ferncliff's figure is shown as another subject's."""
+    v = assistant.check("Larkspur Bay's actual investment reached 6.1 billion yuan in 2024.")
+    assert v.verdict == "not_found" and not v.citations, v.explanation
+    assert "Given for another subject, not this one: Ferncliff: 6.1 billion yuan" in v.explanation
+    assert v.elsewhere[0][0] == "Ferncliff: 6.1 billion yuan"
+    assert v.related[0].doc_id.endswith("coastal_zones_review_2025.txt")
+    fees = assistant.check("Larkspur Bay raised its land fees by 5%.")
+    assert fees.verdict != "supported" and "raised its land fees by 5%" not in fees.explanation
+    own = assistant.check("Ferncliff raised its land fees by 5%.")
+    assert own.verdict == "supported" and own.citations[0].shown.startswith("[Ferncliff] “The zone raised")
+
+
+def test_a_headings_year_holds_for_the_sentences_under_it(assistant):
+    """ "The zone approved 380 foreign-funded projects." stands under "Larkspur Bay in 2023"."""
+    claim = "{} approved 380 foreign-funded projects in {}."
+    v = assistant.check(claim.format("Larkspur Bay", 2023))
+    assert v.verdict == "supported", v.explanation
+    assert v.citations[0].shown.startswith("[Larkspur Bay] “The zone approved 380")
+    assert assistant.check(claim.format("Larkspur Bay", 2024)).verdict == "contradicted"  # 412 in 2024
+    assert assistant.check(claim.format("Ferncliff", 2023)).verdict == "not_found"
+
+
+def test_frames_are_stored_with_the_chunks(assistant):
+    """The frames come back from Chroma with each passage: the sentence naming no zone is Ferncliff's."""
+    hit = next(h for h in assistant.search("Ferncliff actual investment reached 6.1 billion yuan", k=10)
+               if h.doc_id.endswith("coastal_zones_review_2025.txt"))  # fmt: skip
+    at = hit.passage.index("Actual investment")
+    frame = next(f for f in hit.frames if f.start == at)
+    assert (frame.subject, frame.said) == ("Ferncliff", False)
+    assert "frames" not in hit.to_dict()
+
+
+def test_the_askers_own_place_comes_before_a_look_alikes(assistant):
+    """The asker says where they live; Brenfield's look-alike fund is not their answer (it was the
+    confident answer before), and Marlow Valley's own passage comes first."""
+    ask = "I live in {} and my household earns £60,000 a year. Can I get help from the hardship fund?"
+    marlow = assistant.ask(ask.format("Marlow Valley"))
+    assert marlow.citations[0].doc_id.endswith("marlow_2025_water.txt"), marlow.text
+    assert "£250" in marlow.citations[0].quote
+    assert marlow.outcome != "answer" or "£400" not in marlow.text  # never a confident look-alike
+    brenfield = assistant.ask(ask.format("Brenfield"))
+    assert brenfield.citations[0].doc_id.endswith("brenfield_2025_water.txt"), brenfield.text

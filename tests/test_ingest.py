@@ -65,6 +65,30 @@ def test_ingest_twice_is_unchanged(assistant, folder):
     assert assistant.chunk_count() == count
 
 
+def test_an_index_written_before_frames_gets_them_on_the_next_ingest(assistant, folder):
+    """Chunks stored without sentence frames (an older index) gain them when their unchanged documents are
+    ingested again; text and vectors stay."""
+    assistant.ingest([folder])
+    store = assistant.store
+    got = store._chunks.get(include=["metadatas", "embeddings"])
+    framed = {i: m["frames"] for i, m in zip(got["ids"], got["metadatas"], strict=True)}
+    assert all(framed.values())
+    old = [m | {"frames": "", "subject": ""} for m in got["metadatas"]]
+    store._chunks.update(ids=got["ids"], metadatas=old)
+    docs = store._docs.get(include=["metadatas"])
+    store._docs.update(ids=docs["ids"], metadatas=[m | {"framed": 0} for m in docs["metadatas"]])
+    assert not any(h.frames for h in assistant.search("green bond pilots", k=5))
+    assert not any(info.framed for info in store.documents().values())
+
+    again = assistant.ingest([folder])
+    assert len(again.unchanged) == 3 and not again.added and not again.updated
+    after = store._chunks.get(include=["metadatas", "embeddings"])
+    assert {i: m["frames"] for i, m in zip(after["ids"], after["metadatas"], strict=True)} == framed
+    assert (after["embeddings"] == got["embeddings"]).all()
+    assert all(info.framed for info in store.documents().values())
+    assert all(h.frames for h in assistant.search("green bond pilots", k=5))
+
+
 def test_edit_replaces_old_chunks(assistant, folder):
     assistant.ingest([folder])
     md = folder / "synthetic_zone_notice.md"

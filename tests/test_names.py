@@ -76,19 +76,28 @@ def test_a_short_name_is_read_with_the_long_form_the_text_defines():
                                  "GDP": "Gross domestic product"}  # fmt: skip
 
 
-def test_a_quote_that_names_nothing_is_about_its_documents_subject():
-    from assistant.text.names import quote_subject
+def _quoted(quote: str, passage: str, title: str) -> str:
+    from assistant.models import Hit
+    from assistant.text.frames import quote_subject
 
+    hit = Hit("d", "d::0", 1.0, passage or quote, 0, len(passage or quote), title=title)
+    at = hit.passage.index(quote)
+    return quote_subject(hit, at, at + len(quote))
+
+
+def test_a_quote_that_names_nothing_is_about_its_documents_subject():
     title = "Harbor City Free Trade Port Reports Record Foreign Investment in 2024"  # title case: no clue
     passage = "Harbor City said that 3,480 firms were set up in the city. Actual use of capital grew."
-    assert quote_subject("Actual use of capital grew.", passage, title) == "Harbor City"
-    assert quote_subject("Harbor City grew.", passage, title) == ""  # it says whose
-    assert quote_subject("Firms such as Eli Lilly stayed.", passage, title) == ""  # it names someone
+    assert _quoted("Actual use of capital grew.", passage, title) == "Harbor City"
+    assert _quoted("Harbor City said that 3,480 firms were set up in the city.", passage, title) == ""
+    eli = passage + " Firms such as Eli Lilly stayed."
+    assert _quoted("Firms such as Eli Lilly stayed.", eli, title) == ""  # it names someone
     beijing = "Over 140 Policies Implemented in Beijing Since the Launch"
     text = "Beijing has made steady progress. The city grew, Beijing said."
-    assert quote_subject("Beijing has made steady progress.", text, beijing) == ""  # an opening name
-    assert quote_subject("It rose.", "Nothing is named here.", title) == ""  # nothing found: nothing added
+    assert _quoted("Beijing has made steady progress.", text, beijing) == ""  # an opening name
+    assert _quoted("The city grew, Beijing said.", text, beijing) == ""
+    assert _quoted("It rose.", "Nothing is named here. It rose.", title) == ""  # nothing found: nothing added
     other = passage + " Investors from Shanghai came. Shanghai attracted 3 billion yuan."
-    assert quote_subject("Shanghai attracted 3 billion yuan.", other, title) == ""  # another place opens it
+    assert _quoted("Shanghai attracted 3 billion yuan.", other, title) == ""  # another place opens it
     songhe = "松河高新区2024年利用外资情况通报"
-    assert quote_subject("全年新设外商投资企业127家。", "", songhe) == "松河高新区"
+    assert _quoted("全年新设外商投资企业127家。", "", songhe) == "松河高新区"

@@ -251,6 +251,23 @@ def test_the_direction_lexicon_comes_from_wordnet_with_its_phrasal_verbs():
         "they", "stepped_up", "their", "investment"]  # fmt: skip
 
 
+def test_chinese_words_of_change_come_from_cc_cedict_read_through_the_lexicon():
+    import json
+
+    from assistant.text.lexicon import LEXICON_PATH
+    from assistant.text.numbers import read_quantities
+
+    data = json.loads(LEXICON_PATH.read_text(encoding="utf-8"))
+    assert "CC-CEDICT" in data["chinese_source"] and "ShareAlike" in data["chinese_licence"]
+    assert {"扩大", "增加", "提高"} <= set(data["chinese_up"]) and {"缩小", "削减", "降低"} <= set(
+        data["chinese_down"]
+    )
+    assert not {"调整", "统计", "牧羊"} & (set(data["chinese_up"]) | set(data["chinese_down"]))
+    for text, direction in [("研发投入扩大12%。", 1), ("经营规模缩小了8%。", -1),
+                            ("据统计，新设企业127家。", 0), ("缩减至40家", 0)]:  # fmt: skip
+        assert [q.direction for q in read_quantities(text)] == [direction], text
+
+
 def test_last_year_and_qu_nian_are_placed_by_the_documents_date():
     from assistant.text.numbers import in_period, relative_years
 

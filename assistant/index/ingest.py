@@ -52,6 +52,7 @@ class Ingestor:
         self.chunker = Chunker(embedder.count_tokens, settings.chunk_tokens, settings.overlap_sentences)
         self._cancel: threading.Event | None = None
         self._mode: SentenceVectorMode = "encoded"
+        self._unframed: set[str] = set()  # stored documents whose chunks lack sentence frames
 
     def run(self, inputs: list[str], prune: bool = False, progress: bool = False,
             cancel: threading.Event | None = None) -> IngestReport:  # fmt: skip
@@ -123,6 +124,7 @@ class Ingestor:
         sources, report.failed, roots = discover([str(i) for i in inputs])
         self.store.sweep_orphans()
         existing = self._merge_duplicates(self.store.documents(), report)
+        self._unframed = {doc_id for doc_id, info in existing.items() if not info.framed}
         ids = Identities(existing, exists=_still_there)
         seen: set[str] = set()  # paths read in this run
         again: set[str] = set()  # paths read a second time: copies unlisted when their document changed
@@ -229,6 +231,11 @@ class Ingestor:
             if place.action in ("unchanged", "copy"):
                 if place.doc_id not in report.unchanged:
                     report.unchanged.append(place.doc_id)
+                if place.action == "unchanged" and place.doc_id in self._unframed:  # indexed before frames
+                    self._unframed.discard(place.doc_id)
+                    doc = parse(replace(source, doc_id=place.doc_id), data, ext, self.settings.limits())
+                    self.store.reframe(doc)
+                    log.info("%s: sentence frames stored", source.spec)
                 if place.action == "copy":
                     log.info("%s: same content as %s, stored once", source.spec, place.doc_id)
                 return None

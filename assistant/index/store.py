@@ -32,7 +32,17 @@ import numpy as np
 from assistant.config import SentenceVectorMode, Settings
 from assistant.index.filters import Scope, date_int
 from assistant.index.writers import Leases, LockFile
-from assistant.models import TITLE_SPAN, AssistantError, Chunk, Document, DocumentInfo, Hit, SentenceVectors
+from assistant.models import (
+    TITLE_SPAN,
+    AssistantError,
+    Chunk,
+    Document,
+    DocumentInfo,
+    Frame,
+    Hit,
+    SentenceVectors,
+)
+from assistant.text.frames import document_subject, frame_sentences, pack, unpack
 from assistant.text.normalise import is_chinese
 
 log = logging.getLogger(__name__)
@@ -50,6 +60,7 @@ class Store(Protocol):
     ) -> None: ...
     def remove(self, doc_id: str) -> bool: ...
     def set_paths(self, doc_id: str, path: str, also_at: list[str]) -> None: ...
+    def reframe(self, doc: Document) -> None: ...
     def sentence_vectors(self, chunk_ids: list[str]) -> dict[str, dict[tuple[int, int], np.ndarray]]: ...
     def sentence_mode(self) -> SentenceVectorMode | None: ...
     def query(
@@ -68,9 +79,19 @@ def chunk_id(doc: Document, index: int) -> str:
     return f"{doc.doc_id}::{doc.sha256[:12]}::{index}"
 
 
-def chunk_metadata(doc: Document, chunk: Chunk, writer: str = "") -> dict:
-    """What the store keeps beside a chunk's text and vector; `hit_from` reads it back."""
+def _frames(doc: Document) -> tuple[str, list[Frame]]:
+    """A document's subject and its sentences' frames: what each is about, and when."""
+    subject = document_subject(doc.text, doc.title)
+    return subject, frame_sentences(doc.text, doc.title, doc.date, subject)
+
+
+def chunk_metadata(doc: Document, chunk: Chunk, writer: str = "", frames: list[Frame] | None = None,
+                   subject: str = "") -> dict:  # fmt: skip
+    """What the store keeps beside a chunk's text and vector; `hit_from` reads it back. `frames`: its
+    document's sentence frames (`text.frames`), of which the chunk keeps its own; `subject`: the
+    document's."""
     return {
+        "subject": subject, "frames": pack(frames or [], chunk.start, chunk.end),
         "doc_id": doc.doc_id, "sha": doc.sha256[:12], "title": doc.title, "date": doc.date,
         "date_int": date_int(doc.date), "source": doc.source, "path": doc.path, "w": writer,
         "start": chunk.start, "end": chunk.end, "page_start": chunk.page_start, "page_end": chunk.page_end,
@@ -83,7 +104,7 @@ def document_record(doc: Document, chunks: int) -> dict:
     has no copies listed yet (`set_paths` lists them): a crash cannot leave old copies listed under it."""
     return {"title": doc.title, "date": doc.date, "source": doc.source, "path": doc.path,
             "sha256": doc.sha256, "chunks": chunks, "root": doc.root, "kind": doc.kind,
-            "also_at": ""}  # fmt: skip
+            "also_at": "", "framed": 1}  # fmt: skip
 
 
 def embedding_record(settings: Settings) -> dict[str, str]:
@@ -104,7 +125,7 @@ def info_from(doc_id: str, meta: dict) -> DocumentInfo:
         doc_id=doc_id, title=meta.get("title", ""), date=meta.get("date", ""), source=meta.get("source", ""),
         path=meta.get("path", ""), chunks=int(meta.get("chunks", 0)), sha256=meta.get("sha256", ""),
         root=meta.get("root", ""), kind=meta.get("kind", ""),
-        also_at=tuple(json.loads(meta.get("also_at") or "[]")),
+        also_at=tuple(json.loads(meta.get("also_at") or "[]")), framed=bool(meta.get("framed", 0)),
     )  # fmt: skip
 
 
@@ -118,6 +139,7 @@ def hit_from(chunk_id: str, text: str, meta: dict, score: float) -> Hit:
         start=int(meta.get("start", 0)), end=int(meta.get("end", 0)), title=meta.get("title", ""),
         date=meta.get("date", ""), source=meta.get("source", ""), path=meta.get("path", ""),
         page_start=int(meta.get("page_start", 0)), page_end=int(meta.get("page_end", 0)),
+        subject=meta.get("subject", ""), frames=unpack(meta.get("frames", "")),
     )  # fmt: skip
 
 
@@ -333,7 +355,8 @@ class ChromaStore:
             ids.extend(chunk_id(doc, c.index) for c in chunks)
             vecs.extend(vectors)
             texts.extend(c.text for c in chunks)
-            metas.extend(chunk_metadata(doc, c, self._token) for c in chunks)
+            subject, framed = _frames(doc)
+            metas.extend(chunk_metadata(doc, c, self._token, framed, subject) for c in chunks)
             if rest and rest[0] is not None:
                 for index, packed in _pack(rest[0]).items():
                     s_ids.append(chunk_id(doc, index))
@@ -402,6 +425,25 @@ class ChromaStore:
         self._call(self._sentences.delete, where={"doc_id": doc_id})
         self._bump()
         return True
+
+    def reframe(self, doc: Document) -> None:
+        """Store the sentence frames of a document indexed before frames were kept, its content unchanged:
+        its chunks' records gain them (their text and vectors stay), then its record says so."""
+        self._connect()
+        got = self._call(self._docs.get, ids=[doc.doc_id], include=["metadatas"])
+        if not got["ids"] or got["metadatas"][0].get("sha256") != doc.sha256:
+            return
+        subject, framed = _frames(doc)
+        where = {"$and": [{"doc_id": doc.doc_id}, {"sha": doc.sha256[:12]}]}
+        chunks = self._call(self._chunks.get, where=where, include=["metadatas"])
+        metas = [m | {"subject": subject, "frames": pack(framed, int(m["start"]), int(m["end"]))}
+                 for m in chunks["metadatas"]]  # fmt: skip
+        step = min(_PAGE, self._call(self._client.get_max_batch_size))
+        for i in range(0, len(metas), step):
+            self._call(self._chunks.update, ids=chunks["ids"][i : i + step], metadatas=metas[i : i + step])
+        record = dict(got["metadatas"][0]) | {"framed": 1}
+        self._call(self._docs.upsert, ids=[doc.doc_id], embeddings=[[1.0]], metadatas=[record])
+        self._bump()
 
     def set_paths(self, doc_id: str, path: str, also_at: list[str]) -> None:
         """List where a document's content was ingested from: its own path and identical copies (a JSON

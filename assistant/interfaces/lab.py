@@ -128,14 +128,18 @@ def build_lexicon(
     wordnet: Annotated[
         Path, typer.Option("--wordnet", help="WordNet 3.0's dict folder (data.verb, index.sense, verb.exc).")
     ],
+    cedict: Annotated[
+        Path | None,
+        typer.Option("--cedict", help="CC-CEDICT (.txt or .gz), for the Chinese words of change."),
+    ] = None,
     out: OutOpt = None,
 ) -> None:
-    """Rebuild the direction lexicon (assistant/data/direction.json) from WordNet 3.0."""
+    """Rebuild the direction lexicon (assistant/data/direction.json) from WordNet 3.0 (and CC-CEDICT)."""
     from assistant.measuring import lexicon_build as b
     from assistant.text.lexicon import LEXICON_PATH
 
     try:
-        echo_json(b.write(wordnet, out or LEXICON_PATH))
+        echo_json(b.write(wordnet, out or LEXICON_PATH, cedict))
     except (FileNotFoundError, ValueError) as e:
         raise typer.BadParameter(str(e)) from None
 

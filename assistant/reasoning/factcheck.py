@@ -12,14 +12,15 @@ from pathlib import Path
 import numpy as np
 
 from assistant.index.keyword import KeywordIndex
-from assistant.models import Citation, FigureCheck, Hit, Verdict, VerdictKind
+from assistant.models import Citation, FigureCheck, Frame, Hit, Verdict, VerdictKind
 from assistant.reader.edits import direction_flips, negation_toggles
 from assistant.reader.model import Reader
 from assistant.reasoning.answer import cite, coverage, key_terms, names_present, period_of
 from assistant.reasoning.selection import gather, named_in
 from assistant.reasoning.verdicts import Pair, PairFeaturizer, VerdictModel, judge_figure, polarity
 from assistant.text.chunking import is_heading, sentence_spans, titled
-from assistant.text.names import certain_runs, names, short_forms
+from assistant.text.frames import frame_at, passage_frames
+from assistant.text.names import certain_runs, chinese_places, names, short_forms
 from assistant.text.normalise import CJK_CHAR, is_chinese, other_script, shares_romanised_name
 from assistant.text.numbers import (
     CONTEXT_KINDS,
@@ -96,10 +97,11 @@ class FactChecker:
             rule.decided_by = "figures"
             rule.confidence = self.model.rule_precision.get(rule.verdict, 0.0) if self.model else 0.0
         if self.model is None or not self.fitted_embedder or is_chinese(claim):
-            return self.read(self.turn(rule), hits)  # the model's features: another embedder's, or noise
+            return _with_elsewhere(self.read(self.turn(rule), hits), rule)  # the model: another embedder's
         pairs = self.featurizer.pairs(claim, hits, claim_names(claim) + list(subject), subject)
         self.model.score(pairs)
-        return self.read(self.turn(self.combine(rule, self._learned(claim, pairs, hits), pairs)), hits)
+        verdict = self.read(self.turn(self.combine(rule, self._learned(claim, pairs, hits), pairs)), hits)
+        return _with_elsewhere(verdict, rule)
 
     def turn(self, verdict: Verdict) -> Verdict:
         """A support whose sentence says it the other way round (`verdicts.polarity`: one negated and the
@@ -239,7 +241,10 @@ class FactChecker:
         cut = [(max(0, f.start - 4) if f.direction and chinese else f.start, f.end) for f in figures]
         terms_text = "".join(" " if any(a <= i < b for a, b in cut) else ch for i, ch in enumerate(claim))
         weights = key_terms(self.keyword, " ".join([terms_text, *subject]), _CLAIM_NOISE)
-        sentences = self._sentences(claim, hits[: self.passages], names, years, weights, periods, subject)
+        elsewhere: list = []  # sentences about another subject: (hit, subject, figures, term cover)
+        sentences = self._sentences(
+            claim, hits[: self.passages], names, years, weights, periods, subject, elsewhere
+        )
         # A date beside other figures says when they held ("815 by the end of June"): it is judged in the
         # sentences that state them, not against any other date about the place.
         amounts = [f for f in checkable if f.kind not in _DATES]
@@ -253,6 +258,8 @@ class FactChecker:
                     status, evidence, sentence = "not_found", None, None
                 judged[id(f)] = status, evidence, sentence
         parts, citations, ways = [], [], {}
+        missing = any(s == "not_found" for s, *_ in judged.values())
+        elsewhere = _given_elsewhere(amounts, elsewhere) if missing else []
         for figure in checkable:
             status, evidence, sentence = judged[id(figure)]
             said = _as_said(evidence, sentence.text) if evidence else ""
@@ -277,23 +284,30 @@ class FactChecker:
             citations=citations if verdict != "not_found" else [],
             related=hits[:3] if verdict == "not_found" else [],
             parts=parts,
+            elsewhere=[(s, h) for s, h in elsewhere] if verdict == "not_found" else [],
         )
 
     def _sentences(self, claim: str, hits: list[Hit], names: list[str], years: set[str], weights,
-                   periods: list[Quantity], subject: Sequence[str] = ()):  # fmt: skip
+                   periods: list[Quantity], subject: Sequence[str] = (),
+                   elsewhere: list | None = None):  # fmt: skip
         """Sentences about the claim's subject: enough of its rare terms, or (other words for the same
         thing) close in meaning by the embedder; best term coverage first, then closest. A Chinese claim has
         no names we can read, so a Chinese sentence must hold most of its terms (北京 is not 云岭, however
         close in meaning); an English one, which can hold none of them, must be in a passage that writes a
-        name of the claim in pinyin (北京: Beijing) and be close in meaning by a cross-lingual embedder."""
+        name of the claim in pinyin (北京: Beijing) and be close in meaning by a cross-lingual embedder. A
+        sentence whose frame is about another subject is left out, and listed in `elsewhere` (hit, subject,
+        figures, cover) when it holds enough of the claim's other terms."""
         chinese = is_chinese(claim)
         min_cover = _CHINESE_MIN_COVER if chinese else self.min_cover
         carried_terms = set(self.keyword.tokenize(" ".join(subject)))
         own_terms = {t: w for t, w in weights.items() if t not in carried_terms}  # the claim's own words
-        found = []
+        found, elsewhere = [], elsewhere if elsewhere is not None else []
+        whose = _claim_subjects(claim)
+        name_terms = set(self.keyword.tokenize(" ".join(whose)))
         for hit in hits:
             context = titled(hit.title, hit.passage)
-            if not names_present(names, context):
+            present = names_present(names, context)
+            if not present and not whose:
                 continue
             across = other_script(claim, hit.passage)
             if chinese and across and not (self.cross_lingual and shares_romanised_name(claim, context)):
@@ -303,8 +317,17 @@ class FactChecker:
             defined = short_forms(context)
             # only names no sentence start made (not "Leakage rose …"), and only those the passage writes
             carried = [n for n in certain_runs(claim) + list(subject) if named_in(n, context)]
+            framed = passage_frames(hit)
             for a, b in sentence_spans(hit.passage):
                 text = hit.passage[a:b]
+                frame = frame_at(hit, a, b, framed)
+                if not present or _about_another(frame, whose, claim, subject, text):  # another's figures
+                    if not is_heading(text) and _about_another(frame, whose, claim, subject, text):
+                        terms = {t: w for t, w in own_terms.items() if t not in name_terms}
+                        share = coverage(terms, self.keyword.tokenize(text))
+                        if share >= min_cover:
+                            elsewhere.append((hit, frame.subject, read_quantities(text), share))
+                    continue
                 if _HEADING.fullmatch(text.strip()):
                     heading = text.strip()
                 if is_heading(text):  # a Markdown heading is the title of what follows, never evidence
@@ -320,7 +343,7 @@ class FactChecker:
                     said, _parts = period_of(hit, a, text)
                     if len(said) == 1:
                         figures = place_in_year(figures, int(next(iter(said))))
-                if all(in_period(y, text, hit.title, hit.date) for y in years) and all(
+                if all(in_period(y, text, hit.title, hit.date) or y in frame.years for y in years) and all(
                     in_part(p, text, figures, title_parts) for p in periods
                 ):
                     # a Chinese notice names its place in its title and rarely again (全年…, 区内…), and
@@ -385,6 +408,58 @@ class FactChecker:
                 nearest = max(same, key=lambda e: (_noun_overlap(figure, e), -_size_gap(figure, e)))
                 return status, nearest, sentence
         return "not_found", None, None
+
+
+def _claim_subjects(claim: str) -> list[str]:
+    """Who or what a claim says it is about, as names: its certain runs (Harbor City), or a Chinese
+    claim's places. A draft's carried names are not among them: carried by position, they may name a
+    plan or a firm of the sentence before rather than the subject of this one."""
+    return chinese_places(claim) if is_chinese(claim) else certain_runs(claim)
+
+
+def _about_another(frame: Frame, whose: list[str], claim: str, subject: Sequence[str], text: str) -> bool:
+    """Is a sentence about another subject than the claim's: its frame's subject (its own opening name,
+    its heading's, or its document's) is none the claim names, and it writes none of the claim's names?
+    Its figures are that subject's: neither support nor contradiction."""
+    if not whose or not frame.subject:
+        return False
+    about = f"{claim} {' '.join(subject)}"
+    if named_in(frame.subject, about) or any(named_in(n, frame.subject) for n in whose):
+        return False  # the claim's subject, or a part of its name (Lakeshore: Lakeshore New Area)
+    return not any(named_in(n, text) for n in whose)
+
+
+def _given_elsewhere(figures: list[Quantity], elsewhere: list) -> list[tuple[str, Hit]]:
+    """The claim's measure as stated for another subject ("Harbor City: 3,480"), from the sentences
+    `_sentences` set aside, the same figure first, then the closest in words; where both name what they
+    count, only with a noun in common. Shown as related, never as evidence."""
+    found = []
+    for hit, whose, stated, cover in elsewhere:
+        for f in figures:
+            status, same = judge_figure(f, stated, _same_subject)
+            same = [e for e in same if f.kind in _ANY_NOUN or not (f.noun and e.noun) or _noun_overlap(f, e)]
+            if status != "not_found" and same:
+                found.append((status != "supported", -cover, f"{whose}: {same[0].text}", hit))
+    out: dict[str, Hit] = {}
+    for *_rank, said, hit in sorted(found, key=lambda x: x[:2]):
+        out.setdefault(said, hit)
+    return list(out.items())[:2]
+
+
+def _with_elsewhere(verdict: Verdict, rule: Verdict) -> Verdict:
+    """A not-found verdict, with the claim's measure as the corpus states it for another subject listed
+    first among the related passages and said in a line ("Given for another subject: Harbor City: 3,480")."""
+    if verdict.verdict != "not_found" or not rule.elsewhere:
+        return verdict
+    shown = "; ".join(f"{said} ({_ref_hit(hit)})" for said, hit in rule.elsewhere)
+    first = list({hit.chunk_id: hit for _s, hit in reversed(rule.elsewhere)}.values())[::-1]
+    related = first + [h for h in verdict.related if h.chunk_id not in {f.chunk_id for f in first}]
+    text = f"{verdict.explanation} Given for another subject, not this one: {shown}."
+    return replace(verdict, explanation=text, related=related[:3], elsewhere=rule.elsewhere)
+
+
+def _ref_hit(hit: Hit) -> str:
+    return ", ".join(x for x in (hit.title, hit.date) if x)
 
 
 def claim_names(claim: str) -> list[str]:

@@ -1,6 +1,7 @@
 """The direction lexicon: words and phrasal verbs of increase and decrease (step up, scale back, a cut),
-built from WordNet 3.0 by `lab build-lexicon` into `assistant/data/direction.json` (source and licence in
-the file); read once, lazily."""
+built from WordNet 3.0 by `lab build-lexicon` into `assistant/data/direction.json`, and Chinese words of
+change (扩大, 削减) from CC-CEDICT's glosses read through it (sources and licences in the file); read once,
+lazily."""
 
 from __future__ import annotations
 
@@ -21,6 +22,16 @@ def _lexicon() -> dict[str, int]:
     except (OSError, ValueError):
         return {}
     return {**{w: 1 for w in data.get("up", [])}, **{w: -1 for w in data.get("down", [])}}
+
+
+@cache
+def chinese_directions() -> dict[str, int]:
+    """Chinese word -> +1 / -1 from the lexicon's CC-CEDICT part; empty without it."""
+    try:
+        data = json.loads(LEXICON_PATH.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {**{w: 1 for w in data.get("chinese_up", [])}, **{w: -1 for w in data.get("chinese_down", [])}}
 
 
 def lexicon_direction(word: str) -> int:

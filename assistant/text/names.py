@@ -109,15 +109,17 @@ def certain_runs(text: str) -> list[str]:
     return list(dict.fromkeys(r for r in runs if r))
 
 
+_PLACE_ENDING = "(?:" + "|".join(CHINESE_PLACE_ENDINGS) + ")"
 _CHINESE_PLACE = re.compile(
-    r"(?:^|(?<=[，。、；：,;:\s\d年月日]))([\u4e00-\u9fff]{2,6}?(?:" + "|".join(CHINESE_PLACE_ENDINGS) + r"))"
-    r"(?![\u4e00-\u9fff]{0,1}(?:" + "|".join(CHINESE_PLACE_ENDINGS) + r"))"
+    r"(?:^|(?<=[，。、；：,;:\s年月日]))((?:(?!的)[\u4e00-\u9fff]){2,6}?" + _PLACE_ENDING + ")"
+    r"(?![\u4e00-\u9fff]{0,1}(?:" + "|".join(CHINESE_PLACE_ENDINGS) + r"))(?!内)"
 )
 
 
 def chinese_places(text: str) -> list[str]:
     """Places a Chinese text names where a clause starts ("上半年，青岚综合保税区完成…"): two to six
-    characters and an ending of `CHINESE_PLACE_ENDINGS`; 区内 or 本市 name nothing."""
+    characters and an ending of `CHINESE_PLACE_ENDINGS`; 区内 or 本市 name nothing (企业租用区内…: within the
+    zone), nor a phrase after a figure (200万美元的地区)."""
     return list(dict.fromkeys(m.group(1) for m in _CHINESE_PLACE.finditer(text)))
 
 
@@ -172,27 +174,3 @@ def short_forms(text: str) -> dict[str, str]:
                 out[short] = " ".join(run)
                 break
     return out
-
-
-def quote_subject(quote: str, passage: str, title: str) -> str:
-    """What a quoted sentence is about when it names nothing itself: its document's subject, the name its
-    passage writes for certain, most often, that the title also writes (Harbor City's "Actual use of foreign
-    capital reached 41.7 billion yuan."; a title in title case marks no name by its capitals), or the place a
-    Chinese title opens with; "" when the sentence names someone or something itself, or nothing is found."""
-    chinese = bool(re.search(r"[\u4e00-\u9fff]", quote))
-    if not title or certain_runs(quote) or (chinese and chinese_places(quote)):
-        return ""
-    first = re.match(r"\s*([A-Z][\w'-]*)", quote)
-    if (
-        first
-        and first.group(1).lower() not in STOP_WORDS
-        and re.search(rf"[^.!?]\s{first.group(1)}\b", passage)
-    ):
-        return ""  # an opening word the passage capitalises mid-sentence too: a name ("Shanghai attracted …")
-    if chinese:
-        found = chinese_places(title)
-        return found[0] if found else ""
-    runs = certain_runs(passage.replace(title, " "))
-    named = [n for n in dict.fromkeys(runs) if n in title]
-    subject = min(named, key=lambda n: (-runs.count(n), title.index(n))) if named else ""
-    return "" if subject in quote else subject  # "Beijing has made …": an opening word, but its name

@@ -8,11 +8,12 @@ A quantity carries the interval it asserts, so a fact-check can ask whether one 
 from __future__ import annotations
 
 import calendar
+import functools
 import math
 import re
 from dataclasses import dataclass, field
 
-from assistant.text.lexicon import join_phrases, lexicon_direction
+from assistant.text.lexicon import chinese_directions, join_phrases, lexicon_direction
 from assistant.text.normalise import CJK_CHAR, fold, is_chinese
 from assistant.text.words import (
     CHINESE_DOWN,
@@ -332,8 +333,23 @@ def read_quantities(text: str) -> list[Quantity]:
 
 _CHANGE_KINDS = ("percent", "pp")
 _REACH_BEFORE = 6  # words before a change figure its verb may stand ("cut its land fees by 15%")
-_CN_CHANGE = re.compile(rf"({'|'.join(sorted(CHINESE_UP + CHINESE_DOWN, key=len, reverse=True))})了?\s*$")
 _WORD_OR_STOP = re.compile(r"[A-Za-z][A-Za-z-]*|[,.;:!?()]")
+
+
+@functools.cache
+def _chinese_change() -> tuple[re.Pattern, dict[str, int]]:
+    """A Chinese word of change ending right before a figure (同比增长, 削减了), and each word's sign: the
+    short list of words.py (single characters too: 增, 减), then the lexicon's CC-CEDICT words."""
+    signs = {**chinese_directions(), **{w: 1 for w in CHINESE_UP}, **{w: -1 for w in CHINESE_DOWN}}
+    words = "|".join(sorted(signs, key=len, reverse=True))
+    return re.compile(rf"({words})了?\s*$"), signs
+
+
+def _chinese_sign(text: str, q: Quantity) -> int:
+    """+1 / -1 when a Chinese word of change stands right before the figure, else 0."""
+    pattern, signs = _chinese_change()
+    m = pattern.search(text[max(0, q.start - 5) : q.start])
+    return signs[m.group(1)] if m else 0
 
 
 def word_direction(word: str) -> int:
@@ -353,9 +369,8 @@ def _change_direction(text: str, q: Quantity) -> int:
     16.4%, 同比下降3.7%) or just after it (6.5 percentage points higher or below, a 3.7% drop), the nearer
     one when both say one; 0 for a level
     (rose to 4%, 增长至) or when none is said."""
-    m = _CN_CHANGE.search(text[max(0, q.start - 5) : q.start])
-    if m:
-        return 1 if m.group(1) in CHINESE_UP else -1
+    if sign := _chinese_sign(text, q):
+        return sign
     said = []  # (words away from the figure, sign, 0 before / 1 after)
     before = join_phrases([w.lower() for w in _WORD_OR_STOP.findall(text[max(0, q.start - 60) : q.start])])
     for k, w in enumerate(reversed(before[-_REACH_BEFORE:])):
@@ -377,9 +392,8 @@ def _change_direction(text: str, q: Quantity) -> int:
 def _amount_direction(text: str, q: Quantity) -> int:
     """A count or sum is a change only when a change word stands right before it (增加57家, 减少了3亿元,
     "cut 200 jobs", "cut by 200"); else it is a level (4064家, "rose to 4,064", "a limit of £500")."""
-    m = _CN_CHANGE.search(text[max(0, q.start - 5) : q.start])
-    if m:
-        return 1 if m.group(1) in CHINESE_UP else -1
+    if sign := _chinese_sign(text, q):
+        return sign
     before = join_phrases([w.lower() for w in _WORD_OR_STOP.findall(text[max(0, q.start - 40) : q.start])])
     if before and before[-1] == "by":  # not "of": "a limit of £500" is a level
         before = before[:-1]
