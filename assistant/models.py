@@ -108,18 +108,23 @@ class SentenceVectors:
     vectors: np.ndarray
 
 
+FrameOrigin = Literal["own", "heading", "document"]
+
+
 @dataclass(frozen=True)
 class Frame:
     """What one sentence of a passage is about and when, resolved at ingest (`text.frames`): offsets in the
-    passage; `subject` the name it is about (its own opening name, else its heading's, else its document's);
-    `said` whether the sentence writes a name itself; `years` its own years (relative words placed by the
-    document's date), else its heading's."""
+    passage; `subject` the name it is about and `origin` where that came from (its own opening name, else
+    its heading's, else its document's; `scope` is the latter two's); `said` whether the sentence writes a
+    name itself; `years` its own years (relative words placed by the document's date), else its heading's."""
 
     start: int
     end: int
     subject: str = ""
     said: bool = False
     years: tuple[str, ...] = ()
+    origin: FrameOrigin = "document"
+    scope: str = ""  # the subject of its part of the document: its heading's, else its document's
 
 
 @dataclass

@@ -146,6 +146,17 @@ def test_a_sentence_under_another_zones_heading_is_that_zones(assistant):
     assert own.verdict == "supported" and own.citations[0].shown.startswith("[Ferncliff] “The zone raised")
 
 
+def test_a_speaker_or_a_firm_opening_a_sentence_is_no_other_subject(assistant):
+    """Under the Ferncliff heading, "Mayor Ada Quill said the zone attracted 14 new factories." is still
+    Ferncliff's (a name opening a sentence is its subject only when it is a document's or heading's), and
+    a claim about a firm is no claim about another zone."""
+    v = assistant.check("Ferncliff attracted 14 new factories.")
+    assert v.verdict == "supported" and "Mayor Ada Quill" in v.citations[0].quote, v.explanation
+    firm = assistant.check("Orbis Pharma invested 300 million yuan.")
+    assert firm.verdict == "supported" and "Orbis Pharma" in firm.citations[0].quote, firm.explanation
+    assert not firm.elsewhere
+
+
 def test_a_headings_year_holds_for_the_sentences_under_it(assistant):
     """ "The zone approved 380 foreign-funded projects." stands under "Larkspur Bay in 2023"."""
     claim = "{} approved 380 foreign-funded projects in {}."

@@ -80,13 +80,20 @@ def test_an_index_written_before_frames_gets_them_on_the_next_ingest(assistant, 
     assert not any(h.frames for h in assistant.search("green bond pilots", k=5))
     assert not any(info.framed for info in store.documents().values())
 
+    # a chunk cut by another version of the reader: offsets into today's text would frame other sentences
+    k = next(k for k, m in enumerate(got["metadatas"]) if m["doc_id"].endswith(".html"))
+    page = got["ids"][k]
+    store._chunks.update(ids=[page], documents=["Text as an older reader read it."],
+                         embeddings=[got["embeddings"][k]])  # fmt: skip
+
     again = assistant.ingest([folder])
-    assert len(again.unchanged) == 3 and not again.added and not again.updated
+    assert len(again.unchanged) == 3 and not again.added and not again.updated and not again.failed
     after = store._chunks.get(include=["metadatas", "embeddings"])
-    assert {i: m["frames"] for i, m in zip(after["ids"], after["metadatas"], strict=True)} == framed
+    now = {i: m["frames"] for i, m in zip(after["ids"], after["metadatas"], strict=True)}
+    assert all(now[i] == framed[i] for i in framed if not i.startswith(page.split("::")[0]))
+    assert not now[page]
     assert (after["embeddings"] == got["embeddings"]).all()
-    assert all(info.framed for info in store.documents().values())
-    assert all(h.frames for h in assistant.search("green bond pilots", k=5))
+    assert [info.framed for info in store.documents().values()].count(True) == 2
 
 
 def test_edit_replaces_old_chunks(assistant, folder):

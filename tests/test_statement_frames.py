@@ -65,3 +65,27 @@ def test_frames_travel_in_a_chunks_record_as_offsets_in_its_passage():
     assert frame_at(hit, at, at + 5).subject == "Lakeshore"
     alone = Hit("d", "d::1", 1.0, REVIEW[start:], start, len(REVIEW), title=TITLE)  # an older index
     assert frame_at(alone, at, at + 5).subject == "Lakeshore"
+
+
+def test_where_a_frames_subject_comes_from():
+    frames = {REVIEW[f.start : f.end][:18]: f.origin for f in frame_sentences(REVIEW, TITLE)}
+    assert frames["Harbor City set up"] == "own" and frames["Actual use of fore"] == "document"
+    assert frames["Its exports rose 5"] == "heading"
+    speaker = "Mayor Li Wei said the city attracted 41.7 billion yuan."
+    assert [(f.subject, f.origin) for f in frame_sentences(speaker)] == [("Mayor Li Wei", "own")]
+
+
+def test_a_documents_subject_is_the_name_its_text_writes_most_that_its_title_writes():
+    title = "Ferncliff visitors boost Larkspur Bay economy"
+    text = "Larkspur Bay hotels filled. Guests from Ferncliff came. Larkspur Bay shops and Larkspur Bay grew."
+    assert document_subject(text, title) == "Larkspur Bay"
+
+
+def test_a_chinese_clause_opening_with_a_reference_names_no_place():
+    from assistant.text.names import chinese_places
+
+    assert chinese_places("全年，该区与上海市签约项目12个。") == []
+    assert chinese_places("企业来自浦东新区。") == []
+    assert chinese_places("上半年，青岚综合保税区完成进出口") == ["青岚综合保税区"]
+    text = "全年新设企业127家。全年，该区与上海市签约项目12个。"
+    assert {f.subject for f in frame_sentences(text, "松河高新区2024年利用外资情况通报")} == {"松河高新区"}

@@ -233,9 +233,7 @@ class Ingestor:
                     report.unchanged.append(place.doc_id)
                 if place.action == "unchanged" and place.doc_id in self._unframed:  # indexed before frames
                     self._unframed.discard(place.doc_id)
-                    doc = parse(replace(source, doc_id=place.doc_id), data, ext, self.settings.limits())
-                    self.store.reframe(doc)
-                    log.info("%s: sentence frames stored", source.spec)
+                    self._reframe(replace(source, doc_id=place.doc_id), data, ext)
                 if place.action == "copy":
                     log.info("%s: same content as %s, stored once", source.spec, place.doc_id)
                 return None
@@ -260,6 +258,15 @@ class Ingestor:
         report.failed.append((source.spec, reason))
         log.info("%s: %s", source.spec, reason)
         return None
+
+    def _reframe(self, source: Source, data: bytes, ext: str) -> None:
+        """Store the frames of a document indexed before frames were kept; a failure leaves it indexed as
+        it was (its frames are then read from each passage), and is only logged."""
+        try:
+            self.store.reframe(parse(source, data, ext, self.settings.limits()))
+            log.info("%s: sentence frames stored", source.spec)
+        except Exception as exc:
+            log.warning("%s: sentence frames not stored (%s); the document stays indexed", source.spec, exc)
 
     def _flush(self, pending: list[_Pending], report: IngestReport) -> None:
         if not pending:

@@ -428,14 +428,20 @@ class ChromaStore:
 
     def reframe(self, doc: Document) -> None:
         """Store the sentence frames of a document indexed before frames were kept, its content unchanged:
-        its chunks' records gain them (their text and vectors stay), then its record says so."""
+        its chunks' records gain them (their text and vectors stay), then its record says so. Chunks cut
+        from another reading of the same bytes (an older reader) are left as they are."""
         self._connect()
         got = self._call(self._docs.get, ids=[doc.doc_id], include=["metadatas"])
         if not got["ids"] or got["metadatas"][0].get("sha256") != doc.sha256:
             return
-        subject, framed = _frames(doc)
         where = {"$and": [{"doc_id": doc.doc_id}, {"sha": doc.sha256[:12]}]}
-        chunks = self._call(self._chunks.get, where=where, include=["metadatas"])
+        chunks = self._call(self._chunks.get, where=where, include=["metadatas", "documents"])
+        pairs = zip(chunks["metadatas"], chunks["documents"], strict=True)
+        if any(doc.text[int(m["start"]) : int(m["end"])] != text for m, text in pairs):
+            log.info("%s: stored by another version of the reader; its frames are read from each passage",
+                     doc.doc_id)  # fmt: skip
+            return  # offsets into another reading of the bytes would frame the wrong sentences
+        subject, framed = _frames(doc)
         metas = [m | {"subject": subject, "frames": pack(framed, int(m["start"]), int(m["end"]))}
                  for m in chunks["metadatas"]]  # fmt: skip
         step = min(_PAGE, self._call(self._client.get_max_batch_size))

@@ -168,10 +168,11 @@ CEDICT_LICENCE = (
 )
 _CEDICT_LINE = re.compile(r"^(\S+) (\S+) \[[^]]*\] /(.*)/$")
 _HAN = re.compile(r"[\u4e00-\u9fff]{2,4}")
+_TO_A_LEVEL = ("到", "至")  # 涨到: "rose to", a level reached, not a change by an amount
 
 
 def _gloss_direction(sense: str, english: dict[str, int]) -> int | None:
-    """+1 / -1 for a verb sense that is a verb of the English lexicon, with at most its particle ("to cut
+    """+1 / -1 for a verb sense that is a verb or phrasal verb of the English lexicon ("to raise", "to cut
     down"); 0 for another verb sense; None for a sense that is not a verb ("to …")."""
     sense = re.sub(r"\([^)]*\)", " ", sense).strip()
     if not sense.startswith("to "):
@@ -179,9 +180,9 @@ def _gloss_direction(sense: str, english: dict[str, int]) -> int | None:
     words = re.findall(r"[a-z]+", sense[3:].lower())
     if not words:
         return None
-    if len(words) > 2:  # "to go up the mountain", "to cut into pieces": a verb with more than its particle
-        return 0
-    return english.get(" ".join(words)) or english.get(words[0], 0)
+    # the verb alone, or a phrasal verb of the lexicon (cut down); not a verb with its object (grow flowers,
+    # raise funds) or more ("to go up the mountain")
+    return english.get(" ".join(words), 0) if len(words) <= 2 else 0
 
 
 def build_chinese(lines: list[str], english: dict[str, int]) -> dict[int, list[str]]:
@@ -191,7 +192,7 @@ def build_chinese(lines: list[str], english: dict[str, int]) -> dict[int, list[s
     found: dict[int, set[str]] = {1: set(), -1: set()}
     for line in lines:
         m = _CEDICT_LINE.match(line.strip())
-        if not m or not _HAN.fullmatch(m.group(2)):
+        if not m or not _HAN.fullmatch(m.group(2)) or m.group(2).endswith(_TO_A_LEVEL):
             continue
         senses = [s for part in m.group(3).split("/") for s in part.split(";")]
         ways = [w for w in (_gloss_direction(s, english) for s in senses) if w is not None]

@@ -37,7 +37,7 @@ from assistant.reasoning.selection import (
 )
 from assistant.text.chunking import is_heading, is_list_item, sentence_spans, titled
 from assistant.text.frames import document_subject, quote_subject
-from assistant.text.names import FIGURE, certain_runs, chinese_places, is_year
+from assistant.text.names import FIGURE, certain_runs, chinese_places, is_year, subject_names
 from assistant.text.normalise import CJK_CHAR, other_script, romanised_names
 from assistant.text.numbers import (
     parts_of_year,
@@ -168,17 +168,18 @@ class Answerer:
             return Answer(question=query.full, text=other, abstained=True, related=related, kind=kind,
                           confidence=min(confidence, round(closest_at / 2, 3)), outcome="none")  # fmt: skip
         ranked = [best] + sorted((c for c in candidates if c is not best), key=lambda c: -c.score)
-        whose = _askers(query.situation)
-        elsewhere = _about_another(whose, best, candidates)
-        if elsewhere:  # the asker's own place first among the closest passages
-            ranked.sort(key=lambda c: not _document_is(c.hit, whose))
         chosen = [best] + [
             c for c in ranked[1 : 1 + 4 * _EXTRA_QUOTES] if c.score >= best.score - _EXTRA_WITHIN
         ]
+        whose = subject_names(query.situation) if query.situation else []
+        look_alike = _from_a_look_alike(whose, best, candidates)
+        if look_alike:  # the asker's own document's sentences within reach of the best come first
+            near = [c for c in ranked if c.score >= best.score - _EXTRA_WITHIN and _document_is(c.hit, whose)]
+            ranked = near + [c for c in ranked if all(c is not n for n in near)]
         citations = _quotes(chosen, 1 + _EXTRA_QUOTES)
         parts = [_part(c) for c in citations]
         # an unhedged answer's passage names all that the question names
-        confident = confidence >= answer_at and best.named["names_passage"] == 1 and not elsewhere
+        confident = confidence >= answer_at and best.named["names_passage"] == 1 and not look_alike
         if confident and fits(kind, " ".join(c.quote for c in citations), query.question):
             text, outcome = "\n\n".join(parts) if _has_list(citations) else " ".join(parts), "answer"
         else:
@@ -516,26 +517,20 @@ def coverage(weights: dict[str, float], tokens: list[str]) -> float:
     return sum(w for t, w in weights.items() if t in present) / (sum(weights.values()) or 1.0)
 
 
-def _askers(situation: str) -> list[str]:
-    """The names an asker's situation writes ("I live in Marlow Valley"; a Chinese situation's places)."""
-    if not situation:
-        return []
-    return chinese_places(situation) if is_chinese(situation) else certain_runs(situation)
-
-
 def _document_is(hit: Hit, whose: list[str]) -> bool | None:
-    """Is the passage's document about a name the asker wrote (its subject, as stored at ingest)? None when
-    the document has no subject to tell."""
+    """Is the passage's document about a name the asker wrote (its subject, as stored at ingest, holds the
+    whole name: Lakeshore is Lakeshore New Area, Brenfield Homes is not Brenfield)? None when the document
+    has no subject to tell."""
     subject = hit.subject or document_subject(hit.passage, hit.title)
     if not subject:
         return None
-    return any(named_in(n, subject) or named_in(subject, n) for n in whose)
+    return any(named_in(n, subject) for n in whose)
 
 
-def _about_another(whose: list[str], best: Candidate, candidates: list[Candidate]) -> bool:
+def _from_a_look_alike(whose: list[str], best: Candidate, candidates: list[Candidate]) -> bool:
     """Is the best sentence from a document about another place or body than the asker's own ("I live in
     Marlow Valley"; its passage names none of the asker's names), while a sentence from a document about
-    theirs answers nearly as well (a look-alike: within `_EXTRA_WITHIN` of the best logit)?"""
+    theirs answers nearly as well (within `_EXTRA_WITHIN` of the best logit)?"""
     if not whose or _document_is(best.hit, whose) is not False:
         return False
     if any(named_in(n, best.hit.passage) for n in whose):

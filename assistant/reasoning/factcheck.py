@@ -19,8 +19,8 @@ from assistant.reasoning.answer import cite, coverage, key_terms, names_present,
 from assistant.reasoning.selection import gather, named_in
 from assistant.reasoning.verdicts import Pair, PairFeaturizer, VerdictModel, judge_figure, polarity
 from assistant.text.chunking import is_heading, sentence_spans, titled
-from assistant.text.frames import frame_at, passage_frames
-from assistant.text.names import certain_runs, chinese_places, names, short_forms
+from assistant.text.frames import frame_at, known_subjects, passage_frames
+from assistant.text.names import certain_runs, names, short_forms, subject_names
 from assistant.text.normalise import CJK_CHAR, is_chinese, other_script, shares_romanised_name
 from assistant.text.numbers import (
     CONTEXT_KINDS,
@@ -284,7 +284,7 @@ class FactChecker:
             citations=citations if verdict != "not_found" else [],
             related=hits[:3] if verdict == "not_found" else [],
             parts=parts,
-            elsewhere=[(s, h) for s, h in elsewhere] if verdict == "not_found" else [],
+            elsewhere=elsewhere if verdict == "not_found" else [],
         )
 
     def _sentences(self, claim: str, hits: list[Hit], names: list[str], years: set[str], weights,
@@ -302,8 +302,10 @@ class FactChecker:
         carried_terms = set(self.keyword.tokenize(" ".join(subject)))
         own_terms = {t: w for t, w in weights.items() if t not in carried_terms}  # the claim's own words
         found, elsewhere = [], elsewhere if elsewhere is not None else []
-        whose = _claim_subjects(claim)
+        whose = subject_names(claim)  # not a draft's carried names: by position, they may be a plan's
         name_terms = set(self.keyword.tokenize(" ".join(whose)))
+        known = known_subjects(hits)
+        competes = any(named_in(n, k) for n in whose for k in known)  # the claim names one of them
         for hit in hits:
             context = titled(hit.title, hit.passage)
             present = names_present(names, context)
@@ -316,13 +318,16 @@ class FactChecker:
             heading, lead, table_head = "", "", ""
             defined = short_forms(context)
             # only names no sentence start made (not "Leakage rose …"), and only those the passage writes
-            carried = [n for n in certain_runs(claim) + list(subject) if named_in(n, context)]
+            passage_names = [n for n in certain_runs(claim) + list(subject) if named_in(n, context)]
+            # a subject (a place, a zone) is carried to every sentence; a firm or a person only to its own
+            subjects = [n for n in passage_names if any(named_in(n, k) or named_in(k, n) for k in known)]
             framed = passage_frames(hit)
             for a, b in sentence_spans(hit.passage):
                 text = hit.passage[a:b]
                 frame = frame_at(hit, a, b, framed)
-                if not present or _about_another(frame, whose, claim, subject, text):  # another's figures
-                    if not is_heading(text) and _about_another(frame, whose, claim, subject, text):
+                other = _about_another(frame, whose, claim, subject, text, known)
+                if not present or (other and competes):  # its figures are another subject's
+                    if other and not is_heading(text):
                         terms = {t: w for t, w in own_terms.items() if t not in name_terms}
                         share = coverage(terms, self.keyword.tokenize(text))
                         if share >= min_cover:
@@ -352,6 +357,7 @@ class FactChecker:
                     if row:  # a table line is read under its table's lead-in sentence and header row
                         read = f"{hit.title} {lead} {table_head} {text}"
                     elif not chinese:  # the passage's subject, which the sentence need not repeat
+                        carried = subjects + [n for n in passage_names if named_in(n, frame.subject)]
                         read = f"{text} {' '.join(carried)} {_other_forms(text, defined)}"
                     cover = coverage(weights, self.keyword.tokenize(read))
                     # across languages no word is shared: the sentence's meaning chose it, not its words
@@ -410,21 +416,18 @@ class FactChecker:
         return "not_found", None, None
 
 
-def _claim_subjects(claim: str) -> list[str]:
-    """Who or what a claim says it is about, as names: its certain runs (Harbor City), or a Chinese
-    claim's places. A draft's carried names are not among them: carried by position, they may name a
-    plan or a firm of the sentence before rather than the subject of this one."""
-    return chinese_places(claim) if is_chinese(claim) else certain_runs(claim)
-
-
-def _about_another(frame: Frame, whose: list[str], claim: str, subject: Sequence[str], text: str) -> bool:
-    """Is a sentence about another subject than the claim's: its frame's subject (its own opening name,
-    its heading's, or its document's) is none the claim names, and it writes none of the claim's names?
+def _about_another(frame: Frame, whose: list[str], claim: str, subject: Sequence[str], text: str,
+                   known: set[str]) -> bool:  # fmt: skip
+    """Is a sentence about another subject than the claim's: its frame's subject (a name opening it only
+    when that is a document's or a heading's, one of `known`; else, for a speaker or a firm, the subject of
+    its part of the document) is none the claim names, and the sentence writes none of the claim's names?
     Its figures are that subject's: neither support nor contradiction."""
-    if not whose or not frame.subject:
+    own = frame.origin == "own" and frame.subject not in known
+    whom = frame.scope if own else frame.subject  # a speaker or a firm: the subject of its part
+    if not whose or not whom:
         return False
     about = f"{claim} {' '.join(subject)}"
-    if named_in(frame.subject, about) or any(named_in(n, frame.subject) for n in whose):
+    if named_in(whom, about) or any(named_in(n, whom) for n in whose):
         return False  # the claim's subject, or a part of its name (Lakeshore: Lakeshore New Area)
     return not any(named_in(n, text) for n in whose)
 

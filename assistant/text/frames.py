@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 
-from assistant.models import Frame, Hit
+from assistant.models import Frame, FrameOrigin, Hit
 from assistant.text.chunking import is_heading, sentence_spans
 from assistant.text.names import certain_runs, chinese_places
 from assistant.text.normalise import is_chinese
@@ -43,9 +43,10 @@ def document_subject(text: str, title: str) -> str:
     if is_chinese(title):
         found = chinese_places(title)
         return found[0] if found else ""
-    runs = certain_runs(text.replace(title, " "))
-    named = [n for n in dict.fromkeys(runs) if n in title]
-    return min(named, key=lambda n: (-runs.count(n), title.index(n))) if named else ""
+    body = text.replace(title, " ")
+    named = [n for n in certain_runs(body) if n in title]
+    times = {n: len(re.findall(rf"\b{re.escape(n)}\b", body)) for n in named}
+    return min(named, key=lambda n: (-times[n], title.index(n))) if named else ""
 
 
 def frame_sentences(text: str, title: str = "", date: str = "", subject: str | None = None) -> list[Frame]:
@@ -66,12 +67,13 @@ def frame_sentences(text: str, title: str = "", date: str = "", subject: str | N
         if head:  # its subject, when the text names it too, and its years hold for what follows it
             heading_subject = next((n for n in own if n in known), "")
             heading_years = years
-            out.append(Frame(a, b, heading_subject or subject, bool(own), years))
-            continue
         figure = _FIGURE.search(sentence)
         before = len(_WORD.findall(sentence[: figure.start()])) if figure else _TOPIC_WORDS
-        topic = next((n for n, at in own.items() if at < min(_TOPIC_WORDS, before + 1)), "")
-        out.append(Frame(a, b, topic or heading_subject or subject, bool(own), years or heading_years))
+        topic = "" if head else next((n for n, at in own.items() if at < min(_TOPIC_WORDS, before + 1)), "")
+        origin: FrameOrigin = "own" if topic else "heading" if heading_subject else "document"
+        said_years = years if head else years or heading_years
+        scope = heading_subject or subject
+        out.append(Frame(a, b, topic or scope, bool(own), said_years, origin, scope))
     return out
 
 
@@ -86,7 +88,7 @@ def _own_names(sentence: str, inside: set[str]) -> dict[str, int]:
     an opening word the document capitalises elsewhere mid-sentence ("Shanghai attracted …"); a Chinese
     sentence's places."""
     if is_chinese(sentence):
-        return {p: 0 for p in chinese_places(sentence)}
+        return {p: len(sentence[: sentence.find(p)].split("，")) - 1 for p in chinese_places(sentence)}
     sentence = _CELL.sub(". ", sentence)  # each cell of a table line opens like a sentence
     found = {}
     first = _OPENING_RUN.match(sentence)
@@ -101,7 +103,7 @@ def _own_names(sentence: str, inside: set[str]) -> dict[str, int]:
 def pack(frames: list[Frame], start: int, end: int) -> str:
     """The frames of the sentences within [start, end) of their document, as offsets in that passage: the
     JSON a chunk's record keeps (Chroma metadata holds no lists)."""
-    rows = [[f.start - start, f.end - start, f.subject, int(f.said), " ".join(f.years)]
+    rows = [[f.start - start, f.end - start, f.subject, int(f.said), " ".join(f.years), f.origin, f.scope]
             for f in frames if f.start >= start and f.end <= end]  # fmt: skip
     return json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
 
@@ -111,7 +113,8 @@ def unpack(packed: str) -> tuple[Frame, ...]:
     try:
         rows = json.loads(packed) if packed else []
         return tuple(
-            Frame(int(a), int(b), str(s), bool(said), tuple(str(y).split())) for a, b, s, said, y in rows
+            Frame(int(a), int(b), str(s), bool(said), tuple(str(y).split()), *rest[:2])
+            for a, b, s, said, y, *rest in rows
         )
     except (ValueError, TypeError):
         return ()
@@ -143,3 +146,11 @@ def quote_subject(hit: Hit, start: int, end: int) -> str:
     if any(f.said for f in frames) or certain_runs(quote) or (is_chinese(quote) and chinese_places(quote)):
         return ""
     return "" if frames[0].subject in quote else frames[0].subject
+
+
+def known_subjects(hits: list[Hit]) -> set[str]:
+    """The subjects the passages found are about: their documents' and their headings'. A name opening a
+    sentence is a subject of its own only when it is one of these (Harbor City, not "Mayor Li Wei")."""
+    out = {h.subject or document_subject(h.passage, h.title) for h in hits}
+    out |= {f.subject for h in hits for f in passage_frames(h) if f.origin == "heading"}
+    return out - {""}

@@ -11,6 +11,7 @@ import json
 import re
 from pathlib import Path
 
+from assistant.text.normalise import is_chinese
 from assistant.text.words import (
     CHINESE_PLACE_ENDINGS,
     MONTHS,
@@ -111,7 +112,8 @@ def certain_runs(text: str) -> list[str]:
 
 _PLACE_ENDING = "(?:" + "|".join(CHINESE_PLACE_ENDINGS) + ")"
 _CHINESE_PLACE = re.compile(
-    r"(?:^|(?<=[，。、；：,;:\s年月日]))((?:(?!的)[\u4e00-\u9fff]){2,6}?" + _PLACE_ENDING + ")"
+    r"(?:^|(?<=[，。、；：,;:\s年月日]))(?![该本对在从向])"
+    r"((?:(?![的与和]|来自)[\u4e00-\u9fff]){2,6}?" + _PLACE_ENDING + ")"
     r"(?![\u4e00-\u9fff]{0,1}(?:" + "|".join(CHINESE_PLACE_ENDINGS) + r"))(?!内)"
 )
 
@@ -119,7 +121,8 @@ _CHINESE_PLACE = re.compile(
 def chinese_places(text: str) -> list[str]:
     """Places a Chinese text names where a clause starts ("上半年，青岚综合保税区完成…"): two to six
     characters and an ending of `CHINESE_PLACE_ENDINGS`; 区内 or 本市 name nothing (企业租用区内…: within the
-    zone), nor a phrase after a figure (200万美元的地区)."""
+    zone), nor a phrase after a figure (200万美元的地区), one opening with a reference or preposition (该区,
+    对在本区, 来自浦东新区) or joining two (该区与上海市)."""
     return list(dict.fromkeys(m.group(1) for m in _CHINESE_PLACE.finditer(text)))
 
 
@@ -174,3 +177,9 @@ def short_forms(text: str) -> dict[str, str]:
                 out[short] = " ".join(run)
                 break
     return out
+
+
+def subject_names(text: str) -> list[str]:
+    """Who or what a statement, claim or asker's situation says it is about, as names: its certain runs
+    (Harbor City, Marlow Valley), or a Chinese text's places (松河高新区)."""
+    return chinese_places(text) if is_chinese(text) else certain_runs(text)
