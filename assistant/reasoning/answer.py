@@ -36,7 +36,7 @@ from assistant.reasoning.selection import (
     selector_key,
 )
 from assistant.text.chunking import is_heading, is_list_item, sentence_spans, titled
-from assistant.text.frames import document_subject, quote_subject
+from assistant.text.frames import quote_subject, subject_of
 from assistant.text.names import FIGURE, certain_runs, chinese_places, is_year, subject_names
 from assistant.text.normalise import CJK_CHAR, other_script, romanised_names
 from assistant.text.numbers import (
@@ -521,7 +521,7 @@ def _document_is(hit: Hit, whose: list[str]) -> bool | None:
     """Is the passage's document about a name the asker wrote (its subject, as stored at ingest, holds the
     whole name: Lakeshore is Lakeshore New Area, Brenfield Homes is not Brenfield)? None when the document
     has no subject to tell."""
-    subject = hit.subject or document_subject(hit.passage, hit.title)
+    subject = subject_of(hit)
     if not subject:
         return None
     return any(named_in(n, subject) for n in whose)

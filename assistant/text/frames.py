@@ -120,6 +120,11 @@ def unpack(packed: str) -> tuple[Frame, ...]:
         return ()
 
 
+def subject_of(hit: Hit) -> str:
+    """A passage's document's subject: as stored at ingest, else read from the passage and its title."""
+    return hit.subject or document_subject(hit.passage, hit.title)
+
+
 def passage_frames(hit: Hit) -> tuple[Frame, ...]:
     """A passage's frames: as stored at ingest, else read from the passage and its title alone."""
     return hit.frames or tuple(frame_sentences(hit.passage, hit.title, hit.date))
@@ -133,7 +138,7 @@ def frame_at(hit: Hit, start: int, end: int, frames: tuple[Frame, ...] | None = 
     for f in frames:
         if f.start <= start < f.end or (start <= f.start < end):
             return f
-    return Frame(start, end, hit.subject or document_subject(hit.passage, hit.title))
+    return Frame(start, end, subject_of(hit))
 
 
 def quote_subject(hit: Hit, start: int, end: int) -> str:
@@ -151,6 +156,6 @@ def quote_subject(hit: Hit, start: int, end: int) -> str:
 def known_subjects(hits: list[Hit]) -> set[str]:
     """The subjects the passages found are about: their documents' and their headings'. A name opening a
     sentence is a subject of its own only when it is one of these (Harbor City, not "Mayor Li Wei")."""
-    out = {h.subject or document_subject(h.passage, h.title) for h in hits}
+    out = {subject_of(h) for h in hits}
     out |= {f.subject for h in hits for f in passage_frames(h) if f.origin == "heading"}
     return out - {""}
