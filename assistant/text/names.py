@@ -132,13 +132,20 @@ _ENDINGS = ("ments", "ment", "ings", "ing", "ages", "age", "ness", "ers", "er", 
             "ity", "ion", "ions", "ation", "ations")  # fmt: skip
 
 
-def _in_vocabulary(word: str, vocabulary: frozenset[str]) -> bool:
+_COMPOUND_PART = 5  # a word joining two words of the vocabulary this long (guest + houses) is ordinary;
+# shorter parts are how places are named (South + mere, North + gate, Lark + spur)
+
+
+def _in_vocabulary(word: str, vocabulary: frozenset[str], whole: bool = True) -> bool:
     if word in vocabulary:
         return True
     for ending in _ENDINGS:
         stem = word.removesuffix(ending)
         if stem != word and len(stem) >= 3 and (stem in vocabulary or stem + "e" in vocabulary):
             return True
+    if whole:  # guesthouses: guest + houses
+        return any(word[:i] in vocabulary and _in_vocabulary(word[i:], vocabulary, whole=False)
+                   for i in range(_COMPOUND_PART, len(word) - _COMPOUND_PART + 1))  # fmt: skip
     return False
 
 
