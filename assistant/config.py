@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Literal, get_args
 
@@ -90,6 +91,11 @@ class Settings(BaseSettings):
         "more evidence cited, more confident answers, but also where the corpus lacks the subject, and about "
         "twice the latency; see docs/reader.md",
     )
+    as_of: str = Field(
+        "",
+        description="the day (YYYY-MM-DD) claims that give no date are judged at, with the rules in force "
+        "then (a notice's change applies from its effective date); today when unset",
+    )
     url_timeout: float = Field(20.0, gt=0, description="seconds before a URL download is abandoned")
     candidates: int = Field(40, ge=1, le=1000, description="dense and BM25 candidates before fusion")
     rrf_k: int = Field(60, ge=1, description="reciprocal-rank fusion constant")
@@ -109,6 +115,17 @@ class Settings(BaseSettings):
     def _known_backend(cls, v: str) -> str:
         if v not in EMBED_BACKENDS:
             raise ValueError(f"unknown embedding backend {v!r}; choose one of: {', '.join(EMBED_BACKENDS)}")
+        return v
+
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _a_day(cls, v: str | None) -> str:
+        v = (v or "").strip()
+        try:
+            if v and (len(v) != 10 or not date.fromisoformat(v)):
+                raise ValueError
+        except ValueError:
+            raise ValueError(f"give a day as YYYY-MM-DD (e.g. 2026-12-07), got {v!r}") from None
         return v
 
     @field_validator("chroma_host")

@@ -36,6 +36,7 @@ from assistant.reasoning.answer import Answerer
 from assistant.reasoning.asking import Asker, clean_query
 from assistant.reasoning.drafts import DraftChecker
 from assistant.reasoning.factcheck import FactChecker
+from assistant.reasoning.standing import Standing
 from assistant.reasoning.verdicts import MODEL_PATH
 from assistant.text.documents import load
 
@@ -71,8 +72,8 @@ class Assistant:
                                  sentences=self._sentences, reader=reader if s.reread else None,
                                  **shared)  # fmt: skip
         self.checker = FactChecker(self.keyword, q.embed, model=MODEL_PATH, fitted_embedder=q.english_only,
-                                   reader=reader, **shared)  # fmt: skip
-        self.asker = Asker(self.retriever, self.answerer)
+                                   reader=reader, as_of=s.as_of, **shared)  # fmt: skip
+        self.asker = Asker(self.retriever, self.answerer, Standing(self.checker))
         self.drafts = DraftChecker(
             self.checker, self.retriever, q.embed, s.max_draft_chars, s.max_draft_sentences
         )

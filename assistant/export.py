@@ -132,7 +132,8 @@ def conversation_markdown(
 
 
 DRAFT_COLUMNS = ("sentence", "verdict", "the draft says", "the source says", "citation")
-DRAFT_MARKS = {"supported": "✔ supported", "contradicted": "✘ contradicted", "not_found": "? not found"}
+DRAFT_MARKS = {"supported": "✔ supported", "contradicted": "✘ contradicted", "not_found": "? not found",
+               "out_of_date": "⏱ out of date", "disputed": "⚖ disputed"}  # fmt: skip
 
 
 def draft_row(item: DraftSentence) -> tuple[str, str, str, str]:
@@ -142,7 +143,10 @@ def draft_row(item: DraftSentence) -> tuple[str, str, str, str]:
     cited = {c.n: c for c in v.citations}
     c = cited.get(part.n) if part and part.n else (v.citations[0] if v.citations else None)
     citation = f"{c.title} ({c.date or 'no date'}): {c.shown}" if c else ""
-    return DRAFT_MARKS[v.verdict], part.figure if part else "", part.evidence if part else "", citation
+    said = part.evidence if part else ""
+    if part and part.also:  # a change's other value, or another source's figure
+        said = "; ".join([said, *(f"{o.figure} [{o.n}]" for o in part.also)])
+    return DRAFT_MARKS[v.verdict], part.figure if part else "", said, citation
 
 
 def draft_markdown(report: DraftCheck) -> str:

@@ -10,7 +10,12 @@ if TYPE_CHECKING:
 
 Outcome = Literal["answer", "closest", "none"]
 AnswerType = Literal["number", "percent", "date", "name", "yesno", "other"]  # what a question asks for
-VerdictKind = Literal["supported", "contradicted", "not_found"]
+# out_of_date: a later rule replaced the claim's figure; disputed: sources of one frame differ, no change
+# between them
+VerdictKind = Literal["supported", "contradicted", "not_found", "out_of_date", "disputed"]
+# How another statement bears on a claim's figure: the value a change replaced, the one in force now, one
+# announced for later, the one in force before a change, or another source's differing figure.
+StatementRole = Literal["replaced", "current", "later", "earlier", "differs"]
 AnswerMode = Literal["extractive", "generated"]  # quoted sentences, or a language model's checked prose
 
 
@@ -116,7 +121,8 @@ class Frame:
     """What one sentence of a passage is about and when, resolved at ingest (`text.frames`): offsets in the
     passage; `subject` the name it is about and `origin` where that came from (its own opening name, else
     its heading's, else its document's; `scope` is the latter two's); `said` whether the sentence writes a
-    name itself; `years` its own years (relative words placed by the document's date), else its heading's."""
+    name itself; `years` its own years (relative words placed by the document's date), else its heading's;
+    `effective` the day (YYYY-MM-DD) its rule applies from, said or carried from an earlier item."""
 
     start: int
     end: int
@@ -125,6 +131,7 @@ class Frame:
     years: tuple[str, ...] = ()
     origin: FrameOrigin = "document"
     scope: str = ""  # the subject of its part of the document: its heading's, else its document's
+    effective: str = ""
 
 
 @dataclass
@@ -313,19 +320,33 @@ class ProseStep:
 
 
 @dataclass
+class OtherStatement:
+    """Another statement bearing on a claim's figure (the value a change replaced or brought, or another
+    source's): the figure as written, its citation number, how it bears, and the day a change applies."""
+
+    figure: str
+    n: int
+    role: StatementRole
+    since: str = ""  # YYYY-MM-DD
+
+
+@dataclass
 class FigureCheck:
-    """One figure of a claim against the corpus: its status, the corpus figure it was compared with, and
-    the citation number holding that figure (0 when none)."""
+    """One figure of a claim against the corpus: its status, the corpus figure it was compared with, the
+    citation number holding that figure (0 when none), and other statements bearing on it (a rule's change,
+    a source that differs)."""
 
     figure: str
     status: VerdictKind
     evidence: str = ""
     n: int = 0
+    also: list[OtherStatement] = field(default_factory=list)
 
 
 @dataclass
 class Verdict:
-    """Fact-check of a claim: supported, contradicted or not_found, with the evidence sentences cited."""
+    """Fact-check of a claim: supported, contradicted, not_found, out_of_date (a later rule replaced its
+    figure) or disputed (sources differ), with the evidence sentences cited."""
 
     claim: str
     verdict: VerdictKind

@@ -29,18 +29,13 @@ BEIJING = "How many foreign-funded enterprises were established in Beijing in 20
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """`policy-assistant serve` on a free loopback port over a small index; stopped after the module."""
-    index = tmp_path_factory.mktemp("page-index")
-    docs = tmp_path_factory.mktemp("page-docs")
-    shutil.copy(SEED, docs)
-    shutil.copy(DATA / "synthetic_hostile_notice.txt", docs)
-    assert run_cli("--index", str(index), "ingest", str(docs)).returncode == 0
+def serving(index: Path, *options: str):
+    """`policy-assistant serve` on a free loopback port over an index (with global `options`): its URL,
+    then the server stopped."""
     port = free_port()
     log = open(index / "serve.log", "wb")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
-        [sys.executable, "-m", "assistant", "--index", str(index), "serve", "--port", str(port)],
+        [sys.executable, "-m", "assistant", "--index", str(index), *options, "serve", "--port", str(port)],
         stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}/"
@@ -48,6 +43,27 @@ def server(tmp_path_factory):
     yield url
     stop(proc)
     log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The page over a small index; stopped after the module."""
+    index = tmp_path_factory.mktemp("page-index")
+    docs = tmp_path_factory.mktemp("page-docs")
+    shutil.copy(SEED, docs)
+    shutil.copy(DATA / "synthetic_hostile_notice.txt", docs)
+    assert run_cli("--index", str(index), "ingest", str(docs)).returncode == 0
+    yield from serving(index)
+
+
+@pytest.fixture(scope="module")
+def amended_server(tmp_path_factory):
+    """The page over issue 29's amended notices and disagreeing sources, judged as of 2026-12-07."""
+    index, docs = tmp_path_factory.mktemp("amended-index"), tmp_path_factory.mktemp("amended-docs")
+    for path in (DATA / "synthetic_amendments").glob("*.txt"):
+        shutil.copy(path, docs)
+    assert run_cli("--index", str(index), "ingest", str(docs)).returncode == 0
+    yield from serving(index, "--as-of", "2026-12-07")
 
 
 @pytest.fixture(scope="module")
@@ -620,4 +636,30 @@ def test_a_turned_draft_sentence_and_a_briefing_kept_to_its_place(server, browse
     beijing, _, elsewhere = page.inner_text("#pa-briefing").partition("Elsewhere")
     assert "2,012" in beijing and "2,050" not in beijing
     assert "2,050" in elsewhere.split("Sources")[0] and "from: Southmere" in elsewhere
+    page.close()
+
+
+def check_on_page(page, claim: str, expected: str):
+    """Check a claim on the page and wait for the verdict card it should get."""
+    page.fill("#pa-claim textarea", claim)
+    page.click("#pa-check")
+    page.wait_for_selector(f"#pa-verdict [data-verdict={expected}]", timeout=60000)
+    return page.locator("#pa-verdict [data-verdict]")
+
+
+def test_the_page_shows_out_of_date_and_disputed_verdicts(amended_server, browser):
+    page = browser.new_page(viewport={"width": 1300, "height": 950})
+    page.goto(amended_server)
+    page.wait_for_selector("#pa-question textarea", timeout=60000)
+    page.get_by_role("tab", name="Check a claim").click()
+
+    card = check_on_page(page, "Fenwick's manufacturing subsidy is capped at 20 million yuan per project.",
+                         "out_of_date")  # fmt: skip
+    text = card.inner_text()
+    assert "Out of date" in text and "20 million yuan" in text and "25 million yuan" in text
+    assert page.locator("#pa-verdict .pa-source").count() == 2  # the old rule and the change, both cited
+
+    card = check_on_page(page, "Alder Valley's exports reached 2.8 billion yuan in 2024.", "disputed")
+    assert "Disputed" in card.inner_text() and "1.8 billion" in card.inner_text()
+    assert "2.8 billion" in card.inner_text()
     page.close()

@@ -30,6 +30,8 @@ CSS = """
 .pa-supported { background: #dafbe1; border: 2px solid #1a7f37; }
 .pa-contradicted { background: #ffebe9; border: 2px solid #cf222e; }
 .pa-not_found { background: #f6f8fa; border: 2px solid #8c959f; }
+.pa-out_of_date { background: #fff8c5; border: 2px solid #9a6700; }
+.pa-disputed { background: #fbefff; border: 2px solid #8250df; }
 .pa-empty { color: #57606a; font-style: italic; }
 .pa-prose, .pa-note { font-size: 0.9em; color: #57606a; margin-bottom: 6px; }
 .pa-removed { font-size: 0.9em; margin-bottom: 8px; }
@@ -38,6 +40,8 @@ CSS = """
 .pa-mark.pa-supported { background: #dafbe1; border: none; }
 .pa-mark.pa-contradicted { background: #ffebe9; border: none; text-decoration: underline wavy #cf222e; }
 .pa-mark.pa-not_found { background: #f6f8fa; border: none; }
+.pa-mark.pa-out_of_date { background: #fff8c5; border: none; text-decoration: line-through #9a6700; }
+.pa-mark.pa-disputed { background: #fbefff; border: none; text-decoration: underline dotted #8250df; }
 .pa-draft-table td { vertical-align: top; font-size: 0.9em; }
 """
 
@@ -45,6 +49,8 @@ VERDICT_WORDS: dict[VerdictKind, str] = {
     "supported": "✔ Supported by the corpus",
     "contradicted": "✘ Contradicted by the corpus",
     "not_found": "? Not in the corpus",
+    "out_of_date": "⏱ Out of date: a later rule replaced it",
+    "disputed": "⚖ Disputed: the sources differ",
 }
 
 

@@ -42,7 +42,7 @@ from assistant.models import (
     Hit,
     SentenceVectors,
 )
-from assistant.text.frames import document_subject, frame_sentences, pack, unpack
+from assistant.text.frames import FRAMES_VERSION, document_subject, frame_sentences, pack, unpack
 from assistant.text.normalise import is_chinese
 
 log = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ def document_record(doc: Document, chunks: int) -> dict:
     has no copies listed yet (`set_paths` lists them): a crash cannot leave old copies listed under it."""
     return {"title": doc.title, "date": doc.date, "source": doc.source, "path": doc.path,
             "sha256": doc.sha256, "chunks": chunks, "root": doc.root, "kind": doc.kind,
-            "also_at": "", "framed": 1}  # fmt: skip
+            "also_at": "", "framed": FRAMES_VERSION}  # fmt: skip
 
 
 def embedding_record(settings: Settings) -> dict[str, str]:
@@ -125,7 +125,8 @@ def info_from(doc_id: str, meta: dict) -> DocumentInfo:
         doc_id=doc_id, title=meta.get("title", ""), date=meta.get("date", ""), source=meta.get("source", ""),
         path=meta.get("path", ""), chunks=int(meta.get("chunks", 0)), sha256=meta.get("sha256", ""),
         root=meta.get("root", ""), kind=meta.get("kind", ""),
-        also_at=tuple(json.loads(meta.get("also_at") or "[]")), framed=bool(meta.get("framed", 0)),
+        also_at=tuple(json.loads(meta.get("also_at") or "[]")),
+        framed=int(meta.get("framed", 0)) >= FRAMES_VERSION,
     )  # fmt: skip
 
 
@@ -447,7 +448,7 @@ class ChromaStore:
         step = min(_PAGE, self._call(self._client.get_max_batch_size))
         for i in range(0, len(metas), step):
             self._call(self._chunks.update, ids=chunks["ids"][i : i + step], metadatas=metas[i : i + step])
-        record = dict(got["metadatas"][0]) | {"framed": 1}
+        record = dict(got["metadatas"][0]) | {"framed": FRAMES_VERSION}
         self._call(self._docs.upsert, ids=[doc.doc_id], embeddings=[[1.0]], metadatas=[record])
         self._bump()
 

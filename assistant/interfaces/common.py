@@ -54,6 +54,10 @@ def global_options(
     llm_gguf: Annotated[
         Path | None, typer.Option("--llm-gguf", help="A GGUF model to serve on 127.0.0.1 for prose answers.")
     ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Judge claims at this day (YYYY-MM-DD), with the rules in force then."),
+    ] = None,
     verbose: Annotated[
         int, typer.Option("-v", "--verbose", count=True, help="More detail; -vv for debug.")
     ] = 0,
@@ -62,7 +66,7 @@ def global_options(
     -v. Given before or after the command name (`hoist`)."""
     settings = {"index_dir": index, "chroma_host": chroma_host, "chroma_port": chroma_port,
                 "embed_model": embed_model, "embed_backend": embed_backend, "llm_url": llm_url,
-                "llm_model": llm_model, "llm_gguf": llm_gguf}  # fmt: skip
+                "llm_model": llm_model, "llm_gguf": llm_gguf, "as_of": as_of}  # fmt: skip
     reset(verbose, settings)
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

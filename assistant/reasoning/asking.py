@@ -10,6 +10,7 @@ from assistant.models import Answer, AssistantError, Filters, Hit
 from assistant.reasoning.answer import Answerer
 from assistant.reasoning.questions import rewrite
 from assistant.reasoning.selection import Query, split_situation
+from assistant.reasoning.standing import Standing
 
 MAX_QUERY_CHARS = 4000
 _WORDLIKE = re.compile(r"\w", re.UNICODE)
@@ -34,8 +35,8 @@ def clean_query(query: str, what: str = "question") -> str:
 class Asker:
     """Questions in, cited answers (or abstentions) out, with the passages they were chosen from."""
 
-    def __init__(self, search: Search, answerer: Answerer):
-        self.search, self.answerer = search, answerer
+    def __init__(self, search: Search, answerer: Answerer, standing: Standing | None = None):
+        self.search, self.answerer, self.standing = search, answerer, standing
 
     def retrieve(
         self, text: str, filters: Filters | dict | None = None, k: int = 10
@@ -55,6 +56,8 @@ class Asker:
         rewritten = rewrite(question, [(str(q), str(a)) for q, a in (history or [])])
         query, hits = self.retrieve(rewritten, filters)
         answer = self.answerer.answer(query, hits)
+        if self.standing is not None:  # a later notice changed a quoted figure, or a source differs
+            answer = self.standing.note(answer, hits)
         answer.question = question
         answer.rewritten_question = rewritten if rewritten != question else ""
         return answer, hits

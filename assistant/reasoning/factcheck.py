@@ -7,17 +7,28 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 
 from assistant.index.keyword import KeywordIndex
-from assistant.models import Citation, FigureCheck, Frame, Hit, Verdict, VerdictKind
+from assistant.models import (
+    Citation,
+    FigureCheck,
+    Frame,
+    Hit,
+    OtherStatement,
+    StatementRole,
+    Verdict,
+    VerdictKind,
+)
 from assistant.reader.edits import direction_flips, negation_toggles
 from assistant.reader.model import Reader
 from assistant.reasoning.answer import cite, coverage, key_terms, names_present, period_of
 from assistant.reasoning.selection import gather, named_in
 from assistant.reasoning.verdicts import Pair, PairFeaturizer, VerdictModel, judge_figure, polarity
+from assistant.text.changes import Change, day_words, effective_date, read_changes
 from assistant.text.chunking import is_heading, sentence_spans, titled
 from assistant.text.frames import frame_at, known_subjects, passage_frames
 from assistant.text.names import certain_runs, names, short_forms, subject_names
@@ -34,7 +45,25 @@ from assistant.text.numbers import (
     year_words,
 )
 
-VERDICTS = ("supported", "contradicted", "not_found")
+VERDICTS = ("supported", "contradicted", "not_found", "out_of_date", "disputed")
+_ISO_DAY = re.compile(r"(?:19|20)\d{2}-\d{2}-\d{2}")
+# A change decides a figure only when its sentence is about as much about the claim as the best sentence
+# stating a changed figure of the claim's kind (term cover; set by hand on the issue-29 fitting notices).
+_CHANGE_COVER_GAP = 0.15
+# Another document's figure disputes the best sentence's when its sentence is about as much about the
+# claim (this share of the best's term cover: a quoted sentence checked as a claim covers itself whole) and
+# about the same years.
+_DISPUTE_COVER = 0.5
+# Two words for what figures count are one thing when the embedder places them this close (set by hand:
+# firms/enterprises 0.79, companies/enterprises 0.74; jobs/employees 0.62, firms/jobs 0.50).
+_ALIKE_NOUNS = 0.7
+# ... and only in a sentence this close in meaning to the claim (its statement, in other words).
+_ALIKE_CONTEXT = 0.6
+# Two sources' sentences state one thing with two figures when this close in meaning (a report and its
+# reprint 0.98; a count and a planted count 0.87).
+_DISPUTE_SIMILAR = 0.8
+_PLAIN_WORD = re.compile(r"[a-z][a-z-]{2,}")
+_STATED = ("supported", "disputed", "out_of_date")  # a figure's status where its sentence states it
 _CHINESE_MIN_COVER = 0.8
 # A heading line of a Chinese notice: short, no clause or sentence punctuation (二、支持标准, (二)租房资助).
 _HEADING = re.compile(r"[^,;。!?:]{2,24}")
@@ -68,6 +97,10 @@ class _Sentence:
     figures: list[Quantity]
     across: bool = False  # in the other script than the claim: no word in common, meaning only
     own: float = 1.0  # the claim's terms the sentence writes itself (not its passage's carried subject)
+    effective: str = ""  # the date its rule applies from (its frame's), when it says or carries one
+    years: tuple[str, ...] = ()  # the years it is about (its frame's)
+    changes_only: bool = False  # a change read at a looser cover: evidence for its change alone
+    sim: float = -math.inf  # its closeness in meaning to the claim (the embedder's cosine)
 
 
 class FactChecker:
@@ -77,7 +110,9 @@ class FactChecker:
                  passages: int = 6, min_cover: float = 0.35, min_similarity: float = 0.7,
                  stored: Callable[[list[str]], dict] | None = None,
                  model: VerdictModel | Path | None = None, fitted_embedder: bool = True,
-                 cross_lingual: bool = False, reader: Reader | None = None):  # fmt: skip
+                 cross_lingual: bool = False, reader: Reader | None = None, as_of: str = ""):  # fmt: skip
+        if as_of and not _ISO_DAY.fullmatch(as_of):
+            raise ValueError(f"as_of must be a date as YYYY-MM-DD, got {as_of!r}")
         if not 0 <= min_cover <= 1 or not 0 <= min_similarity <= 1:
             raise ValueError(f"min_cover and min_similarity must lie between 0 and 1, got {min_cover}, "
                              f"{min_similarity}")  # fmt: skip
@@ -88,6 +123,50 @@ class FactChecker:
         self.fitted_embedder = fitted_embedder  # the embedder the verdict model's similarities came from
         self.cross_lingual = cross_lingual  # the embedder places Chinese and English sentences in one space
         self.reader = reader
+        self.as_of = as_of  # the day claims that give no date are judged at: the rules in force then
+        self._word_vectors: dict[str, np.ndarray] = {}
+
+    def same(self, claim_fig: Quantity, evidence: Quantity) -> bool:
+        """`_same_subject`, with the things two figures count also the same when the embedder places two of
+        their words close ("2,012 firms" and "2,012 foreign-funded enterprises")."""
+        if _same_subject(claim_fig, evidence):
+            return True
+        counted = claim_fig.kind not in _ANY_NOUN and claim_fig.noun and evidence.noun
+        return bool(counted) and self._nouns_alike(claim_fig.noun, evidence.noun)
+
+    def similarity(self, a: _Sentence, b: _Sentence) -> float:
+        """How close in meaning two sentences of the passages are (the embedder's cosine)."""
+        _head, vectors = gather(
+            self.embed, self.stored, [], [(a.hit, a.start, a.end), (b.hit, b.start, b.end)]
+        )
+        return float(vectors[0] @ vectors[1])
+
+    def _same_in(self, sentence: _Sentence):
+        """The rule for "the same thing counted" in a sentence: other words for it only in a sentence close
+        in meaning to the claim (genes are not genomes, whatever their words' vectors say)."""
+        return self.same if sentence.sim >= _ALIKE_CONTEXT else _same_subject
+
+    def _counted_alike(self, counted: list[list[str]], figures: list[Quantity]) -> str:
+        """The words for what a claim's figures count, where a sentence's figures count the same thing in
+        other words (firms: foreign-funded enterprises), so the sentence is read as writing them."""
+        out = []
+        for noun in counted:
+            if any(q.noun and q.kind not in _ANY_NOUN and self._nouns_alike(noun, q.noun) for q in figures):
+                out.extend(noun)
+        return " ".join(out)
+
+    def _nouns_alike(self, a: list[str], b: list[str]) -> bool:
+        a, b = [w for w in a if _PLAIN_WORD.fullmatch(w)], [w for w in b if _PLAIN_WORD.fullmatch(w)]
+        if self.embed is None or not a or not b:
+            return False
+        new = [w for w in dict.fromkeys(a + b) if w not in self._word_vectors]
+        if new:
+            self._word_vectors.update(zip(new, self.embed(new), strict=True))
+        return max(float(self._word_vectors[x] @ self._word_vectors[y]) for x in a for y in b) >= _ALIKE_NOUNS
+
+    def today(self) -> str:
+        """The day (YYYY-MM-DD) a claim that gives no date is judged at: `as_of`, else today."""
+        return self.as_of or date.today().isoformat()
 
     def check(self, claim: str, hits: list[Hit], subject: Sequence[str] = ()) -> Verdict:
         """The figure rules' verdict and the learned model's, combined (see `combine`), then read. `subject`:
@@ -249,18 +328,36 @@ class FactChecker:
         # sentences that state them, not against any other date about the place.
         amounts = [f for f in checkable if f.kind not in _DATES]
         unnamed = not names and not chinese  # a Chinese claim names its place in words, not as names
-        judged = {id(f): self._judge(f, sentences, unnamed) for f in amounts}
-        stating = [s for status, _e, s in judged.values() if status == "supported"]
+        when = self._when(figures)
+        judged, others = {}, {}
+        for f in amounts:
+            ruled = self._by_change(f, sentences, when)
+            if ruled is None:
+                judged[id(f)] = self._judge(f, sentences, unnamed)
+                differs = None if unnamed else _disputing(f, *judged[id(f)], sentences, self)
+                if differs is not None:
+                    judged[id(f)] = ("disputed", *judged[id(f)][1:])
+                    others[id(f)] = [differs]
+            else:
+                status, evidence, sentence, also = ruled
+                judged[id(f)] = status, evidence, sentence
+                others[id(f)] = also
+        stating = [s for status, _e, s in judged.values() if status in _STATED]
+        dated = when[2] and bool(others) and any(o.role != "differs" for os in others.values() for o in os)
         for f in checkable:
             if f.kind in _DATES:
+                if dated:  # the claim's date chose the rule in force then: it was judged with that rule
+                    continue
                 status, evidence, sentence = self._judge(f, stating if amounts else sentences, unnamed)
                 if status == "contradicted" and evidence.as_of:  # a total at another moment: neither
                     status, evidence, sentence = "not_found", None, None
                 judged[id(f)] = status, evidence, sentence
         parts, citations, ways = [], [], {}
         missing = any(s == "not_found" for s, *_ in judged.values())
-        elsewhere = _given_elsewhere(amounts, elsewhere) if missing else []
+        elsewhere = _given_elsewhere(amounts, elsewhere, self.same) if missing else []
         for figure in checkable:
+            if id(figure) not in judged:
+                continue
             status, evidence, sentence = judged[id(figure)]
             said = _as_said(evidence, sentence.text) if evidence else ""
             part = FigureCheck(_as_said(figure, claim), status, said)
@@ -268,15 +365,12 @@ class FactChecker:
                 ways[id(part)] = _with_direction(figure), _with_direction(evidence)
             if sentence is not None:
                 part.n = _cite_once(citations, sentence).n
+            for other in others.get(id(figure), []):
+                said_there = _as_said(other.figure, other.sentence.text)
+                n = _cite_once(citations, other.sentence).n
+                part.also.append(OtherStatement(said_there, n, other.role, other.since))
             parts.append(part)
-        statuses = [p.status for p in parts]
-        verdict = (
-            "contradicted"
-            if "contradicted" in statuses
-            else "supported"
-            if all(s == "supported" for s in statuses)
-            else "not_found"
-        )
+        verdict = _overall([p.status for p in parts])
         return Verdict(
             claim=claim,
             verdict=verdict,
@@ -286,6 +380,43 @@ class FactChecker:
             parts=parts,
             elsewhere=elsewhere if verdict == "not_found" else [],
         )
+
+    def _when(self, figures: list[Quantity]) -> tuple[str, str, bool]:
+        """The days (first, last; YYYY-MM-DD) a claim is about, from its years and months, and whether it
+        said them; a claim that says none is about the day it is checked (`as_of`, else today)."""
+        spans = [_days(q) for q in figures if q.kind in ("year", "month") and q.value >= 1900]
+        spans = [d for d in spans if d]
+        if not spans:
+            return self.today(), self.today(), False
+        return min(a for a, _ in spans), max(b for _, b in spans), True
+
+    def _by_change(self, figure: Quantity, sentences: list[_Sentence], when: tuple[str, str, bool]):
+        """A figure judged by a rule's change (`text.changes`) in a sentence about the claim: (status,
+        evidence, sentence, other statements) or None when no change moves a figure of its kind. The value
+        in force on the claim's days counts: the new one from the change's effective date, the old one
+        before; the old value after it is out of date, the new one before it not yet in force."""
+        found = [(s, c) for s in sentences if s.effective and not s.across for c in read_changes(s.text)
+                 if c.new.kind == figure.kind and self.same(figure, c.new)]  # fmt: skip
+        matching = [(s, c, which) for s, c in found for which in ("new", "old") if _states(figure, c, which)]
+        if not matching or matching[0][0].cover < found[0][0].cover - _CHANGE_COVER_GAP:
+            return None  # its measure is not one a change moved (640 million of approvals, not the minimum)
+        sentence, change, which = matching[0]
+        first, last, _said = when
+        since = sentence.effective
+        before, after = last < since, first >= since
+        old_said = next((s for s in sentences if s is not sentence and not s.changes_only
+                         and not read_changes(s.text) and any(_level(e, change.old) for e in s.figures)),
+                        None)  # fmt: skip
+        new = _Other(change.new, sentence, "current" if since <= self.today() else "later", since)
+        old = change.old if old_said is None else next(e for e in old_said.figures if _level(e, change.old))
+        if which == "new":
+            if before:  # not yet in force on the claim's days: the old value was
+                return "contradicted", old, old_said or sentence, [_Other(change.new, sentence, "later",
+                                                                                 since)]  # fmt: skip
+            return "supported", change.new, sentence, [_Other(old, old_said or sentence, "replaced", since)]
+        if after:
+            return "out_of_date", old, old_said or sentence, [new]
+        return "supported", old, old_said or sentence, [new]
 
     def _sentences(self, claim: str, hits: list[Hit], names: list[str], years: set[str], weights,
                    periods: list[Quantity], subject: Sequence[str] = (),
@@ -299,6 +430,7 @@ class FactChecker:
         figures, cover) when it holds enough of the claim's other terms."""
         chinese = is_chinese(claim)
         min_cover = _CHINESE_MIN_COVER if chinese else self.min_cover
+        counted = [q.noun for q in read_quantities(claim) if q.noun and q.kind not in _ANY_NOUN]
         carried_terms = set(self.keyword.tokenize(" ".join(subject)))
         own_terms = {t: w for t, w in weights.items() if t not in carried_terms}  # the claim's own words
         found, elsewhere = [], elsewhere if elsewhere is not None else []
@@ -368,17 +500,29 @@ class FactChecker:
                         if chinese or row
                         else coverage(own_terms, self.keyword.tokenize(text))
                     )
-                    found.append((hit, a, b, text, figures, cover, across, own))
+                    found.append((hit, a, b, text, figures, cover, across, own, frame, read))
         similarity = np.full(len(found), -np.inf)  # not compared: never close
         if self.embed is not None and found and (not chinese or self.cross_lingual):
             head, vectors = gather(self.embed, self.stored, [claim], [(h, a, b) for h, a, b, *_ in found])
             similarity = vectors @ head[0]
         out = []
-        for (hit, a, b, text, figures, cover, across, own), sim in zip(found, similarity, strict=True):
+        for (hit, a, b, text, figures, cover, across, own, frame, read), sim in zip(found, similarity,
+                                                                                  strict=True):  # fmt: skip
             close = sim >= self.min_similarity and (across or not chinese)
-            if close or (cover >= min_cover and not (chinese and across)):
+            if counted and not chinese and sim >= _ALIKE_CONTEXT:  # "firms", said "enterprises"
+                alike = self._counted_alike(counted, figures)
+                cover = coverage(weights, self.keyword.tokenize(f"{read} {alike}")) if alike else cover
+            effective = frame.effective or effective_date(text)
+            # a notice's change names its measure more briefly than the rule it amends (租房补贴标准由…):
+            # it is read for the change alone at the looser cover
+            moves = bool(effective) and not across and cover >= self.min_cover and bool(read_changes(text))
+            if close or (cover >= min_cover and not (chinese and across)) or moves:
                 # across languages no term is shared: the closest sentence comes first
-                s = _Sentence(hit, a, b, text, cover, figures, across, own)
+                years = frame.years or tuple(sorted(year_words(figures)))
+                weak = not close and cover < min_cover
+                s = _Sentence(
+                    hit, a, b, text, cover, figures, across, own, effective, years, weak, float(sim)
+                )
                 out.append((s, -sim if across else 0.0))
         return [s for s, _rank in sorted(out, key=lambda x: (-x[0].cover, x[1]))]
 
@@ -391,17 +535,18 @@ class FactChecker:
         claim's counts there: 'over 200' is not borne out by 超4.6万家, nor 2,012 refuted by 73家 (a tenfold
         gap is another thing counted; 3.6亿 against 3.6 billion is one step)."""
         for sentence in (s for s in sentences if s.across):
-            status, same = judge_figure(figure, sentence.figures, _same_subject)
+            status, same = judge_figure(figure, sentence.figures, self.same)
             if status == "supported" and _near_bound(figure, same[0]):
                 return status, same[0], sentence
+        sentences = [s for s in sentences if not s.changes_only]
         for k, sentence in enumerate(sentences):
-            status, same = judge_figure(figure, sentence.figures, _same_subject)
+            status, same = judge_figure(figure, sentence.figures, self._same_in(sentence))
             if status == "supported" and (not sentence.across or _near_bound(figure, same[0])):
                 return status, same[0], sentence
             if status == "contradicted" and unnamed:
                 doc = sentence.hit.doc_id
                 for other in sentences[k + 1 :]:
-                    found, alike = judge_figure(figure, other.figures, _same_subject)
+                    found, alike = judge_figure(figure, other.figures, self._same_in(other))
                     if found == "supported" and other.hit.doc_id != doc and not other.across:
                         return found, alike[0], other
             if status == "contradicted" and sentence.across:
@@ -432,14 +577,14 @@ def _about_another(frame: Frame, whose: list[str], claim: str, subject: Sequence
     return not any(named_in(n, text) for n in whose)
 
 
-def _given_elsewhere(figures: list[Quantity], elsewhere: list) -> list[tuple[str, Hit]]:
+def _given_elsewhere(figures: list[Quantity], elsewhere: list, same_subject=None) -> list[tuple[str, Hit]]:
     """The claim's measure as stated for another subject ("Harbor City: 3,480"), from the sentences
     `_sentences` set aside, the same figure first, then the closest in words; where both name what they
     count, only with a noun in common. Shown as related, never as evidence."""
     found = []
     for hit, whose, stated, cover in elsewhere:
         for f in figures:
-            status, same = judge_figure(f, stated, _same_subject)
+            status, same = judge_figure(f, stated, same_subject or _same_subject)
             same = [e for e in same if f.kind in _ANY_NOUN or not (f.noun and e.noun) or _noun_overlap(f, e)]
             if status != "not_found" and same:
                 found.append((status != "supported", -cover, f"{whose}: {same[0].text}", hit))
@@ -447,6 +592,82 @@ def _given_elsewhere(figures: list[Quantity], elsewhere: list) -> list[tuple[str
     for *_rank, said, hit in sorted(found, key=lambda x: x[:2]):
         out.setdefault(said, hit)
     return list(out.items())[:2]
+
+
+@dataclass
+class _Other:
+    """Another statement bearing on a claim's figure, before it is cited (see `OtherStatement`)."""
+
+    figure: Quantity
+    sentence: _Sentence
+    role: StatementRole
+    since: str = ""
+
+
+def _states(figure: Quantity, change: Change, which: str) -> bool:
+    """Does a change's old or new value state the claim's figure (its direction aside: "lowered from 80
+    million" states 80 million as a level)?"""
+    value = replace(change.new if which == "new" else change.old, direction=0)
+    return judge_figure(figure, [value], _any_subject)[0] == "supported"
+
+
+def _level(a: Quantity, b: Quantity) -> bool:
+    """Do two figures state one level, whatever bound each sets ("at least 80 million" and 80 million)?"""
+    return a.kind == b.kind and math.isclose(a.value, b.value, rel_tol=1e-9)
+
+
+def _any_subject(_claim: Quantity, _evidence: Quantity) -> bool:
+    """A change's values are compared by value alone: its sentence was chosen for the claim's measure, and
+    the words after its old value are its new one ("from 80 million yuan to …")."""
+    return True
+
+
+def _days(q: Quantity) -> tuple[str, str] | None:
+    """The first and last day (YYYY-MM-DD) a year or month figure covers: 2024 → 2024-01-01, 2024-12-31."""
+    if q.kind == "year":
+        return f"{int(q.value)}-01-01", f"{int(q.value)}-12-31"
+    low, high = round(q.low * 10000), round(q.high * 10000)  # 2025.0301 → 20250301
+    if not 1900_01_01 <= low <= high <= 2199_12_31:
+        return None
+    return (f"{low // 10000}-{low // 100 % 100:02d}-{low % 100:02d}",
+            f"{high // 10000}-{high // 100 % 100:02d}-{high % 100:02d}")  # fmt: skip
+
+
+def _disputing(figure: Quantity, status: str, evidence: Quantity | None, sentence: _Sentence | None,
+               sentences: list[_Sentence], checker: FactChecker) -> _Other | None:  # fmt: skip
+    """Another document's statement of the same frame that cannot hold with the one a figure was judged by:
+    about as much about the claim, about the same years, a figure of the same measure, and a verdict the
+    other way (one source bears the claim out, the other refutes it). No change joins them (`_by_change`
+    came first): two sources simply differ."""
+    if status not in ("supported", "contradicted") or sentence is None or sentence.across:
+        return None
+    for other in sentences:
+        if other.hit.doc_id == sentence.hit.doc_id or other.across or other.changes_only:
+            continue
+        if read_changes(other.text):
+            continue
+        if other.cover < sentence.cover * _DISPUTE_COVER or set(other.years) != set(sentence.years):
+            continue
+        found, same = judge_figure(figure, other.figures, checker._same_in(other))
+        if found not in ("supported", "contradicted") or found == status:
+            continue
+        meaning = checker.embed is not None and (checker.cross_lingual or not is_chinese(sentence.text))
+        if meaning and checker.similarity(sentence, other) < _DISPUTE_SIMILAR:
+            continue  # another statement, not the same one with another figure
+        same = [e for e in same if e.kind == evidence.kind and not e.overlaps(evidence)
+                and (not (e.noun and evidence.noun) or _noun_overlap(e, evidence))]  # fmt: skip
+        if same:
+            return _Other(same[0], other, "differs")
+    return None
+
+
+def _overall(statuses: list[str]) -> VerdictKind:
+    """A claim's verdict from its figures': any contradicted, then any unsettled, then any disputed, then
+    any out of date; supported when every figure is."""
+    for kind in ("contradicted", "not_found", "disputed", "out_of_date"):
+        if kind in statuses:
+            return kind  # type: ignore[return-value]
+    return "supported"
 
 
 def _with_elsewhere(verdict: Verdict, rule: Verdict) -> Verdict:
@@ -575,15 +796,33 @@ def _explain(verdict: VerdictKind, parts: list[FigureCheck], citations: list[Cit
     lines = []
     for p in parts:
         c = by_n.get(p.n)
+        prefix = f"On “{p.figure}”: " if len(parts) > 1 else ""
         if p.status == "contradicted":
-            prefix = f"On “{p.figure}”: " if len(parts) > 1 else ""
             figure, evidence = ways.get(id(p), (p.figure, p.evidence))
             lines.append(f"{prefix}The corpus says {evidence} ({_ref(c)}) [{c.n}], not {figure}.")
-        elif p.status == "supported" and verdict == "supported":
+        elif p.status == "supported" and verdict != "contradicted":
             lines.append(f"The corpus says {p.evidence} ({_ref(c)}) [{c.n}], which supports {p.figure}.")
+        elif p.status == "out_of_date":
+            lines.append(f"{prefix}Out of date: the corpus gave {p.evidence} ({_ref(c)}) [{c.n}].")
+        elif p.status == "disputed":
+            lines.append(f"{prefix}Sources differ: {p.evidence} ({_ref(c)}) [{c.n}];")
         elif p.status == "not_found":
             lines.append(f"Nothing in the corpus about “{p.figure}”.")
+        if p.status != "not_found":
+            lines.extend(_bearing(o, by_n[o.n]) for o in p.also)
     return " ".join(lines)
+
+
+def _bearing(o: OtherStatement, c: Citation) -> str:
+    """A line on another statement bearing on a figure: a change's other value, or another source's."""
+    when = day_words(o.since)
+    return {
+        "replaced": f"It replaces {o.figure} [{c.n}] from {when}.",
+        "current": f"Since {when} it is {o.figure} ({_ref(c)}) [{c.n}].",
+        "later": f"From {when} it is {o.figure} ({_ref(c)}) [{c.n}].",
+        "earlier": f"Before {when} it was {o.figure} [{c.n}].",
+        "differs": f"{o.figure} ({_ref(c)}) [{c.n}].",
+    }[o.role]
 
 
 _RANKING = re.compile(r"\b(the|its|their)\s+(most|least|\w{2,}est)\b", re.I)

@@ -12,12 +12,16 @@ import json
 import re
 
 from assistant.models import Frame, FrameOrigin, Hit
+from assistant.text.changes import effective_dates
 from assistant.text.chunking import is_heading, sentence_spans
 from assistant.text.names import certain_runs, chinese_places
 from assistant.text.normalise import is_chinese
 from assistant.text.numbers import relative_years
 from assistant.text.words import NUMBER_VALUES, STOP_WORDS
 
+# What a stored frame holds: 1 subject, years and origin; 2 also the date its rule applies from. An index
+# whose frames are older is reframed on its next ingest.
+FRAMES_VERSION = 2
 # A name within a sentence's first words is what the sentence is about ("In 2024, Harbor City set up …");
 # one further on is a detail of it ("… were set up in the city, the ministry of Harbor City said").
 _TOPIC_WORDS = 8
@@ -60,8 +64,9 @@ def frame_sentences(text: str, title: str = "", date: str = "", subject: str | N
     owns = [_own_names(text[a:b], inside) for a, b in spans]
     headings = [_is_heading(text[a:b]) for a, b in spans]
     known = {n for own, head in zip(owns, headings, strict=True) if not head for n in own} | {subject}
+    effective = effective_dates([text[a:b] for a, b in spans])
     out = []
-    for (a, b), own, head in zip(spans, owns, headings, strict=True):
+    for (a, b), own, head, since in zip(spans, owns, headings, effective, strict=True):
         sentence = text[a:b]
         years = tuple(dict.fromkeys(_YEAR.findall(sentence))) + tuple(sorted(relative_years(sentence, date)))
         if head:  # its subject, when the text names it too, and its years hold for what follows it
@@ -73,7 +78,7 @@ def frame_sentences(text: str, title: str = "", date: str = "", subject: str | N
         origin: FrameOrigin = "own" if topic else "heading" if heading_subject else "document"
         said_years = years if head else years or heading_years
         scope = heading_subject or subject
-        out.append(Frame(a, b, topic or scope, bool(own), said_years, origin, scope))
+        out.append(Frame(a, b, topic or scope, bool(own), said_years, origin, scope, since))
     return out
 
 
@@ -103,8 +108,8 @@ def _own_names(sentence: str, inside: set[str]) -> dict[str, int]:
 def pack(frames: list[Frame], start: int, end: int) -> str:
     """The frames of the sentences within [start, end) of their document, as offsets in that passage: the
     JSON a chunk's record keeps (Chroma metadata holds no lists)."""
-    rows = [[f.start - start, f.end - start, f.subject, int(f.said), " ".join(f.years), f.origin, f.scope]
-            for f in frames if f.start >= start and f.end <= end]  # fmt: skip
+    rows = [[f.start - start, f.end - start, f.subject, int(f.said), " ".join(f.years), f.origin, f.scope,
+             f.effective] for f in frames if f.start >= start and f.end <= end]  # fmt: skip
     return json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -113,7 +118,7 @@ def unpack(packed: str) -> tuple[Frame, ...]:
     try:
         rows = json.loads(packed) if packed else []
         return tuple(
-            Frame(int(a), int(b), str(s), bool(said), tuple(str(y).split()), *rest[:2])
+            Frame(int(a), int(b), str(s), bool(said), tuple(str(y).split()), *rest[:3])
             for a, b, s, said, y, *rest in rows
         )
     except (ValueError, TypeError):

@@ -96,6 +96,11 @@ _YEAR_CONTEXT = re.compile(
     re.I,
 )
 _NOUN = re.compile(r"[A-Za-z][A-Za-z-]*")
+# A small number after a word that names by number ("type 1 diabetes", "Phase 3 trials", "Article 5"): a
+# name, not an amount.
+_LABEL_BEFORE = re.compile(
+    r"\b(?:type|phase|stage|grade|class|tier|article|chapter|section|clause|schedule)\s$", re.I
+)
 _LABEL_AFTER = re.compile(r"\s?(?:(?:plan|version|edition|era|initiative)\b|方案|版本|计划)", re.I)
 # Parts of a year: "the first half", "Q3", 上半年, 第一季度. They say when, like a year, not how many.
 # `months` is a running total from January: the first eight months, 前8个月, 1-7月, January to June, and
@@ -529,7 +534,8 @@ def _from_match(text: str, m: re.Match) -> Quantity | None:
     value *= factor
     if kind == "count" and not scale and _is_year(text, m, raw):
         kind, qual = "year", ""
-    if kind == "count" and _LABEL_AFTER.match(text, m.end()):
+    named = _LABEL_BEFORE.search(text[max(0, m.start("num") - 12) : m.start("num")]) and value < 100
+    if kind == "count" and (_LABEL_AFTER.match(text, m.end()) or named):
         kind = "label"  # "the 2.0 Plan", "Phase 2 version": a name, not an amount
     if kind == "count" and raw.lower() in ("one",) and not qual_text:
         return None  # "one of the", "one-stop": rarely a count worth checking

@@ -1,0 +1,72 @@
+"""Where an answer's figures stand among the other statements of their frame: a later notice that changed
+them, one that will, or a source that gives them differently. Each quoted sentence is checked as a claim
+against the passages the answer was chosen from (`FactChecker.by_figures`: one rule for checks and
+answers), and what bears on it is said before the quotes, the current statement first."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from assistant.models import Answer, Citation, Hit, OtherStatement, Verdict
+from assistant.reasoning.factcheck import FactChecker
+from assistant.text.changes import day_words
+
+
+class Standing:
+    """Notes on an answer's quotes from the statements beside them: changed, to change, or disputed."""
+
+    def __init__(self, checker: FactChecker):
+        self.checker = checker
+
+    def note(self, answer: Answer, hits: list[Hit]) -> Answer:
+        """The answer with a line per quote whose figure a change replaced, will replace, or a source
+        disputes, before its quotes; the statements it names are cited after the answer's own."""
+        if answer.abstained or not answer.citations:
+            return answer
+        citations, lines, said = list(answer.citations), [], set()
+        for quoted in answer.citations:
+            verdict = self.checker.by_figures(quoted.quote, hits)
+            if verdict.verdict in ("not_found", "contradicted"):
+                continue  # the quote's own figures are not settled by the passages: nothing to add
+            for part in verdict.parts:
+                pair = frozenset([part.evidence, *(o.figure for o in part.also)])
+                line = _line(part.status, part.evidence, part.n, part.also, verdict, quoted, citations)
+                if line and pair not in said:
+                    lines.append(line)
+                    said.add(pair)
+        if not lines:
+            return answer
+        return replace(answer, text="\n".join(lines) + "\n\n" + answer.text, citations=citations)
+
+
+def _line(status: str, evidence: str, n: int, also: list[OtherStatement], verdict: Verdict, quoted: Citation,
+          citations: list[Citation]) -> str:  # fmt: skip
+    """What one figure's check says about where the quote stands, with numbers in the answer's citations."""
+    if not also:
+        return ""
+    own = {c.n: c for c in verdict.citations}
+
+    def number(k: int) -> int:
+        return _cited(own[k], citations) if k in own else quoted.n
+
+    o = also[0]
+    here, there = number(n), number(o.n)
+    when = day_words(o.since)
+    if status == "disputed":
+        return f"Sources differ: {evidence} [{here}]; {o.figure} [{there}]."
+    if o.role == "current" and status == "out_of_date":
+        return f"Now {o.figure} since {when} [{there}]; {evidence} before [{here}]."
+    if o.role == "replaced":
+        return f"Now {evidence} since {when} [{here}]; {o.figure} before [{there}]."
+    if o.role == "later":
+        return f"Until {when}: {evidence} [{here}]; from {when}: {o.figure} [{there}] (announced)."
+    return ""
+
+
+def _cited(c: Citation, citations: list[Citation]) -> int:
+    """The answer's number for a sentence a check cited, adding it after the answer's own citations."""
+    for have in citations:
+        if have.doc_id == c.doc_id and have.quote_start <= c.quote_start < have.quote_end:
+            return have.n
+    citations.append(replace(c, n=len(citations) + 1))
+    return citations[-1].n
