@@ -147,7 +147,8 @@ class Assistant:
             from assistant.generation.checker import SentenceChecker
             from assistant.generation.writer import ProseWriter
 
-            self._prose = ProseWriter(self.text_model, SentenceChecker(self.query_embedder.embed))
+            checker = SentenceChecker(self.query_embedder.embed, standing=self.checker.by_figures)
+            self._prose = ProseWriter(self.text_model, checker)
         return self._prose
 
     def brief(self, topic: str, filters: Filters | dict | None = None, k: int = 30,

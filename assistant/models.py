@@ -359,9 +359,14 @@ class Verdict:
     # the claim's measure as the corpus states it for another subject ("Harbor City: 3,480", its passage):
     # related, never evidence
     elsewhere: list[tuple[str, Hit]] = field(default_factory=list)
+    basis: str = ""  # what the confidence was calibrated on
+    signals: dict[str, float] = field(
+        default_factory=dict
+    )  # how the figures matched (its confidence's input)
 
     def to_dict(self) -> dict:
         d = asdict(self)
+        d.pop("signals")
         d["related"] = [h.to_dict() for h in self.related]
         d["elsewhere"] = [
             {"figure": said, "doc_id": h.doc_id, "chunk_id": h.chunk_id} for said, h in self.elsewhere

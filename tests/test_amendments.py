@@ -1,6 +1,7 @@
-"""Issue 29's held-out notices (tests/data/synthetic_amendments): rules amended by later notices (effective in
-the past and the future, English and Chinese) and two sources that differ; and a planted upload beside the
-corpus article (tests/data/synthetic_planted). Real model, real Chroma; checks judged as of 2026-12-07."""
+"""Issue 29's held-out notices (tests/data/synthetic_amendments and _2): rules amended by later notices
+(effective in the past and the future, English and Chinese), two sources that differ and two that agree
+within rounding; and a planted upload beside the corpus article (tests/data/synthetic_planted). Real
+model, real Chroma; checks judged as of 2026-12-07."""
 
 from __future__ import annotations
 
@@ -13,15 +14,18 @@ from assistant import Assistant
 
 pytestmark = pytest.mark.slow
 AMENDMENTS = DATA / "synthetic_amendments"
+SETS = (AMENDMENTS, DATA / "synthetic_amendments_2")  # the second: other wordings, written after the first
 PLANTED = DATA / "synthetic_planted"
 DAY = "2026-12-07"  # the day the cases' gold was written for
-CASES = [json.loads(line) for line in (AMENDMENTS / "cases.jsonl").read_text(encoding="utf-8").splitlines()]
+CASES = [
+    json.loads(line) for d in SETS for line in (d / "cases.jsonl").read_text(encoding="utf-8").splitlines()
+]
 
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory, real_embedder):
     path, docs = tmp_path_factory.mktemp("amendments-index"), tmp_path_factory.mktemp("amendments-docs")
-    for notice in AMENDMENTS.glob("*.txt"):
+    for notice in (path for d in SETS for path in d.glob("*.txt")):
         (docs / notice.name).write_bytes(notice.read_bytes())
     assert Assistant(index_dir=path, embedder=real_embedder).ingest([docs]).ok
     return path
@@ -67,7 +71,7 @@ def test_the_rule_in_force_is_the_one_on_the_day_checked(index, real_embedder):
     assert after.check(fee.format("3.20")).verdict == "out_of_date"
 
 
-QUESTIONS = [c for c in CASES if c["id"] in ("q01", "q03", "q04", "q05")]  # q02 (eligibility): issue 30
+QUESTIONS = [c for c in CASES if c["kind"] == "question"]
 
 
 @pytest.mark.parametrize("case", QUESTIONS, ids=lambda c: c["id"])
@@ -118,3 +122,12 @@ def test_an_answer_and_a_briefing_show_the_disagreement(planted):
     briefing = planted.brief("foreign-funded enterprises established in Beijing in 2024")
     counts = [item for item in briefing.items if "2,012" in item.quote or "9,999" in item.quote]
     assert counts and all(item.conflict for item in counts)
+
+
+def test_a_clean_match_in_one_source_is_surer_than_a_match_sources_dispute(assistant):
+    clean = assistant.check("A qualifying Fenwick project must create at least 150 new jobs.")
+    disputed = assistant.check("Alder Valley's exports reached 1.8 billion yuan in 2024.")
+    assert (clean.verdict, disputed.verdict) == ("supported", "disputed")
+    assert clean.confidence > disputed.confidence > 0
+    assert "gov.uk guides" in clean.basis and "sources that differ" in disputed.basis
+    assert disputed.to_dict()["basis"] == disputed.basis and "signals" not in disputed.to_dict()

@@ -76,3 +76,9 @@ def test_frames_keep_the_effective_day_through_the_store():
 def test_a_day_is_written_as_people_write_it():
     assert day_words("2027-03-01") == "1 March 2027"
     assert day_words("") == ""
+
+
+def test_a_rule_in_force_at_once_applies_from_its_documents_day():
+    assert effective_date("The fee is cut from £5 to £4 with immediate effect.", "2026-05-04") == "2026-05-04"
+    assert effective_date("本办法自发布之日起施行，补贴由1000元提高至1200元。", "2026-05-04") == "2026-05-04"
+    assert effective_date("The fee is cut from £5 to £4 with immediate effect.") == ""  # no day known

@@ -44,7 +44,8 @@ def test_the_lab_commands_are_under_lab_only():
     lab = run_main("lab", "--help")
     assert lab.returncode == 0, lab.stderr
     assert commands(lab.stdout) == {"eval", "bench", "train-answerer", "train-support", "train-verdicts",
-                                    "train-chinese", "train-reader", "build-lexicon"}, lab.stdout  # fmt: skip
+                                    "train-chinese", "train-reader", "train-confidence",
+                                    "build-lexicon"}, lab.stdout  # fmt: skip
     gone = run_main("eval", "x.jsonl")
     assert (gone.returncode, gone.stderr.strip()) == (
         2,

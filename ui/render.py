@@ -92,7 +92,7 @@ def related_html(hits: list[Hit], label: str) -> str:
 
 
 def removed_label(n: int) -> str:
-    return f"{n} sentence{'s' if n > 1 else ''} removed: not supported by the sources"
+    return f"{n} sentence{'s' if n > 1 else ''} removed by the check (each with its reason)"
 
 
 def prose_html(generated: bool, note: str, removed: list[RemovedSentence]) -> str:
@@ -127,7 +127,8 @@ def _how(verdict: Verdict) -> str:
     if not verdict.decided_by:
         return ""
     how = f"confidence {verdict.confidence:.2f}, by the {escape(verdict.decided_by)}"
-    return f' <span class="pa-how">{how}</span>'
+    basis = f' title="confidence {escape(verdict.basis, quote=True)}"' if verdict.basis else ""
+    return f' <span class="pa-how"{basis}>{how}</span>'
 
 
 def verdict_html(verdict: Verdict) -> str:

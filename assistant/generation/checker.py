@@ -18,10 +18,11 @@ from typing import ClassVar
 import numpy as np
 
 from assistant.index.keyword import Tokenizer
-from assistant.models import AssistantError, Hit, RemovedSentence
+from assistant.models import AssistantError, Hit, RemovedSentence, Verdict
 from assistant.reasoning.fitted import Fitted, sigmoid, vector
 from assistant.reasoning.selection import present
 from assistant.text.chunking import sentence_spans
+from assistant.text.directives import has_address, is_directive
 from assistant.text.names import names
 from assistant.text.numbers import Quantity, read_quantities
 
@@ -133,9 +134,13 @@ class SentenceChecker:
     """Keeps a written sentence only when its cited sources bear out its markers, figures, names and
     meaning; otherwise says why it was removed."""
 
-    def __init__(self, embed: Embed, model: SupportModel | None = None):
+    def __init__(self, embed: Embed, model: SupportModel | None = None,
+                 standing: Callable[[str, list[Hit]], Verdict] | None = None):  # fmt: skip
         self.scorer = SupportScorer(embed)
         self.model = model or SupportModel.load()
+        # the figure rules across all the sources (`FactChecker.by_figures`): a sentence one source bears out
+        # is still removed when another disputes it, or a later rule replaced its figure
+        self.standing = standing
 
     def check(self, sentence: str, sources: dict[int, Hit]) -> Checked | RemovedSentence:
         shown = " ".join(sentence.split())
@@ -164,6 +169,10 @@ class SentenceChecker:
         bare = strip_markers(sentence)
         if not re.search(r"\w", bare):
             return RemovedSentence(shown, "no statement, only a marker")
+        if has_address(bare):
+            return RemovedSentence(shown, "a web address: sources are cited by number, never linked")
+        if is_directive(bare):
+            return RemovedSentence(shown, "an instruction, not a statement of the sources")
         cited = {n: sources[n].passage for n in cites}
         context = " ".join(f"{sources[n].title} {sources[n].passage}" for n in cites)
         figures = read_quantities(context)
@@ -189,7 +198,28 @@ class SentenceChecker:
             if self.model.probability(one.features) < self.model.threshold and not holds:
                 return RemovedSentence(shown, f"cites [{n}], which does not say this")
             quotes[n] = (one.start, one.end)
+        if self.standing is not None and read_quantities(bare):
+            verdict = self.standing(bare, list(sources.values()))
+            if verdict.verdict in _UNSETTLED:
+                return RemovedSentence(shown, f"{_UNSETTLED[verdict.verdict]}: {_why(verdict)}")
         return Checked(shown, cites, quotes, p)
+
+
+# A sentence one source bears out that the figure rules across all sources leave unsettled: why it goes.
+_UNSETTLED = {"disputed": "sources differ", "out_of_date": "out of date",
+              "contradicted": "another source states otherwise"}  # fmt: skip
+
+
+def _why(verdict: Verdict) -> str:
+    """The figures that leave a sentence unsettled, each with its source's title: "9,999 (Notes …) and 2,012
+    (Over 140 …)"; else the verdict's first sentence."""
+    title = {c.n: c.title or c.doc_id for c in verdict.citations}
+    for part in verdict.parts:
+        if part.status == verdict.verdict and part.also:
+            said = [f"{part.evidence} ({title.get(part.n, '')})"]
+            said += [f"{o.figure} ({title.get(o.n, '')})" for o in part.also]
+            return " and ".join(said)
+    return re.split(r"(?<=[.;])\s", verdict.explanation, maxsplit=1)[0].rstrip(".;")
 
 
 def _cited_parts(sentence: str) -> list[str]:

@@ -134,7 +134,7 @@ class ProseWriter:
         except GenerationError as e:
             return replace(briefing, summary_removed=removed, note=f"no prose summary: {e}")
         if not kept:
-            why = "no prose summary: no sentence of the model's was supported by the sources"
+            why = "no prose summary: no sentence of the model's passed the check"
             return replace(briefing, summary_removed=removed, note=why)
         return replace(briefing, summary=" ".join(kept), summary_removed=removed)
 
@@ -170,7 +170,7 @@ def assemble(
     read the same), each citation quoting the source sentence that bears it out; the extractive answer,
     with a note, when nothing was kept."""
     if not kept:
-        note = "no sentence of the model's answer was supported by the sources; showing the quoted answer"
+        note = "no sentence of the model's answer passed the check; showing the quoted answer"
         return replace(answer, removed=removed, note=note)
     citations: list[Citation] = []
     for n in sorted({n for c in kept for n in c.cites}):

@@ -14,6 +14,8 @@ lab_app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_excepti
 
 OutOpt = Annotated[Path | None, typer.Option("--out", help="Model file to write.")]
 SciFactOpt = Annotated[Path | None, typer.Option("--data", help="Folder holding SciFact (BEIR format).")]
+GuidesOpt = Annotated[Path | None, typer.Option("--data", help="Folder holding ConditionalQA train.jsonl.")]
+WorkOpt = Annotated[Path | None, typer.Option("--work", help="Where the guide documents and their index go.")]
 
 
 @lab_app.command("eval")
@@ -73,12 +75,8 @@ def evaluate(
 
 @lab_app.command("train-answerer")
 def train_answerer(
-    data: Annotated[
-        Path | None, typer.Option("--data", help="Folder holding ConditionalQA train.jsonl.")
-    ] = None,
-    work: Annotated[
-        Path | None, typer.Option("--work", help="Where the guide documents and their index go.")
-    ] = None,
+    data: GuidesOpt = None,
+    work: WorkOpt = None,
     out: OutOpt = None,
     passages: Annotated[int, typer.Option("--passages", help="Top passages to take sentences from.")] = 8,
 ) -> None:
@@ -121,6 +119,28 @@ def train_verdicts(
     data = data or f.DEFAULT_DATA
     f.ensure_indexed(a, data, work)
     echo_json(f.train(a, data, out or MODEL_PATH, work))
+
+
+@lab_app.command("train-confidence")
+def train_confidence(
+    data: GuidesOpt = None,
+    work: WorkOpt = None,
+    out: OutOpt = None,
+    per_guide: Annotated[
+        int, typer.Option("--per-guide", min=1, help="Sentences stating a figure taken from each guide.")
+    ] = 2,
+) -> None:
+    """Refit the figure-verdict confidence on claims generated from ConditionalQA's gov.uk guides (indexed
+    under --work), measured on the guides of the test split."""
+    from assistant.measuring import confidence_fit as f
+    from assistant.measuring import training as t
+    from assistant.reasoning.confidence import CONFIDENCE_PATH
+
+    path = (data or t.DEFAULT_DATA) / "train.jsonl"
+    if not path.is_file():
+        raise typer.BadParameter(f"no ConditionalQA train.jsonl in {path.parent}")
+    assistant = t.guide_index(t.load_jsonl(path), work or Path("build/train-answerer"))
+    echo_json(f.train(assistant, out or CONFIDENCE_PATH, per_guide))
 
 
 @lab_app.command("build-lexicon")

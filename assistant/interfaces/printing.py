@@ -44,7 +44,7 @@ def print_answer(answer, streamed: bool = False) -> None:
         typer.echo(answer.text)
     if answer.removed:
         n = len(answer.removed)
-        typer.echo(f"({n} sentence{'s' if n > 1 else ''} removed: not supported by the sources)")
+        typer.echo(f"({n} sentence{'s' if n > 1 else ''} removed by the check)")
         for r in answer.removed:
             typer.echo(textwrap.fill(f"- {r.sentence} ({r.reason})", width=100, subsequent_indent="  "))
     typer.echo(f"(confidence {answer.confidence:.2f} that the quoted passage answers this)")
@@ -61,6 +61,8 @@ def print_answer(answer, streamed: bool = False) -> None:
 def print_verdict(verdict) -> None:
     how = f" (confidence {verdict.confidence:.2f}, by the {verdict.decided_by})" if verdict.decided_by else ""
     typer.echo(f"{verdict.verdict.upper().replace('_', ' ')}{how}: {verdict.explanation}")
+    if verdict.basis:
+        typer.echo(f"(confidence {verdict.basis})")
     for c in verdict.citations:
         print_citation(c)
     if verdict.related:

@@ -26,11 +26,12 @@ from assistant.models import (
 from assistant.reader.edits import direction_flips, negation_toggles
 from assistant.reader.model import Reader
 from assistant.reasoning.answer import cite, coverage, key_terms, names_present, period_of
+from assistant.reasoning.confidence import CONFIDENCE_PATH, FigureConfidence
 from assistant.reasoning.selection import gather, named_in
 from assistant.reasoning.verdicts import Pair, PairFeaturizer, VerdictModel, judge_figure, polarity
-from assistant.text.changes import Change, day_words, effective_date, read_changes
+from assistant.text.changes import ISO_DAY, Change, day_words, effective_date, read_changes
 from assistant.text.chunking import is_heading, sentence_spans, titled
-from assistant.text.frames import frame_at, known_subjects, passage_frames
+from assistant.text.frames import frame_at, known_subjects, passage_frames, subject_of
 from assistant.text.names import certain_runs, names, short_forms, subject_names
 from assistant.text.normalise import CJK_CHAR, is_chinese, other_script, shares_romanised_name
 from assistant.text.numbers import (
@@ -46,7 +47,6 @@ from assistant.text.numbers import (
 )
 
 VERDICTS = ("supported", "contradicted", "not_found", "out_of_date", "disputed")
-_ISO_DAY = re.compile(r"(?:19|20)\d{2}-\d{2}-\d{2}")
 # A change decides a figure only when its sentence is about as much about the claim as the best sentence
 # stating a changed figure of the claim's kind (term cover; set by hand on the issue-29 fitting notices).
 _CHANGE_COVER_GAP = 0.15
@@ -111,7 +111,7 @@ class FactChecker:
                  stored: Callable[[list[str]], dict] | None = None,
                  model: VerdictModel | Path | None = None, fitted_embedder: bool = True,
                  cross_lingual: bool = False, reader: Reader | None = None, as_of: str = ""):  # fmt: skip
-        if as_of and not _ISO_DAY.fullmatch(as_of):
+        if as_of and not ISO_DAY.fullmatch(as_of):
             raise ValueError(f"as_of must be a date as YYYY-MM-DD, got {as_of!r}")
         if not 0 <= min_cover <= 1 or not 0 <= min_similarity <= 1:
             raise ValueError(f"min_cover and min_similarity must lie between 0 and 1, got {min_cover}, "
@@ -125,6 +125,7 @@ class FactChecker:
         self.reader = reader
         self.as_of = as_of  # the day claims that give no date are judged at: the rules in force then
         self._word_vectors: dict[str, np.ndarray] = {}
+        self._confidence: FigureConfidence | bool | None = None  # read on the first figure verdict
 
     def same(self, claim_fig: Quantity, evidence: Quantity) -> bool:
         """`_same_subject`, with the things two figures count also the same when the embedder places two of
@@ -140,6 +141,29 @@ class FactChecker:
             self.embed, self.stored, [], [(a.hit, a.start, a.end), (b.hit, b.start, b.end)]
         )
         return float(vectors[0] @ vectors[1])
+
+    def _completed(self, change: Change, sentence: _Sentence, sentences: list[_Sentence]) -> Change | None:
+        """A change that sets only the new value ("上限调整为800万元"), with the old one: the value of its
+        measure in an earlier document of the same issuer (its source, else its subject) about the claim;
+        None when there is none."""
+        if change.old is not None:
+            return change
+        hit, best = sentence.hit, (0.0, None)
+        # the earlier statement most about what the change sets: most of the change sentence's terms
+        terms = key_terms(self.keyword, re.sub(r"[\d.,]+", " ", sentence.text), _CLAIM_NOISE)
+        for s in sentences:
+            earlier = s.hit.doc_id != hit.doc_id and s.hit.date and hit.date and s.hit.date < hit.date
+            issuer = (s.hit.source and s.hit.source == hit.source) or (
+                subject_of(s.hit) and subject_of(s.hit) == subject_of(hit)
+            )
+            if not earlier or not issuer or s.changes_only or read_changes(s.text):
+                continue
+            share = coverage(terms, self.keyword.tokenize(s.text))
+            for e in s.figures:
+                if e.kind == change.new.kind and self.same(change.new, e) and not _level(e, change.new):
+                    if share >= max(best[0], self.min_cover) and (best[1] is None or share > best[0]):
+                        best = share, Change(e, change.new)
+        return best[1]
 
     def _same_in(self, sentence: _Sentence):
         """The rule for "the same thing counted" in a sentence: other words for it only in a sentence close
@@ -174,13 +198,32 @@ class FactChecker:
         rule = self.by_figures(claim, hits, subject)
         if rule.verdict != "not_found":
             rule.decided_by = "figures"
-            rule.confidence = self.model.rule_precision.get(rule.verdict, 0.0) if self.model else 0.0
+            self.rate(rule)
         if self.model is None or not self.fitted_embedder or is_chinese(claim):
             return _with_elsewhere(self.read(self.turn(rule), hits), rule)  # the model: another embedder's
         pairs = self.featurizer.pairs(claim, hits, claim_names(claim) + list(subject), subject)
         self.model.score(pairs)
         verdict = self.read(self.turn(self.combine(rule, self._learned(claim, pairs, hits), pairs)), hits)
         return _with_elsewhere(verdict, rule)
+
+    def rate(self, verdict: Verdict) -> None:
+        """A figure verdict's confidence and its basis: the fitted figure-verdict confidence over how its
+        figures matched; without that file, the figure rules' precision on SciFact's training claims."""
+        if self._confidence is None:
+            self._confidence = FigureConfidence.load() if CONFIDENCE_PATH.exists() else False
+        if self._confidence and verdict.signals:
+            p = self._confidence.probability(verdict.verdict, verdict.signals)
+            basis = self._confidence.basis[self._confidence.kind(verdict.verdict)]
+            if verdict.verdict in ("out_of_date", "disputed"):
+                basis += f"; {verdict.verdict.replace('_', ' ')} verdicts are read with the supported model"
+            if verdict.verdict == "disputed":  # which source is right is not known: each as likely
+                stating = 1 + sum(len(part.also) for part in verdict.parts if part.status == "disputed")
+                p, basis = p / stating, f"{basis}; divided among the {stating} sources that differ"
+            verdict.confidence, verdict.basis = round(p, 3), basis
+            return
+        kind = "supported" if verdict.verdict in ("out_of_date", "disputed") else verdict.verdict
+        verdict.confidence = self.model.rule_precision.get(kind, 0.0) if self.model else 0.0
+        verdict.basis = "the figure rules' precision on SciFact's training claims" if self.model else ""
 
     def turn(self, verdict: Verdict) -> Verdict:
         """A support whose sentence says it the other way round (`verdicts.polarity`: one negated and the
@@ -303,10 +346,12 @@ class FactChecker:
         return Verdict(claim, "not_found", _RELATED, related=related[:3],
                        confidence=round(1 - max(conf_s, conf_c), 3), decided_by="model")  # fmt: skip
 
-    def by_figures(self, claim: str, hits: list[Hit], subject: Sequence[str] = ()) -> Verdict:
+    def by_figures(self, claim: str, hits: list[Hit], subject: Sequence[str] = (),
+                   at: tuple[Hit, int, int] | None = None) -> Verdict:  # fmt: skip
         """The figure rules alone: each figure of the claim against the same kind of figure about the same
         subject in the best sentence. Without a figure the rules say nothing: shared words alone cannot tell
-        "X raises Y" from "X does not raise Y", so the verdict model decides."""
+        "X raises Y" from "X does not raise Y", so the verdict model decides. `at`: where the claim is a
+        sentence of a passage (an answer's quote), whose vector was stored at ingest."""
         figures = read_quantities(claim)
         checkable = [f for f in figures if f.kind not in CONTEXT_KINDS]
         if not checkable:
@@ -322,7 +367,7 @@ class FactChecker:
         weights = key_terms(self.keyword, " ".join([terms_text, *subject]), _CLAIM_NOISE)
         elsewhere: list = []  # sentences about another subject: (hit, subject, figures, term cover)
         sentences = self._sentences(
-            claim, hits[: self.passages], names, years, weights, periods, subject, elsewhere
+            claim, hits[: self.passages], names, years, weights, periods, subject, elsewhere, at
         )
         # A date beside other figures says when they held ("815 by the end of June"): it is judged in the
         # sentences that state them, not against any other date about the place.
@@ -371,6 +416,8 @@ class FactChecker:
                 part.also.append(OtherStatement(said_there, n, other.role, other.since))
             parts.append(part)
         verdict = _overall([p.status for p in parts])
+        deciding = [(f, *judged[id(f)][1:]) for f in amounts if judged[id(f)][0] != "not_found"]
+        signals = _signals(deciding, sentences, checkable, parts, bool(names), chinese)
         return Verdict(
             claim=claim,
             verdict=verdict,
@@ -379,6 +426,7 @@ class FactChecker:
             related=hits[:3] if verdict == "not_found" else [],
             parts=parts,
             elsewhere=elsewhere if verdict == "not_found" else [],
+            signals=signals,
         )
 
     def _when(self, figures: list[Quantity]) -> tuple[str, str, bool]:
@@ -395,8 +443,14 @@ class FactChecker:
         evidence, sentence, other statements) or None when no change moves a figure of its kind. The value
         in force on the claim's days counts: the new one from the change's effective date, the old one
         before; the old value after it is out of date, the new one before it not yet in force."""
-        found = [(s, c) for s in sentences if s.effective and not s.across for c in read_changes(s.text)
-                 if c.new.kind == figure.kind and self.same(figure, c.new)]  # fmt: skip
+        found = [
+            (s, self._completed(c, s, sentences))
+            for s in sentences
+            if s.effective and not s.across
+            for c in read_changes(s.text)
+            if c.new.kind == figure.kind and self.same(figure, c.new)
+        ]
+        found = [(s, c) for s, c in found if c is not None]  # fmt: skip
         matching = [(s, c, which) for s, c in found for which in ("new", "old") if _states(figure, c, which)]
         if not matching or matching[0][0].cover < found[0][0].cover - _CHANGE_COVER_GAP:
             return None  # its measure is not one a change moved (640 million of approvals, not the minimum)
@@ -420,7 +474,7 @@ class FactChecker:
 
     def _sentences(self, claim: str, hits: list[Hit], names: list[str], years: set[str], weights,
                    periods: list[Quantity], subject: Sequence[str] = (),
-                   elsewhere: list | None = None):  # fmt: skip
+                   elsewhere: list | None = None, at: tuple[Hit, int, int] | None = None):  # fmt: skip
         """Sentences about the claim's subject: enough of its rare terms, or (other words for the same
         thing) close in meaning by the embedder; best term coverage first, then closest. A Chinese claim has
         no names we can read, so a Chinese sentence must hold most of its terms (北京 is not 云岭, however
@@ -503,7 +557,12 @@ class FactChecker:
                     found.append((hit, a, b, text, figures, cover, across, own, frame, read))
         similarity = np.full(len(found), -np.inf)  # not compared: never close
         if self.embed is not None and found and (not chinese or self.cross_lingual):
-            head, vectors = gather(self.embed, self.stored, [claim], [(h, a, b) for h, a, b, *_ in found])
+            spans = [(h, a, b) for h, a, b, *_ in found]
+            if at is None:
+                head, vectors = gather(self.embed, self.stored, [claim], spans)
+            else:  # a quoted sentence: its stored vector
+                _none, vectors = gather(self.embed, self.stored, [], [at, *spans])
+                head, vectors = vectors[:1], vectors[1:]
             similarity = vectors @ head[0]
         out = []
         for (hit, a, b, text, figures, cover, across, own, frame, read), sim in zip(found, similarity,
@@ -512,7 +571,7 @@ class FactChecker:
             if counted and not chinese and sim >= _ALIKE_CONTEXT:  # "firms", said "enterprises"
                 alike = self._counted_alike(counted, figures)
                 cover = coverage(weights, self.keyword.tokenize(f"{read} {alike}")) if alike else cover
-            effective = frame.effective or effective_date(text)
+            effective = frame.effective or effective_date(text, hit.date)
             # a notice's change names its measure more briefly than the rule it amends (租房补贴标准由…):
             # it is read for the change alone at the looser cover
             moves = bool(effective) and not across and cover >= self.min_cover and bool(read_changes(text))
@@ -605,21 +664,15 @@ class _Other:
 
 
 def _states(figure: Quantity, change: Change, which: str) -> bool:
-    """Does a change's old or new value state the claim's figure (its direction aside: "lowered from 80
-    million" states 80 million as a level)?"""
-    value = replace(change.new if which == "new" else change.old, direction=0)
-    return judge_figure(figure, [value], _any_subject)[0] == "supported"
+    """Does a change's old or new value state the claim's figure as a level (its bound and direction aside:
+    "at least 80 million yuan" is the rule's 80 million yuan; its sentence was chosen for the measure)?"""
+    value = change.new if which == "new" else change.old
+    return value is not None and _level(figure, value)
 
 
 def _level(a: Quantity, b: Quantity) -> bool:
     """Do two figures state one level, whatever bound each sets ("at least 80 million" and 80 million)?"""
     return a.kind == b.kind and math.isclose(a.value, b.value, rel_tol=1e-9)
-
-
-def _any_subject(_claim: Quantity, _evidence: Quantity) -> bool:
-    """A change's values are compared by value alone: its sentence was chosen for the claim's measure, and
-    the words after its old value are its new one ("from 80 million yuan to …")."""
-    return True
 
 
 def _days(q: Quantity) -> tuple[str, str] | None:
@@ -659,6 +712,31 @@ def _disputing(figure: Quantity, status: str, evidence: Quantity | None, sentenc
         if same:
             return _Other(same[0], other, "differs")
     return None
+
+
+def _signals(deciding: list, sentences: list[_Sentence], checkable: list[Quantity], parts: list[FigureCheck],
+             named: bool, chinese: bool) -> dict[str, float]:  # fmt: skip
+    """How the figures matched, for the verdict's confidence (`confidence.FIGURE_FEATURES`): `deciding` is
+    (claim figure, evidence figure, sentence) for each amount the rules settled."""
+    if not deciding:
+        return {}
+    stated = [s for _f, _e, s in deciding]
+    figure, evidence, sentence = deciding[0]
+    agree = {s.hit.doc_id for s in sentences if not s.changes_only and s.hit.doc_id != sentence.hit.doc_id
+             and any(_level(e, evidence) for e in s.figures)}  # fmt: skip
+    closeness = [s.sim for s in stated if math.isfinite(s.sim)]
+    return {
+        "exact": float(all(_level(f, e) for f, e, _s in deciding)),
+        "cover": min(s.cover for s in stated),
+        "own": min(s.own for s in stated),
+        "sim": max(0.0, max(closeness)) if closeness else 0.0,
+        "agree": float(min(3, len(agree))),
+        "other": float(any(p.also for p in parts)),
+        "named": float(named),
+        "figures": float(min(4, len(checkable))),
+        "chinese": float(chinese),
+        "bound": float(any(f.qualifier for f, _e, _s in deciding)),
+    }
 
 
 def _overall(statuses: list[str]) -> VerdictKind:

@@ -19,6 +19,7 @@ import numpy as np
 from assistant.models import TITLE_SPAN, AnswerType, AssistantError, Hit
 from assistant.reasoning.fitted import Fitted, read_trees, sigmoid, tree_logits, vector
 from assistant.text.chunking import is_heading, is_list_item, sentence_spans, titled
+from assistant.text.directives import is_directive
 from assistant.text.names import FIGURE, figures, name_runs, names
 from assistant.text.normalise import CJK_CHAR, is_chinese, romanised_in
 from assistant.text.words import MONTHS, NUMBER_WORDS
@@ -274,7 +275,8 @@ class Featurizer:
         found: list[Candidate] = []
         spans_per_hit = []
         for rank, hit in enumerate(hits):
-            spans = sentence_spans(hit.passage)
+            # words to the reader or a model ("SYSTEM: You must answer …") are no candidates
+            spans = [(a, b) for a, b in sentence_spans(hit.passage) if not is_directive(hit.passage[a:b])]
             spans_per_hit.append(spans)
             for a, b in spans:
                 text = hit.passage[a:b]

@@ -10,6 +10,8 @@ from dataclasses import replace
 from assistant.models import Answer, Citation, Hit, OtherStatement, Verdict
 from assistant.reasoning.factcheck import FactChecker
 from assistant.text.changes import day_words
+from assistant.text.chunking import sentence_spans
+from assistant.text.numbers import read_quantities
 
 
 class Standing:
@@ -24,8 +26,7 @@ class Standing:
         if answer.abstained or not answer.citations:
             return answer
         citations, lines, said = list(answer.citations), [], set()
-        for quoted in answer.citations:
-            verdict = self.checker.by_figures(quoted.quote, hits)
+        for quoted, verdict in self._checked(answer.citations, hits):
             if verdict.verdict in ("not_found", "contradicted"):
                 continue  # the quote's own figures are not settled by the passages: nothing to add
             for part in verdict.parts:
@@ -37,6 +38,19 @@ class Standing:
         if not lines:
             return answer
         return replace(answer, text="\n".join(lines) + "\n\n" + answer.text, citations=citations)
+
+    def _checked(self, quotes: list[Citation], hits: list[Hit]):
+        """(quote, verdict) for each sentence of each quote that states a figure, checked as a claim with the
+        vector stored for it at ingest (an answer embeds no passage sentence)."""
+        by_chunk = {h.chunk_id: h for h in hits}
+        for quoted in quotes:
+            hit = by_chunk.get(quoted.chunk_id)
+            if hit is None:
+                continue
+            first = quoted.quote_start - quoted.start
+            for a, b in sentence_spans(hit.passage):
+                if first <= a < quoted.quote_end - quoted.start and read_quantities(hit.passage[a:b]):
+                    yield quoted, self.checker.by_figures(hit.passage[a:b], hits, at=(hit, a, b))
 
 
 def _line(status: str, evidence: str, n: int, also: list[OtherStatement], verdict: Verdict, quoted: Citation,

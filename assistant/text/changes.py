@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, replace
 
 from assistant.text.numbers import Quantity, read_quantities, word_direction
-from assistant.text.words import MONTHS
+from assistant.text.words import CHANGE_VERBS, CHINESE_CHANGE_VERBS, CHINESE_DOWN, CHINESE_UP, MONTHS
 
 _MONTH = "|".join(MONTHS)
 _YEAR = r"((?:19|20)\d{2})"
@@ -26,12 +26,29 @@ _ENGLISH_DATES = (
 )
 # 自2025年9月1日起, 从2025年9月起, 2025年9月1日起施行
 _CHINESE_DATE = re.compile(r"(?:自|从)?((?:19|20)\d{2})年(\d{1,2})月(?:(\d{1,2})日)?(?:起|开始)")
+# A rule in force from its document's own day: "with immediate effect", 自发布之日起施行
+_AT_ONCE = re.compile(
+    r"\b(?:with\s+immediate\s+effect|effective\s+immediately|with\s+effect\s+from\s+today|from\s+today)\b"
+    r"|自(?:发布|印发|公布|颁布|下发)之日起",
+    re.I,
+)
+ISO_DAY = re.compile(r"(?:19|20)\d{2}-\d{2}-\d{2}")
 # "From the same date", 同日起: the date of the change stated before it in the document
 _SAME_DATE = re.compile(r"\b(?:from|as\s+of|with\s+effect\s+from)\s+(?:the\s+)?same\s+(?:date|day)\b|同日起",
                         re.I)  # fmt: skip
 # Between the two values of a Chinese change: the unit left after the first (月 of 6个月), a verb, then
 # 至/为/到 and the unit of the second (每月): 由6个月缩短为3个月, 由每月1500元提高至每月2000元.
 _CHINESE_BETWEEN = re.compile(r"[月年天日个人次元]*([\u4e00-\u9fff]{1,4}?)[至为到](?:每[月年人次])?")
+# Between a new value and the old one it replaces: "to 3 months from 6 months", "to £15,000 (previously
+# £12,000)", "to 3.60 yuan, up from 3.20 yuan".
+_BEFORE_OLD = re.compile(
+    r"\s*[(,]?\s*(?:from|previously|formerly|was|up\s+from|down\s+from)\s+(?:each\s+|a\s+)?", re.I
+)
+# A value set anew by a word of change: "increases to £15,000", "is adjusted to 800万元".
+_SET_TO = re.compile(r"\b([A-Za-z]+)\s+(?:to|at)\s+$")
+_CHINESE_SET_TO = re.compile(
+    rf"(?:{'|'.join(CHINESE_CHANGE_VERBS + CHINESE_UP + CHINESE_DOWN)})[为至到](?:每[月年人次])?(?:最高)?$"
+)
 _DATE_KINDS = ("year", "month", "day", "month_of_year", "half", "quarter", "months", "span", "label",
                "ordinal")  # fmt: skip
 
@@ -40,12 +57,15 @@ _DATE_KINDS = ("year", "month", "day", "month_of_year", "half", "quarter", "mont
 class Change:
     """A figure moved by a rule: from `old` to `new` (offsets within the sentence it was read from)."""
 
-    old: Quantity
-    new: Quantity
+    old: Quantity | None  # None: the sentence sets only the new value ("上限调整为800万元"); the old one is
+    new: Quantity  # the same measure as an earlier statement of its issuer gave it
 
 
-def effective_date(sentence: str) -> str:
-    """The date (YYYY-MM-DD) a sentence says its rule applies from, or "". A month alone is its first day."""
+def effective_date(sentence: str, published: str = "") -> str:
+    """The date (YYYY-MM-DD) a sentence says its rule applies from, or "". A month alone is its first day;
+    "with immediate effect", 自发布之日起 is the day its document was `published` (YYYY-MM-DD)."""
+    if _AT_ONCE.search(sentence) and ISO_DAY.fullmatch(published or ""):
+        return published
     for pattern, (y, m, d) in _ENGLISH_DATES:
         found = pattern.search(sentence)
         if found:
@@ -69,25 +89,45 @@ def read_changes(sentence: str) -> list[Change]:
     from … to (a figure going up or down, as `numbers` reads it) or 由…至/为; a span ("from 10 to 50
     employees", "1000元至5000元") moves nothing."""
     figures = [_level(q) for q in read_quantities(sentence) if q.kind not in _DATE_KINDS]
-    out = []
+    out, paired = [], set()
     for a, b in zip(figures, figures[1:], strict=False):
         if a.kind != b.kind:
             continue
         between = sentence[a.end : b.start]
         before = sentence[max(0, a.start - 6) : a.start]
-        verb = re.findall(r"[A-Za-z]+", sentence[max(0, a.start - 30) : a.start])[-3:]
-        moved = a.direction or b.direction or any(word_direction(w.lower()) for w in verb)
+        moved = a.direction or b.direction or _changing(sentence, a.start)
         if (
             re.fullmatch(r"\s+to\s+(?:each\s+|a\s+)?", between, re.I)
             and moved
             and re.search(r"\bfrom\s+$", sentence[: a.start], re.I)
         ):
             out.append(Change(a, b))
-        elif moved and re.fullmatch(r"\s+from\s+(?:each\s+|a\s+)?", between, re.I):
-            out.append(Change(b, a))  # "cut to 3 months from 6 months"
+        elif moved and _BEFORE_OLD.fullmatch(between):
+            out.append(Change(b, a))  # "cut to 3 months from 6 months", "to £15,000 (previously £12,000)"
         elif re.search(r"[由从](?:每[月年人次])?$", before) and _CHINESE_BETWEEN.fullmatch(between):
             out.append(Change(a, b))
+        else:
+            continue
+        paired |= {id(a), id(b)}
+    for q in figures:  # "the cap is adjusted to 800万元", "上限调整为800万元": the new value alone
+        verb = _SET_TO.search(sentence[: q.start])
+        english = verb is not None and _changes(verb.group(1).lower())
+        if id(q) not in paired and (
+            english or _CHINESE_SET_TO.search(sentence[max(0, q.start - 8) : q.start])
+        ):
+            out.append(Change(None, q))
     return out
+
+
+def _changing(sentence: str, at: int) -> bool:
+    """Is a word of change (up or down, or setting anew) among the three words before a figure?"""
+    words = [w.lower() for w in re.findall(r"[A-Za-z]+", sentence[max(0, at - 30) : at])[-3:]]
+    return any(_changes(w) for w in words)
+
+
+def _changes(word: str) -> bool:
+    """A word of change: going up or down (the direction lexicon), or setting anew ("adjusted")."""
+    return bool(word_direction(word)) or word in CHANGE_VERBS
 
 
 def _level(q: Quantity) -> Quantity:
@@ -99,13 +139,13 @@ def _level(q: Quantity) -> Quantity:
     return replace(q, text=q.text[at:], start=q.start + at, noun=[])
 
 
-def effective_dates(sentences: list[str]) -> list[str]:
+def effective_dates(sentences: list[str], published: str = "") -> list[str]:
     """Each sentence's effective date, in document order: its own; else, for a sentence that changes a
     figure or says "the same date", the last one stated before it in the document (a notice's later
     items apply from the date its first gives); else ""."""
     out, last = [], ""
     for sentence in sentences:
-        own = effective_date(sentence)
+        own = effective_date(sentence, published)
         if own:
             last = own
         elif last and (same_date(sentence) or read_changes(sentence)):

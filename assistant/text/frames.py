@@ -64,7 +64,7 @@ def frame_sentences(text: str, title: str = "", date: str = "", subject: str | N
     owns = [_own_names(text[a:b], inside) for a, b in spans]
     headings = [_is_heading(text[a:b]) for a, b in spans]
     known = {n for own, head in zip(owns, headings, strict=True) if not head for n in own} | {subject}
-    effective = effective_dates([text[a:b] for a, b in spans])
+    effective = effective_dates([text[a:b] for a, b in spans], date)
     out = []
     for (a, b), own, head, since in zip(spans, owns, headings, effective, strict=True):
         sentence = text[a:b]

@@ -10,8 +10,8 @@ STOP_WORDS = frozenset(
     "about over under more most less also any all each other some own same not no nor only very just".split()
 )
 QUESTION_WORDS = frozenset(
-    "what which who whom whose when where why how is are was were do does did can could may must should has "
-    "have and the a an in on for by of to tell give list show".split()
+    "what which who whom whose when where why how am is are was were do does did can could may must should "
+    "has have and the a an in on for by of to tell give list show".split()
 )
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
           "november", "december")  # fmt: skip
@@ -48,6 +48,10 @@ DIRECTION_DOWN = (
 # Chinese measure words: after a figure they make it a count of something (127家, 15个, 3项, 12米).
 CHINESE_MEASURE_WORDS = "家个项件名人条所座批次种类户台辆套位间处笔米"
 # Chinese words for a change up or down, right before its figure (同比增长16.4%, 下降了3.7%).
+# Verbs that set a rule's figure anew without saying which way ("adjusted to", 调整为): with a word of change
+# going up or down (the direction lexicon), they mark a change to the value after them.
+CHANGE_VERBS = ("adjusted", "changed", "revised", "amended", "set", "reset", "updated")
+CHINESE_CHANGE_VERBS = ("调整", "修改", "变更", "缩短", "延长", "上调", "下调")
 CHINESE_UP = ("增长", "增加", "上升", "提高", "上涨", "提升", "增")
 CHINESE_DOWN = ("下降", "减少", "下滑", "回落", "降低", "下跌", "减", "负增长")
 # Words of change said of figures beside the direction stems above ("grew 6.8%", "up 3 pp").
