@@ -1,4 +1,4 @@
-"""Issue 29's held-out notices (tests/data/synthetic_amendments and _2): rules amended by later notices
+"""Issue 29's held-out notices (tests/data/synthetic_amendments, _2 and _3): rules amended by later notices
 (effective in the past and the future, English and Chinese), two sources that differ and two that agree
 within rounding; and a planted upload beside the corpus article (tests/data/synthetic_planted). Real
 model, real Chroma; checks judged as of 2026-12-07."""
@@ -14,7 +14,8 @@ from assistant import Assistant
 
 pytestmark = pytest.mark.slow
 AMENDMENTS = DATA / "synthetic_amendments"
-SETS = (AMENDMENTS, DATA / "synthetic_amendments_2")  # the second: other wordings, written after the first
+# the second and third: other wordings, each written after the code had seen the one before
+SETS = (AMENDMENTS, DATA / "synthetic_amendments_2", DATA / "synthetic_amendments_3")
 PLANTED = DATA / "synthetic_planted"
 DAY = "2026-12-07"  # the day the cases' gold was written for
 CASES = [

@@ -9,7 +9,12 @@ from assistant.text.frames import frame_sentences, pack, unpack
 
 
 def moves(sentence: str) -> list[tuple[str, str]]:
-    return [(c.old.text, c.new.text) for c in read_changes(sentence)]
+    return [(c.old.text if c.old else "", c.new.text) for c in read_changes(sentence)]
+
+
+def test_what_a_new_value_counts_follows_the_old_one_when_it_comes_first():
+    (change,) = read_changes("The grant will rise to £2,500 from £2,000 per apprentice on 1 July 2026.")
+    assert change.new.noun[:2] == ["per", "apprentice"]
 
 
 @pytest.mark.parametrize(
@@ -21,6 +26,9 @@ def moves(sentence: str) -> list[tuple[str, str]]:
          [("3.20 yuan", "3.60 yuan")]),
         ("The cap was raised to 25 million yuan from 20 million yuan.",
          [("20 million yuan", "25 million yuan")]),
+        ("The grant will rise to £2,500 from £2,000 per apprentice on 1 July 2026.", [("£2,000", "£2,500")]),
+        ("The threshold increases to £15,000 (previously £12,000).", [("£12,000", "£15,000")]),
+        ("自2026年3月1日起，奖励上限调整为800万元。", [("", "800万元")]),  # the new value alone
         ("一、自2025年9月1日起，租房补贴标准由每月1500元提高至每月2000元。", [("1500元", "2000元")]),
         ("二、申请人连续缴纳社会保险的时限由6个月缩短为3个月。", [("6个", "3个")]),
         # spans and histories move no rule
@@ -42,6 +50,8 @@ def test_a_change_is_read_with_its_old_and_new_value(sentence, expected):
         ("Effective from July 15, 2026, the rule applies.", "2026-07-15"),
         ("一、自2025年9月1日起，标准提高。", "2025-09-01"),
         ("本办法自2026年1月起施行。", "2026-01-01"),
+        ("The new rate comes into force on 6 April 2026.", "2026-04-06"),
+        ("The fee will rise to £5 from £4 on 1 July 2026.", "2026-07-01"),  # a change: its day
         # an event's day is no effective date
         ("The notice was issued on 1 October 2025.", ""),
         ("Applications close by 30 June 2025.", ""),

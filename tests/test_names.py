@@ -8,7 +8,15 @@ from assistant.generation.checker import _names as written_names
 from assistant.reasoning.factcheck import claim_names
 from assistant.reasoning.fitted import vector
 from assistant.reasoning.selection import FEATURES, Candidate, question_names
-from assistant.text.names import certain_names, certain_runs, figures, is_year, name_runs, names
+from assistant.text.names import (
+    certain_names,
+    certain_runs,
+    figures,
+    is_year,
+    name_runs,
+    names,
+    ordinary_opening,
+)
 
 SENTENCE = "What did Beijing's Free Trade Zone 2.0 Plan set for 2024, after 1,000 firms in 2023?"
 
@@ -103,3 +111,17 @@ def test_a_quote_that_names_nothing_is_about_its_documents_subject():
     assert _quoted("Shanghai attracted 3 billion yuan.", other, title) == ""  # another place opens it
     songhe = "松河高新区2024年利用外资情况通报"
     assert _quoted("全年新设外商投资企业127家。", "", songhe) == "松河高新区"
+
+
+@pytest.mark.parametrize(
+    ("text", "opening"),
+    [
+        ("Employers in Oakridge can claim a training grant.", "Employers"),
+        ("Guesthouses can claim up to £2,000 a year.", "Guesthouses"),
+        ("Alder Valley's exports reached 1.8 billion yuan.", ""),  # a run of capitals: a name
+        ("Fenwick's subsidy is capped at 25 million yuan.", ""),  # no word of the language
+        ("Employers pay less; Employers' groups agree.", ""),  # capitalised again where no position asks it
+    ],
+)
+def test_a_common_word_capitalised_only_by_its_position_is_told_apart(text, opening):
+    assert ordinary_opening(text) == opening

@@ -32,7 +32,7 @@ from assistant.reasoning.verdicts import Pair, PairFeaturizer, VerdictModel, jud
 from assistant.text.changes import ISO_DAY, Change, day_words, effective_date, read_changes
 from assistant.text.chunking import is_heading, sentence_spans, titled
 from assistant.text.frames import frame_at, known_subjects, passage_frames, subject_of
-from assistant.text.names import certain_runs, names, short_forms, subject_names
+from assistant.text.names import certain_runs, names, ordinary_opening, short_forms, subject_names
 from assistant.text.normalise import CJK_CHAR, is_chinese, other_script, shares_romanised_name
 from assistant.text.numbers import (
     CONTEXT_KINDS,
@@ -358,7 +358,13 @@ class FactChecker:
             return Verdict(claim, "not_found", _NOTHING, related=hits[:3])
         years = year_words(figures)
         periods = parts_of_year(figures)
+        # a common word opening the claim ("Employers in Oakridge …") is no name its evidence must write,
+        # unless the passages write it capitalised mid-sentence ("… at Harlow", "in Beijing")
         names = list(dict.fromkeys([*claim_names(claim), *subject]))
+        opening = ordinary_opening(claim)
+        if opening and any(_mid_sentence(opening).search(titled(h.title, h.passage)) for h in hits):
+            opening = ""
+        loose = [n for n in names if n != opening] if opening else None
         # The claim's terms are read with its figures cut out, so no Chinese bigram joins a figure to a word
         # (海南前8个月: 南前); 同比增长 before a Chinese figure is its direction, judged with it, not a term.
         chinese = is_chinese(claim)
@@ -367,7 +373,7 @@ class FactChecker:
         weights = key_terms(self.keyword, " ".join([terms_text, *subject]), _CLAIM_NOISE)
         elsewhere: list = []  # sentences about another subject: (hit, subject, figures, term cover)
         sentences = self._sentences(
-            claim, hits[: self.passages], names, years, weights, periods, subject, elsewhere, at
+            claim, hits[: self.passages], names, years, weights, periods, subject, elsewhere, at, loose
         )
         # A date beside other figures says when they held ("815 by the end of June"): it is judged in the
         # sentences that state them, not against any other date about the place.
@@ -474,7 +480,8 @@ class FactChecker:
 
     def _sentences(self, claim: str, hits: list[Hit], names: list[str], years: set[str], weights,
                    periods: list[Quantity], subject: Sequence[str] = (),
-                   elsewhere: list | None = None, at: tuple[Hit, int, int] | None = None):  # fmt: skip
+                   elsewhere: list | None = None, at: tuple[Hit, int, int] | None = None,
+                   loose: list[str] | None = None):  # fmt: skip
         """Sentences about the claim's subject: enough of its rare terms, or (other words for the same
         thing) close in meaning by the embedder; best term coverage first, then closest. A Chinese claim has
         no names we can read, so a Chinese sentence must hold most of its terms (北京 is not 云岭, however
@@ -495,6 +502,10 @@ class FactChecker:
         for hit in hits:
             context = titled(hit.title, hit.passage)
             present = names_present(names, context)
+            # a passage that writes the claim's names but for a common word opening it ("Employers in …")
+            # is read for its rules' changes alone
+            changes_only = not present and loose is not None and names_present(loose, context)
+            present = present or changes_only
             if not present and not whose:
                 continue
             across = other_script(claim, hit.passage)
@@ -554,7 +565,7 @@ class FactChecker:
                         if chinese or row
                         else coverage(own_terms, self.keyword.tokenize(text))
                     )
-                    found.append((hit, a, b, text, figures, cover, across, own, frame, read))
+                    found.append((hit, a, b, text, figures, cover, across, own, frame, read, changes_only))
         similarity = np.full(len(found), -np.inf)  # not compared: never close
         if self.embed is not None and found and (not chinese or self.cross_lingual):
             spans = [(h, a, b) for h, a, b, *_ in found]
@@ -565,8 +576,9 @@ class FactChecker:
                 head, vectors = vectors[:1], vectors[1:]
             similarity = vectors @ head[0]
         out = []
-        for (hit, a, b, text, figures, cover, across, own, frame, read), sim in zip(found, similarity,
-                                                                                  strict=True):  # fmt: skip
+        for (hit, a, b, text, figures, cover, across, own, frame, read, changes_only), sim in zip(
+            found, similarity, strict=True
+        ):
             close = sim >= self.min_similarity and (across or not chinese)
             if counted and not chinese and sim >= _ALIKE_CONTEXT:  # "firms", said "enterprises"
                 alike = self._counted_alike(counted, figures)
@@ -575,10 +587,12 @@ class FactChecker:
             # a notice's change names its measure more briefly than the rule it amends (租房补贴标准由…):
             # it is read for the change alone at the looser cover
             moves = bool(effective) and not across and cover >= self.min_cover and bool(read_changes(text))
+            if changes_only and not moves:
+                continue
             if close or (cover >= min_cover and not (chinese and across)) or moves:
                 # across languages no term is shared: the closest sentence comes first
                 years = frame.years or tuple(sorted(year_words(figures)))
-                weak = not close and cover < min_cover
+                weak = changes_only or (not close and cover < min_cover)
                 s = _Sentence(
                     hit, a, b, text, cover, figures, across, own, effective, years, weak, float(sim)
                 )
@@ -762,6 +776,11 @@ def _with_elsewhere(verdict: Verdict, rule: Verdict) -> Verdict:
 
 def _ref_hit(hit: Hit) -> str:
     return ", ".join(x for x in (hit.title, hit.date) if x)
+
+
+def _mid_sentence(word: str) -> re.Pattern:
+    """A word written capitalised where no sentence starts (after a word, not after a full stop)."""
+    return re.compile(rf"(?<=[\w,;)])[ \t]+{re.escape(word)}\b")
 
 
 def claim_names(claim: str) -> list[str]:

@@ -17,13 +17,34 @@ from assistant.text.words import CHANGE_VERBS, CHINESE_CHANGE_VERBS, CHINESE_DOW
 _MONTH = "|".join(MONTHS)
 _YEAR = r"((?:19|20)\d{2})"
 # The words before a date that say a rule applies from it (not "on 1 March" or "by 1 March": events, ends).
-_FROM = r"(?:with\s+effect\s+from|effective(?:\s+from|\s+on|\s+as\s+of)?|as\s+(?:of|from)|from|starting(?:\s+on|\s+from)?|beginning(?:\s+on)?|takes?\s+effect\s+on)\s+(?:the\s+)?"  # noqa: E501
-_ENGLISH_DATES = (
-    (re.compile(rf"\b{_FROM}(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH})\s*,?\s+{_YEAR}\b", re.I), (3, 2, 1)),
-    (re.compile(rf"\b{_FROM}({_MONTH})\s+(\d{{1,2}})(?:st|nd|rd|th)?\s*,?\s+{_YEAR}\b", re.I), (3, 1, 2)),
-    (re.compile(rf"\b{_FROM}({_MONTH})\s+{_YEAR}\b", re.I), (2, 1, 0)),
-    (re.compile(rf"\b{_FROM}{_YEAR}-(\d{{2}})-(\d{{2}})\b", re.I), (1, 2, 3)),
+_FROM = (
+    r"(?:with\s+effect\s+from|effective(?:\s+from|\s+on|\s+as\s+of)?|as\s+(?:of|from)|from"
+    r"|starting(?:\s+on|\s+from)?|beginning(?:\s+on)?|takes?\s+effect\s+on"
+    r"|comes?\s+into\s+(?:force|effect)\s+(?:on|from))\s+(?:the\s+)?"
 )
+# ... and in a sentence that changes a figure, the day it does so ("will rise to £5 from £4 on 1 July 2026")
+_ON = r"(?:on|in)\s+(?:the\s+)?"
+
+
+def _dates(before: str) -> tuple:
+    """Patterns of a date after `before` (1 October 2025, October 1, 2025, October 2025, 2025-10-01), each
+    with the groups of its year, month and day (0: the first)."""
+    return (
+        (
+            re.compile(rf"\b{before}(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH})\s*,?\s+{_YEAR}\b", re.I),
+            (3, 2, 1),
+        ),
+        (
+            re.compile(rf"\b{before}({_MONTH})\s+(\d{{1,2}})(?:st|nd|rd|th)?\s*,?\s+{_YEAR}\b", re.I),
+            (3, 1, 2),
+        ),
+        (re.compile(rf"\b{before}({_MONTH})\s+{_YEAR}\b", re.I), (2, 1, 0)),
+        (re.compile(rf"\b{before}{_YEAR}-(\d{{2}})-(\d{{2}})\b", re.I), (1, 2, 3)),
+    )
+
+
+_ENGLISH_DATES = _dates(_FROM)
+_CHANGE_DATES = _dates(_ON)
 # 自2025年9月1日起, 从2025年9月起, 2025年9月1日起施行
 _CHINESE_DATE = re.compile(r"(?:自|从)?((?:19|20)\d{2})年(\d{1,2})月(?:(\d{1,2})日)?(?:起|开始)")
 # A rule in force from its document's own day: "with immediate effect", 自发布之日起施行
@@ -62,11 +83,13 @@ class Change:
 
 
 def effective_date(sentence: str, published: str = "") -> str:
-    """The date (YYYY-MM-DD) a sentence says its rule applies from, or "". A month alone is its first day;
-    "with immediate effect", 自发布之日起 is the day its document was `published` (YYYY-MM-DD)."""
+    """The date (YYYY-MM-DD) a sentence says its rule applies from, or "" ("from", "with effect from", "comes
+    into force on"; in a sentence that changes a figure, "on" too). A month alone is its first day; "with
+    immediate effect", 自发布之日起 is the day its document was `published` (YYYY-MM-DD)."""
     if _AT_ONCE.search(sentence) and ISO_DAY.fullmatch(published or ""):
         return published
-    for pattern, (y, m, d) in _ENGLISH_DATES:
+    patterns = _ENGLISH_DATES + (_CHANGE_DATES if read_changes(sentence) else ())
+    for pattern, (y, m, d) in patterns:
         found = pattern.search(sentence)
         if found:
             month = found.group(m)
@@ -88,7 +111,9 @@ def read_changes(sentence: str) -> list[Change]:
     yuan", "reduced to 3 months from 6 months", 由6个月缩短为3个月. Two values of one kind, joined by
     from … to (a figure going up or down, as `numbers` reads it) or 由…至/为; a span ("from 10 to 50
     employees", "1000元至5000元") moves nothing."""
-    figures = [_level(q) for q in read_quantities(sentence) if q.kind not in _DATE_KINDS]
+    raw = [q for q in read_quantities(sentence) if q.kind not in _DATE_KINDS]
+    figures = [_level(q) for q in raw]
+    counted = {id(level): q.noun for level, q in zip(figures, raw, strict=True)}  # the words after each
     out, paired = [], set()
     for a, b in zip(figures, figures[1:], strict=False):
         if a.kind != b.kind:
@@ -103,7 +128,9 @@ def read_changes(sentence: str) -> list[Change]:
         ):
             out.append(Change(a, b))
         elif moved and _BEFORE_OLD.fullmatch(between):
-            out.append(Change(b, a))  # "cut to 3 months from 6 months", "to £15,000 (previously £12,000)"
+            # "cut to 3 months from 6 months", "to £2,500 from £2,000 per apprentice": what both count follows
+            # the old value
+            out.append(Change(b, replace(a, noun=counted[id(b)])))
         elif re.search(r"[由从](?:每[月年人次])?$", before) and _CHINESE_BETWEEN.fullmatch(between):
             out.append(Change(a, b))
         else:

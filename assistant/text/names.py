@@ -93,6 +93,20 @@ def certain_names(text: str) -> list[str]:
     ]  # fmt: skip
 
 
+def ordinary_opening(text: str) -> str:
+    """The text's first word when only its position capitalised it: a word of the language, alone (no
+    capitalised word after it) and nowhere else in the text capitalised ("Employers in Oakridge can …",
+    "Guesthouses can …"); else ""."""
+    lead = len(text) - len(text.lstrip())
+    m = _CAPITAL_WORD.match(text, lead)
+    vocabulary = _vocabulary()
+    if m is None or vocabulary is None or _NEXT_CAPITAL.match(text, m.end()):
+        return ""
+    word = re.sub(r"['’]s$", "", m.group(0))
+    again = any(x.group(0) == word for x in _CAPITAL_WORD.finditer(text, m.end()))
+    return word if _in_vocabulary(word.lower(), vocabulary) and not again else ""
+
+
 def certain_runs(text: str) -> list[str]:
     """`certain_names` joined where they stand side by side (Harbor City): what a subject is called, so that
     "the city" of another passage does not pass for half of it."""
