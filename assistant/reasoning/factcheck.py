@@ -61,7 +61,7 @@ _ALIKE_NOUNS = 0.7
 _ALIKE_CONTEXT = 0.6
 # Two sources' sentences state one thing with two figures when this close in meaning (a report and its
 # reprint 0.98; a count and a planted count 0.87).
-_DISPUTE_SIMILAR = 0.8
+DISPUTE_SIMILAR = 0.8
 _PLAIN_WORD = re.compile(r"[a-z][a-z-]{2,}")
 _STATED = ("supported", "disputed", "out_of_date")  # a figure's status where its sentence states it
 _CHINESE_MIN_COVER = 0.8
@@ -362,7 +362,8 @@ class FactChecker:
         # unless the passages write it capitalised mid-sentence ("… at Harlow", "in Beijing")
         names = list(dict.fromkeys([*claim_names(claim), *subject]))
         opening = ordinary_opening(claim)
-        if opening and any(_mid_sentence(opening).search(titled(h.title, h.passage)) for h in hits):
+        written = _mid_sentence(opening) if opening else None
+        if written is not None and any(written.search(titled(h.title, h.passage)) for h in hits):
             opening = ""
         loose = [n for n in names if n != opening] if opening else None
         # The claim's terms are read with its figures cut out, so no Chinese bigram joins a figure to a word
@@ -719,7 +720,7 @@ def _disputing(figure: Quantity, status: str, evidence: Quantity | None, sentenc
         if found not in ("supported", "contradicted") or found == status:
             continue
         meaning = checker.embed is not None and (checker.cross_lingual or not is_chinese(sentence.text))
-        if meaning and checker.similarity(sentence, other) < _DISPUTE_SIMILAR:
+        if meaning and checker.similarity(sentence, other) < DISPUTE_SIMILAR:
             continue  # another statement, not the same one with another figure
         same = [e for e in same if e.kind == evidence.kind and not e.overlaps(evidence)
                 and (not (e.noun and evidence.noun) or _noun_overlap(e, evidence))]  # fmt: skip

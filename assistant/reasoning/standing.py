@@ -7,10 +7,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
+
 from assistant.models import Answer, Citation, Hit, OtherStatement, Verdict
-from assistant.reasoning.factcheck import FactChecker
+from assistant.reasoning.factcheck import DISPUTE_SIMILAR, FactChecker
+from assistant.reasoning.selection import gather
 from assistant.text.changes import day_words
 from assistant.text.chunking import sentence_spans
+from assistant.text.frames import passage_frames
+from assistant.text.normalise import is_chinese
 from assistant.text.numbers import read_quantities
 
 
@@ -43,14 +48,44 @@ class Standing:
         """(quote, verdict) for each sentence of each quote that states a figure, checked as a claim with the
         vector stored for it at ingest (an answer embeds no passage sentence)."""
         by_chunk = {h.chunk_id: h for h in hits}
+        wanted = []
         for quoted in quotes:
             hit = by_chunk.get(quoted.chunk_id)
-            if hit is None:
-                continue
-            first = quoted.quote_start - quoted.start
-            for a, b in sentence_spans(hit.passage):
+            first = quoted.quote_start - quoted.start if hit is not None else 0
+            for a, b in sentence_spans(hit.passage) if hit is not None else []:
                 if first <= a < quoted.quote_end - quoted.start and read_quantities(hit.passage[a:b]):
-                    yield quoted, self.checker.by_figures(hit.passage[a:b], hits, at=(hit, a, b))
+                    wanted.append((quoted, hit, a, b))
+        if not wanted:
+            return
+        changes = self._changes_possible(hits)
+        near = self._near_another(hits, [(hit, a, b) for _q, hit, a, b in wanted])
+        for (quoted, hit, a, b), close in zip(wanted, near, strict=True):
+            if changes or close:
+                yield quoted, self.checker.by_figures(hit.passage[a:b], hits, at=(hit, a, b))
+
+    @staticmethod
+    def _changes_possible(hits: list[Hit]) -> bool:
+        """Is a rule's change among the passages: a sentence whose frame has an effective day? (An index
+        framed before that day was kept finds them once its next ingest reframes it.)"""
+        return any(f.effective for h in hits for f in passage_frames(h))
+
+    def _near_another(self, hits: list[Hit], spans: list[tuple[Hit, int, int]]) -> list[bool]:
+        """For each quoted sentence, is a sentence of another document close enough in meaning to state the
+        same thing (`factcheck.DISPUTE_SIMILAR`)? Only then may sources differ on it. From the vectors
+        stored at ingest: one read, no sentence embedded."""
+        c = self.checker
+        if c.embed is None:
+            return [True] * len(spans)
+        others = [(h, a, b) for h in hits for a, b in sentence_spans(h.passage)]
+        _none, vectors = gather(c.embed, c.stored, [], spans + others)
+        quoted, rest = vectors[: len(spans)], vectors[len(spans) :]
+        closeness = quoted @ rest.T if len(rest) else np.zeros((len(spans), 0))
+        out = []
+        for i, (hit, a, b) in enumerate(spans):
+            other = [j for j, (h, _x, _y) in enumerate(others) if h.doc_id != hit.doc_id]
+            unread = is_chinese(hit.passage[a:b]) and not c.cross_lingual  # meaning not read: terms decide
+            out.append(bool(other) and (unread or float(closeness[i, other].max()) >= DISPUTE_SIMILAR))
+        return out
 
 
 def _line(status: str, evidence: str, n: int, also: list[OtherStatement], verdict: Verdict, quoted: Citation,

@@ -88,13 +88,13 @@ def effective_date(sentence: str, published: str = "") -> str:
     immediate effect", 自发布之日起 is the day its document was `published` (YYYY-MM-DD)."""
     if _AT_ONCE.search(sentence) and ISO_DAY.fullmatch(published or ""):
         return published
-    patterns = _ENGLISH_DATES + (_CHANGE_DATES if read_changes(sentence) else ())
-    for pattern, (y, m, d) in patterns:
-        found = pattern.search(sentence)
-        if found:
-            month = found.group(m)
-            month = int(month) if month.isdigit() else MONTHS.index(month.lower()) + 1
-            return _ymd(int(found.group(y)), month, int(found.group(d)) if d else 1)
+    for patterns, changing in ((_ENGLISH_DATES, False), (_CHANGE_DATES, True)):
+        for pattern, (y, m, d) in patterns:
+            found = pattern.search(sentence)
+            if found and (not changing or read_changes(sentence)):  # "on 1 July": only a change's day
+                month = found.group(m)
+                month = int(month) if month.isdigit() else MONTHS.index(month.lower()) + 1
+                return _ymd(int(found.group(y)), month, int(found.group(d)) if d else 1)
     found = _CHINESE_DATE.search(sentence)
     if found:
         return _ymd(int(found.group(1)), int(found.group(2)), int(found.group(3) or 1))
